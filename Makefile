@@ -1,0 +1,33 @@
+# make demo: set up .venv and write the demo reports into reports/demo/
+# make test: set up .venv and run the test suite
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements-dev.txt | sha256sum | cut -c1-12)
+
+.PHONY: demo test reports bench clean setup
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml requirements-dev.txt
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/explainer demo --out reports/demo --force
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+reports: $(STAMP)
+	$(BIN)/python -m explainer.cli demo --out reports/demo --force
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/explain_speed.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

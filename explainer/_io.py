@@ -1,0 +1,116 @@
+"""File helpers: atomic writes, hashing, reading tabular data with clear errors."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from .errors import DataFileNotFoundError, InvalidInputError, OutputExistsError
+
+__all__ = ["atomic_write_text", "sha256_file", "read_table", "ReportDir"]
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same folder, then rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def read_table(path: str | os.PathLike[str], *, param: str = "data"):  # -> pd.DataFrame
+    """Read a CSV or Parquet file with errors that name the parameter and the fix."""
+    import pandas as pd
+
+    p = Path(path)
+    if not p.exists():
+        raise DataFileNotFoundError(f"{param} file must exist. Got {str(p)!r}, which was not found.")
+    if p.is_dir() and not any(p.rglob("*.parquet")):
+        raise InvalidInputError(f"{param} must be a CSV or Parquet file. Got a folder with no Parquet files.")
+    suffix = p.suffix.lower()
+    try:
+        if p.is_dir() or suffix in (".parquet", ".pq"):
+            df = pd.read_parquet(p)
+        elif suffix in (".csv", ".txt", ".gz", ".tsv"):
+            if p.stat().st_size == 0:
+                raise InvalidInputError(f"{param} file must not be empty. Got {p.name!r} with 0 bytes.")
+            sep = "\t" if suffix == ".tsv" else None
+            df = pd.read_csv(p, sep=sep, engine="python") if sep is None else pd.read_csv(p, sep=sep)
+        else:
+            raise InvalidInputError(
+                f"{param} must be a .csv or .parquet file. Got {p.name!r}. Convert it to CSV or Parquet."
+            )
+    except InvalidInputError:
+        raise
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError, OSError, ValueError) as err:
+        raise InvalidInputError(
+            f"{param} file {p.name!r} must be readable as a table. Reading failed ({type(err).__name__}). "
+            "Check the format and delimiter."
+        ) from err
+    if df.shape[0] == 0 or df.shape[1] == 0:
+        raise InvalidInputError(f"{param} file {p.name!r} must hold rows and columns. Got {df.shape[0]} rows.")
+    if df.shape[1] == 1 and isinstance(df.columns[0], str) and any(c in df.columns[0] for c in ";|\t"):
+        raise InvalidInputError(
+            f"{param} file {p.name!r} must be comma-separated. Got one column whose name contains another "
+            "delimiter. Save it as CSV with commas."
+        )
+    return df
+
+
+class ReportDir:
+    """Build a report folder in a temporary sibling, then move it into place whole.
+
+    Use as a context manager; on error the temporary folder is removed and an existing
+    report in ``path`` is left as it was.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, force: bool = False, marker: str = "audit.json"):
+        self.path = Path(path)
+        self.force = force
+        if self.path.exists() and not self.path.is_dir():
+            raise InvalidInputError(f"out must be a folder. Got {str(self.path)!r}, which is a file.")
+        if self.path.is_dir() and (self.path / marker).exists() and not force:
+            raise OutputExistsError(
+                f"out must not already hold a report. Got {str(self.path)!r}, which has {marker}. "
+                "Choose another folder or pass --force (force=True) to replace it."
+            )
+        self.tmp: Path | None = None
+
+    def __enter__(self) -> Path:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.path.name}.", dir=self.path.parent))
+        return self.tmp
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        assert self.tmp is not None
+        if exc_type is not None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            return
+        os.chmod(self.tmp, 0o755)
+        if self.path.exists():
+            old = self.path.with_name(f".{self.path.name}.old-{os.getpid()}")
+            os.replace(self.path, old)
+            try:
+                os.replace(self.tmp, self.path)
+            except BaseException:
+                os.replace(old, self.path)
+                raise
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(self.tmp, self.path)
