@@ -1,1 +1,8 @@
-"""findings stage."""
+"""Stage 4, findings: measured observations with stable codes and the plain-language phrase bank.
+
+Returns :class:`Finding` objects; the reports render them, the CLI gates on them.
+"""
+from ._finding import Finding, Severity
+from ._phrases import PHRASES, category_label, column_label, phrase
+
+__all__ = ["Finding", "Severity", "PHRASES", "category_label", "column_label", "phrase"]

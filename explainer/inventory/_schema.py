@@ -42,6 +42,7 @@ CATEGORY_LABELS: dict[str, str] = {
     "device": "your device",
     "inferred": "things we work out about you",
     "other": "other data",
+    "item": "the product itself",
 }
 
 #: Categories that identify a person on their own.

@@ -1,1 +1,8 @@
-"""report stage."""
+"""Stage 5, report: Jinja2 templates, figures, audit.json and readability. Rendering only.
+
+Reads an :class:`~explainer.Audit` and writes ``disclosure.html``, ``audit.html`` and
+``audit.json``; nothing here recomputes a result.
+"""
+from ._render import render_audit, render_disclosure, render_fragment, write_reports
+
+__all__ = ["render_audit", "render_disclosure", "render_fragment", "write_reports"]

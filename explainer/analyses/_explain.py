@@ -1,0 +1,298 @@
+"""Global and grouped SHAP attributions per raw column and per data category."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InvalidInputError
+from ..models import ModelAdapter
+
+__all__ = ["ShapResult", "explain", "attributions_by_raw_column"]
+
+
+@dataclass(frozen=True)
+class ShapResult:
+    """SHAP attributions of a model, summed back to raw columns and data categories.
+
+    ``share`` of a column is its mean absolute attribution divided by the sum over all
+    columns: the part of the model's movement that the column accounts for. Intervals
+    come from a bootstrap over the explained rows.
+
+    Attributes
+    ----------
+    columns : tuple of str
+        Raw input columns, in the model's order.
+    values : ndarray of shape (n_rows, n_columns)
+        Attributions per explained row and raw column, in ``unit``.
+    base_value : float
+        The model's expected output; ``base_value + values.sum(1)`` is the model output.
+    unit : str
+        ``"log-odds"`` for classifiers, ``"score"`` otherwise.
+    algorithm : str
+        The SHAP algorithm used (exact tree SHAP, linear SHAP or a permutation estimate).
+    max_additivity_error : float
+        The largest gap between the sum of attributions and the model output.
+    column_share : DataFrame
+        ``column``, ``category``, ``share``, ``ci_low``, ``ci_high``, ``mean_abs``, ``direction``.
+    category_share : DataFrame
+        ``category``, ``share``, ``ci_low``, ``ci_high``, ``columns``.
+    """
+
+    columns: tuple[str, ...]
+    values: np.ndarray
+    base_value: float
+    unit: str
+    algorithm: str
+    exact: bool
+    max_additivity_error: float
+    n_rows_explained: int
+    n_rows_total: int
+    column_share: pd.DataFrame
+    category_share: pd.DataFrame
+    method: dict[str, Any] = field(default_factory=dict)
+    row_index: np.ndarray | None = field(default=None, repr=False)
+    dependence: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.column_share.copy()
+
+    def share_of(self, column: str) -> float:
+        row = self.column_share.loc[self.column_share["column"] == column, "share"]
+        return float(row.iloc[0]) if len(row) else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "algorithm": self.algorithm,
+            "exact": self.exact,
+            "unit": self.unit,
+            "base_value": float(self.base_value),
+            "max_additivity_error": float(self.max_additivity_error),
+            "rows_explained": self.n_rows_explained,
+            "rows_total": self.n_rows_total,
+            "method": self.method,
+        }
+
+    def plot(self, ax: Any = None) -> Any:
+        """Horizontal bar chart of the share of influence per data category, with intervals."""
+        import matplotlib.pyplot as plt
+
+        df = self.category_share.sort_values("share")
+        if ax is None:
+            _, ax = plt.subplots(figsize=(6, 0.45 * len(df) + 1))
+        err = np.vstack([df["share"] - df["ci_low"], df["ci_high"] - df["share"]]).clip(min=0)
+        ax.barh(df["category"], df["share"] * 100, xerr=err * 100, color="#3b6ea5", capsize=3)
+        ax.set_xlabel("share of influence (%)")
+        return ax
+
+
+def attributions_by_raw_column(values: np.ndarray, mapping: np.ndarray) -> np.ndarray:
+    """Sum engineered-column attributions back to raw columns: ``values @ mapping``.
+
+    ``mapping`` has shape (n_engineered, n_raw) with rows summing to 1, so the total per
+    row is preserved and additivity carries over.
+    """
+    return np.asarray(values, dtype=float) @ mapping
+
+
+def _shares(abs_vals: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
+    """Share per group of the total mean |attribution| for a (rows x columns) matrix."""
+    per_col = abs_vals.mean(axis=0)
+    per_group = np.bincount(groups, weights=per_col, minlength=n_groups)
+    total = per_group.sum()
+    return per_group / total if total > 0 else per_group
+
+
+def _bootstrap(abs_vals: np.ndarray, groups: np.ndarray, n_groups: int, n_boot: int, ci: float,
+               rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    n = abs_vals.shape[0]
+    col_sums = np.zeros((n_boot, n_groups))
+    grouped = abs_vals @ np.eye(n_groups)[groups] if n_groups else abs_vals
+    for b in range(n_boot):
+        idx = rng.integers(0, n, n)
+        s = grouped[idx].mean(axis=0)
+        t = s.sum()
+        col_sums[b] = s / t if t > 0 else s
+    alpha = (1 - ci) / 2
+    return np.quantile(col_sums, alpha, axis=0), np.quantile(col_sums, 1 - alpha, axis=0)
+
+
+def binned_dependence(x: pd.Series, attribution: np.ndarray, *, min_count: int = 10,
+                      max_levels: int = 30) -> pd.DataFrame | None:
+    """Mean attribution per value bin of one column, or None when it cannot be shown safely.
+
+    Numeric columns with many values are cut into at most 10 quantile bins; other columns
+    are shown per level only when they have at most ``max_levels`` levels. Bins with fewer
+    than ``min_count`` rows are dropped, so no single customer's value is drawn.
+    """
+    s = pd.Series(np.asarray(attribution, dtype=float))
+    xv = x.reset_index(drop=True)
+    if xv.dtype == bool:
+        xv = xv.astype(int)
+    if pd.api.types.is_numeric_dtype(xv) and xv.nunique() > 12:
+        q = pd.qcut(xv.astype(float), q=10, duplicates="drop")
+        order = list(q.cat.categories)
+        labels = [f"{i.left:.3g} to {i.right:.3g}" for i in order]
+        key = q.cat.rename_categories(labels).astype(str)
+        cats = labels
+    elif xv.nunique() <= max_levels:
+        key = xv.astype(str)
+        cats = sorted(key.unique())
+    else:
+        return None
+    df = pd.DataFrame({"bin": key, "a": s})
+    agg = df.groupby("bin", sort=False)["a"].agg(["mean", "size"]).reindex(cats).dropna()
+    agg = agg[agg["size"] >= min_count]
+    if len(agg) < 2:
+        return None
+    return pd.DataFrame({"bin": agg.index.astype(str), "mean_attribution": agg["mean"].to_numpy(),
+                         "rows": agg["size"].astype(int).to_numpy()})
+
+
+def _direction(raw: pd.Series, attr: np.ndarray) -> str:
+    """'raises' when higher values push the output up, 'lowers' when down, else 'mixed'."""
+    vals = pd.to_numeric(raw, errors="coerce")
+    if raw.dtype == bool:
+        vals = raw.astype(float)
+    if vals.isna().mean() > 0.5 or vals.nunique() < 2 or np.allclose(attr, attr[0]):
+        return "depends on value"
+    r = pd.Series(vals.to_numpy()).corr(pd.Series(attr), method="spearman")
+    if not np.isfinite(r) or abs(r) < 0.2:
+        return "mixed"
+    return "raises" if r > 0 else "lowers"
+
+
+def explain(
+    model: ModelAdapter,
+    data: pd.DataFrame,
+    *,
+    categories: Mapping[str, str] | None = None,
+    sample_size: int | None = 2000,
+    n_boot: int = 200,
+    ci: float = 0.95,
+    n_jobs: int = 1,
+    random_state: int = 0,
+    n_dependence: int = 4,
+    progress: Callable[[int, int], None] | None = None,
+) -> ShapResult:
+    """Explain a model's outputs with SHAP, per raw column and per data category.
+
+    Parameters
+    ----------
+    model : ModelAdapter
+        The wrapped model (see :func:`explainer.wrap_model`).
+    data : DataFrame
+        Rows to explain; must hold the model's input columns.
+    categories : mapping of str to str, default=None
+        Data category of each raw column (from the inventory). Missing ones are ``other``.
+    sample_size : int or None, default=2000
+        Explain a random sample of this many rows (None explains every row). Shares are
+        estimates with bootstrap intervals over the rows explained.
+    n_boot : int, default=200
+        Bootstrap resamples for the intervals.
+    ci : float, default=0.95
+        Interval level.
+    n_jobs : int, default=1
+        Threads for the SHAP backend where it supports them.
+    random_state : int, default=0
+
+    Returns
+    -------
+    ShapResult
+    """
+    from ._treeshap import explain_matrix
+
+    if sample_size is not None and (not isinstance(sample_size, (int, np.integer)) or sample_size < 10):
+        raise InvalidInputError(f"sample_size must be an integer of at least 10, or None. Got {sample_size!r}.")
+    if not 0 < ci < 1:
+        raise InvalidInputError(f"ci must be between 0 and 1. Got {ci!r}.")
+    rng = np.random.default_rng(random_state)
+    n_total = len(data)
+    if sample_size is not None and n_total > sample_size:
+        idx = np.sort(rng.choice(n_total, sample_size, replace=False))
+    else:
+        idx = np.arange(n_total)
+    rows = data.iloc[idx]
+    cols = list(model.input_columns)
+
+    if model.kind == "callable":
+        from ._blackbox import explain_callable
+
+        sm = explain_callable(model, rows, background=data, random_state=random_state)
+        raw_values = sm.values
+    else:
+        Z, _ = model.transform(rows)
+        bg_idx = rng.choice(n_total, min(200, n_total), replace=False)
+        background, _ = model.transform(data.iloc[bg_idx])
+        sm = explain_matrix(
+            model.final_estimator, Z, background=background, n_jobs=n_jobs, random_state=random_state,
+            progress=progress,
+        )
+        mapping = model.engineered_to_raw(data, random_state=random_state)
+        raw_values = attributions_by_raw_column(sm.values, mapping)
+
+    cats = {c: (categories or {}).get(c, "other") for c in cols}
+    abs_vals = np.abs(raw_values)
+    col_ids = np.arange(len(cols))
+    col_share = _shares(abs_vals, col_ids, len(cols))
+    lo, hi = _bootstrap(abs_vals, col_ids, len(cols), n_boot, ci, rng)
+    column_share = pd.DataFrame(
+        {
+            "column": cols,
+            "category": [cats[c] for c in cols],
+            "share": col_share,
+            "ci_low": lo,
+            "ci_high": hi,
+            "mean_abs": abs_vals.mean(axis=0),
+            "direction": [_direction(rows[c], raw_values[:, j]) for j, c in enumerate(cols)],
+        }
+    ).sort_values("share", ascending=False, kind="stable").reset_index(drop=True)
+
+    cat_names = sorted(set(cats.values()))
+    cat_ids = np.array([cat_names.index(cats[c]) for c in cols])
+    cat_share = _shares(abs_vals, cat_ids, len(cat_names))
+    clo, chi = _bootstrap(abs_vals, cat_ids, len(cat_names), n_boot, ci, rng)
+    category_share = pd.DataFrame(
+        {
+            "category": cat_names,
+            "share": cat_share,
+            "ci_low": clo,
+            "ci_high": chi,
+            "columns": [[c for c in cols if cats[c] == k] for k in cat_names],
+        }
+    ).sort_values("share", ascending=False, kind="stable").reset_index(drop=True)
+
+    dependence: dict[str, pd.DataFrame] = {}
+    for col in column_share["column"]:
+        if len(dependence) >= n_dependence:
+            break
+        table = binned_dependence(rows[col], raw_values[:, cols.index(col)])
+        if table is not None:
+            dependence[col] = table
+
+    return ShapResult(
+        columns=tuple(cols),
+        values=raw_values,
+        base_value=float(sm.base_value),
+        unit=sm.output_unit,
+        algorithm=sm.algorithm,
+        exact=bool(sm.exact),
+        max_additivity_error=float(sm.max_additivity_error),
+        n_rows_explained=len(idx),
+        n_rows_total=n_total,
+        column_share=column_share,
+        category_share=category_share,
+        method={
+            "share": "mean |SHAP| per raw column / sum over columns",
+            "interval": f"{int(ci * 100)}% bootstrap over explained rows, {n_boot} resamples",
+            "grouping": "engineered columns summed back to raw columns by perturbation mapping",
+            "sample_size": sample_size,
+            "random_state": random_state,
+        },
+        row_index=idx,
+        dependence=dependence,
+    )

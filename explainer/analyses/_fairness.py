@@ -1,0 +1,239 @@
+"""Group metrics of decisions and, for recommenders, exposure and quality per group."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InvalidInputError
+from ._groupstats import FOUR_FIFTHS, GroupMetricsResult, group_metrics
+from ._ranking import per_user_ranking
+
+__all__ = ["FairnessResult", "audit_fairness", "exposure_by_group", "metricframe_check"]
+
+_MF_METRICS = ("count", "selection_rate", "true_positive_rate", "false_positive_rate", "accuracy")
+
+
+@dataclass(frozen=True)
+class FairnessResult:
+    """Assessed differences between groups of customers.
+
+    Attributes
+    ----------
+    sensitive_features : tuple of str
+    groups : GroupMetricsResult
+        Decision metrics per group and intersection (selection rate, TPR, FPR, ...).
+    exposure : DataFrame or None
+        Recommenders only: ``feature``, ``item``, ``group``, ``n``, ``rate`` (share of the
+        group's customers shown the item in their top k), ``ci_low``, ``ci_high``,
+        ``too_few_to_judge``.
+    exposure_gaps : DataFrame or None
+        Per feature and item: lowest and highest group rate, their ``ratio`` (1.0 means
+        equal exposure) with interval, ``difference``, ``flagged`` (ratio below 0.8).
+    quality : DataFrame or None
+        Recommenders only: hit rate and NDCG at k per group with intervals.
+    metricframe_max_abs_diff : float or None
+        Largest difference between our group metrics and fairlearn's MetricFrame.
+    """
+
+    sensitive_features: tuple[str, ...]
+    groups: GroupMetricsResult
+    exposure: pd.DataFrame | None = None
+    exposure_gaps: pd.DataFrame | None = None
+    quality: pd.DataFrame | None = None
+    metricframe_max_abs_diff: float | None = None
+    min_group_size: int = 30
+    method: dict[str, Any] = field(default_factory=dict)
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.groups.to_frame()
+
+    def flagged_exposure(self) -> pd.DataFrame:
+        if self.exposure_gaps is None:
+            return pd.DataFrame()
+        g = self.exposure_gaps
+        return g[g["flagged"]].sort_values("ratio").reset_index(drop=True)
+
+
+def _binom_boot(n: np.ndarray, s: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+    """Parametric bootstrap of rates: each group's selected count redrawn as Binomial(n, s/n)."""
+    p = np.where(n > 0, s / np.maximum(n, 1), 0.0)
+    return rng.binomial(n.astype(np.int64), p, size=(n_boot, len(n))) / np.maximum(n, 1)
+
+
+def exposure_by_group(
+    selected: np.ndarray,
+    items: np.ndarray,
+    sensitive: pd.DataFrame,
+    *,
+    min_group_size: int = 30,
+    n_boot: int = 500,
+    ci: float = 0.95,
+    random_state: int = 0,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Share of each group shown each item, and the gap between groups per item.
+
+    ``selected`` marks rows (customer x item) in the customer's top k. A group's exposure
+    to an item is the share of the group's rows for that item that are selected.
+    Intervals: parametric bootstrap of each group's count (binomial, group size fixed),
+    equivalent to resampling customers within the group.
+    """
+    rng = np.random.default_rng(random_state)
+    alpha = (1 - ci) / 2
+    rows, gaps = [], []
+    sel = np.asarray(selected, dtype=float)
+    for feat in sensitive.columns:
+        frame = pd.DataFrame({"item": np.asarray(items), "group": sensitive[feat].astype(str).to_numpy(), "s": sel})
+        agg = frame.groupby(["item", "group"], sort=True, observed=True)["s"].agg(["size", "sum"]).reset_index()
+        for item, part in agg.groupby("item", sort=True):
+            n = part["size"].to_numpy()
+            s = part["sum"].to_numpy()
+            reps = _binom_boot(n, s, n_boot, rng)
+            rate = s / n
+            lo, hi = np.quantile(reps, alpha, axis=0), np.quantile(reps, 1 - alpha, axis=0)
+            few = n < min_group_size
+            for g, nn, r, a, b, f in zip(part["group"], n, rate, lo, hi, few):
+                rows.append({"feature": feat, "item": item, "group": g, "n": int(nn), "rate": float(r),
+                             "ci_low": float(a), "ci_high": float(b), "too_few_to_judge": bool(f)})
+            ok = ~few
+            if ok.sum() < 2:
+                continue
+            r_ok, reps_ok = rate[ok], reps[:, ok]
+            groups_ok = part["group"].to_numpy()[ok]
+            lo_i, hi_i = int(np.argmin(r_ok)), int(np.argmax(r_ok))
+            ratio = r_ok[lo_i] / r_ok[hi_i] if r_ok[hi_i] > 0 else 1.0
+            with np.errstate(invalid="ignore", divide="ignore"):
+                boot_ratio = np.where(reps_ok.max(1) > 0, reps_ok.min(1) / reps_ok.max(1), 1.0)
+            gaps.append({
+                "feature": feat, "item": item,
+                "low_group": groups_ok[lo_i], "low_rate": float(r_ok[lo_i]),
+                "high_group": groups_ok[hi_i], "high_rate": float(r_ok[hi_i]),
+                "ratio": float(ratio),
+                "ratio_ci_low": float(np.quantile(boot_ratio, alpha)),
+                "ratio_ci_high": float(np.quantile(boot_ratio, 1 - alpha)),
+                "difference": float(r_ok[hi_i] - r_ok[lo_i]),
+                "flagged": bool(ratio < FOUR_FIFTHS),
+            })
+    exposure = pd.DataFrame(rows)
+    gap_df = pd.DataFrame(gaps)
+    if len(gap_df):
+        gap_df = gap_df.sort_values(["ratio", "feature", "item"]).reset_index(drop=True)
+    return exposure, gap_df
+
+
+def _quality_by_group(y_true: np.ndarray, y_score: np.ndarray, users: np.ndarray, sensitive: pd.DataFrame,
+                      k: int, min_group_size: int, n_boot: int, ci: float, rng: np.random.Generator) -> pd.DataFrame:
+    per = per_user_ranking(y_true, y_score, users, k)
+    first = pd.DataFrame({"user": users}).join(sensitive.reset_index(drop=True)).drop_duplicates("user")
+    per = per.merge(first, on="user", how="left")
+    per = per[per["n_relevant"] > 0]
+    alpha = (1 - ci) / 2
+    out = []
+    for feat in sensitive.columns:
+        for g, part in per.groupby(per[feat].astype(str), sort=True):
+            n = len(part)
+            for metric in ("hit", "ndcg"):
+                v = part[metric].to_numpy()
+                boots = v[rng.integers(0, n, (n_boot, n))].mean(axis=1) if n else np.array([np.nan])
+                out.append({"feature": feat, "group": g, "metric": f"{'hit_rate' if metric == 'hit' else 'ndcg'}_at_{k}",
+                            "value": float(v.mean()), "ci_low": float(np.quantile(boots, alpha)),
+                            "ci_high": float(np.quantile(boots, 1 - alpha)), "n": n,
+                            "too_few_to_judge": bool(n < min_group_size)})
+    return pd.DataFrame(out)
+
+
+def metricframe_check(y_true: np.ndarray, y_pred: np.ndarray, sensitive: pd.DataFrame, result: GroupMetricsResult) -> float:
+    """Largest absolute difference between our per-group metrics and fairlearn's MetricFrame."""
+    from fairlearn.metrics import (
+        MetricFrame, count, false_positive_rate, selection_rate, true_positive_rate,
+    )
+    from sklearn.metrics import accuracy_score
+
+    fns = {"count": count, "selection_rate": selection_rate, "true_positive_rate": true_positive_rate,
+           "false_positive_rate": false_positive_rate, "accuracy": accuracy_score}
+    worst = 0.0
+    bg = result.by_group
+    for feat in sensitive.columns:
+        mf = MetricFrame(metrics=fns, y_true=y_true, y_pred=y_pred, sensitive_features=sensitive[feat].astype(str))
+        for g, row in mf.by_group.iterrows():
+            for m in _MF_METRICS:
+                ours = bg[(bg["feature"] == feat) & (bg["group"] == str(g)) & (bg["metric"] == m)]["value"]
+                if len(ours) == 1 and np.isfinite(ours.iloc[0]):
+                    worst = max(worst, abs(float(ours.iloc[0]) - float(row[m])))
+    return worst
+
+
+def audit_fairness(
+    y_true: Any,
+    y_pred: Any,
+    *,
+    sensitive_features: pd.DataFrame,
+    y_score: Any = None,
+    user_ids: Any = None,
+    items: Any = None,
+    k: int | None = None,
+    min_group_size: int = 30,
+    n_boot: int = 500,
+    ci: float = 0.95,
+    intersections: bool = True,
+    check_metricframe: bool | None = None,
+    random_state: int = 0,
+) -> FairnessResult:
+    """Assess decisions (and, for recommenders, exposure and quality) per group.
+
+    Parameters
+    ----------
+    y_true : array-like of 0/1
+        Outcomes (for recommenders: did the customer buy or click the item).
+    y_pred : array-like of 0/1
+        Decisions (for recommenders: was the item in the customer's top k).
+    sensitive_features : DataFrame
+        One column per sensitive feature, aligned with the rows.
+    y_score : array-like, default=None
+        Scores behind the decisions; needed for recommender quality.
+    user_ids, items, k : default=None
+        For recommenders: the customer and item of each row and the list length.
+    min_group_size : int, default=30
+        Smaller groups are marked too few to judge and left out of disparities.
+    check_metricframe : bool, default=None
+        Compare our group metrics with fairlearn's MetricFrame; by default when the data
+        has at most 200,000 rows.
+
+    Returns
+    -------
+    FairnessResult
+    """
+    if not isinstance(sensitive_features, pd.DataFrame) or sensitive_features.shape[1] == 0:
+        raise InvalidInputError("sensitive_features must be a DataFrame with at least one column.")
+    sf = sensitive_features.reset_index(drop=True)
+    yt = np.asarray(y_true)
+    yp = np.asarray(y_pred)
+    groups = group_metrics(yt, yp, sensitive_features=sf, y_score=y_score, intersections=intersections,
+                           min_group_size=min_group_size, ci=ci, n_boot=n_boot, random_state=random_state)
+    if check_metricframe is None:
+        check_metricframe = len(yt) <= 200_000
+    mf_diff = metricframe_check(yt, yp, sf, groups) if check_metricframe else None
+    exposure = gaps = quality = None
+    if items is not None and user_ids is not None and k is not None:
+        exposure, gaps = exposure_by_group(yp, np.asarray(items), sf, min_group_size=min_group_size,
+                                           n_boot=n_boot, ci=ci, random_state=random_state)
+        if y_score is not None:
+            quality = _quality_by_group(yt, np.asarray(y_score, dtype=float), np.asarray(user_ids), sf, k,
+                                        min_group_size, min(n_boot, 300), ci, np.random.default_rng(random_state))
+    return FairnessResult(
+        sensitive_features=tuple(sf.columns),
+        groups=groups,
+        exposure=exposure,
+        exposure_gaps=gaps,
+        quality=quality,
+        metricframe_max_abs_diff=mf_diff,
+        min_group_size=min_group_size,
+        method={"n_boot": n_boot, "ci": ci, "min_group_size": min_group_size,
+                "four_fifths_threshold": FOUR_FIFTHS, "intersections": intersections,
+                "exposure_interval": "parametric bootstrap of each group's count (binomial)"},
+    )

@@ -1,0 +1,427 @@
+"""Membership inference risk: can an attacker tell who was in the training data?
+
+A model that fits its training rows much better than other rows leaks who was trained on.
+The loss-threshold attack (Yeom et al., 2018) scores each row by the model's loss on it,
+``-log p(true label)``, and guesses "member" when the loss is low. How well that score
+separates training rows (members) from held-out rows (non-members) is measured with the
+ROC AUC: 0.5 means no better than a coin, 1.0 means every member is found.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InvalidInputError
+
+__all__ = ["MembershipResult", "membership_inference_risk"]
+
+Level = Literal["not_assessed", "none", "some", "clear"]
+
+_CONFIDENCE = 0.95
+_MIN_ROWS = 10
+_EPS = 1e-12
+
+
+@dataclass(frozen=True)
+class MembershipResult:
+    """Result of a loss-threshold membership inference attack.
+
+    How to read ``auc``: the probability that a random training row gets a higher attack
+    score (a lower loss) than a random held-out row. About 0.5: an attacker could not tell
+    training customers from others better than chance; 0.6: somewhat; above 0.7: clearly.
+
+    Attributes
+    ----------
+    available : bool
+        False when the risk could not be assessed (for example no held-out data);
+        then every number is None and ``reason`` says why.
+    reason : str or None
+        Why the risk was not assessed.
+    auc : float or None
+        Attack ROC AUC on balanced members and non-members.
+    auc_interval : tuple of float or None
+        95% bootstrap percentile interval of ``auc``.
+    advantage : float or None
+        Membership advantage, the largest TPR - FPR over all loss thresholds (0 to 1).
+    advantage_interval : tuple of float or None
+        95% bootstrap percentile interval of ``advantage``.
+    train_loss, holdout_loss : float or None
+        Mean log loss on the scored training and held-out rows.
+    n_members, n_nonmembers : int
+        Rows scored from each side (equal: the larger side is subsampled).
+    level : {"not_assessed", "none", "some", "clear"}
+        Reading of the AUC: "none" when the interval covers 0.5 or the AUC is below 0.55,
+        "clear" when the AUC is at least 0.7, "some" in between.
+    summary : str
+        The reading in one plain sentence.
+    n_boot : int
+        Bootstrap resamples.
+    random_state : int
+        Seed used for subsampling and the bootstrap.
+    """
+
+    available: bool
+    reason: str | None
+    auc: float | None
+    auc_interval: tuple[float, float] | None
+    advantage: float | None
+    advantage_interval: tuple[float, float] | None
+    train_loss: float | None
+    holdout_loss: float | None
+    n_members: int
+    n_nonmembers: int
+    level: Level
+    summary: str
+    n_boot: int
+    random_state: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict of the result."""
+        return {
+            "available": self.available,
+            "reason": self.reason,
+            "attack": "loss threshold",
+            "auc": self.auc,
+            "auc_interval": None if self.auc_interval is None else list(self.auc_interval),
+            "advantage": self.advantage,
+            "advantage_interval": (
+                None if self.advantage_interval is None else list(self.advantage_interval)
+            ),
+            "confidence_level": _CONFIDENCE,
+            "train_loss": self.train_loss,
+            "holdout_loss": self.holdout_loss,
+            "n_members": self.n_members,
+            "n_nonmembers": self.n_nonmembers,
+            "level": self.level,
+            "summary": self.summary,
+            "n_boot": self.n_boot,
+            "random_state": self.random_state,
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return the measures as a DataFrame, one row per measure.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``measure``, ``value``, ``lower``, ``upper``; empty when not available.
+        """
+        cols = ["measure", "value", "lower", "upper"]
+        if not self.available:
+            return pd.DataFrame(columns=cols)
+        assert self.auc_interval is not None and self.advantage_interval is not None
+        return pd.DataFrame(
+            [
+                ["attack_auc", self.auc, *self.auc_interval],
+                ["membership_advantage", self.advantage, *self.advantage_interval],
+                ["train_loss", self.train_loss, np.nan, np.nan],
+                ["holdout_loss", self.holdout_loss, np.nan, np.nan],
+            ],
+            columns=cols,
+        )
+
+
+# --------------------------------------------------------------------------------------
+# Scoring
+# --------------------------------------------------------------------------------------
+
+
+def _n_rows(X: Any, name: str) -> int:
+    try:
+        return len(X)
+    except TypeError as err:
+        raise InvalidInputError(
+            f"{name} must be a table or array of rows. Got an object of type {type(X).__name__}. "
+            "Pass a DataFrame or a 2-d array."
+        ) from err
+
+
+def _take(X: Any, idx: np.ndarray) -> Any:
+    if isinstance(X, (pd.DataFrame, pd.Series)):
+        return X.iloc[idx]
+    if hasattr(X, "tocsr"):  # scipy sparse
+        return X.tocsr()[idx]
+    return np.asarray(X)[idx]
+
+
+def _labels(y: Any, name: str, n: int) -> np.ndarray:
+    arr = np.asarray(y)
+    if arr.ndim != 1 or len(arr) != n:
+        raise InvalidInputError(
+            f"{name} must be 1-d with one label per row ({n} rows). Got shape {arr.shape}. "
+            "Pass the true labels of the same rows."
+        )
+    if pd.isna(pd.Series(arr)).any():
+        raise InvalidInputError(
+            f"{name} must have no missing labels. Got {int(pd.isna(pd.Series(arr)).sum())} "
+            "missing. Drop those rows first."
+        )
+    return arr
+
+
+def _proba_true(model: Any, X: Any, y: np.ndarray) -> np.ndarray:
+    """Probability the model gives to each row's true label."""
+    if hasattr(model, "predict_proba"):
+        proba = np.asarray(model.predict_proba(X), dtype="float64")
+        classes = getattr(model, "classes_", None)
+        if proba.ndim == 1:
+            proba = np.column_stack([1 - proba, proba])
+        if classes is None:
+            classes = np.arange(proba.shape[1])
+        classes = np.asarray(classes)
+        if len(classes) != proba.shape[1]:
+            raise InvalidInputError(
+                f"predict_proba must return one column per class. Got {proba.shape[1]} columns "
+                f"for {len(classes)} classes. Check the model."
+            )
+        pos = {c: i for i, c in enumerate(classes.tolist())}
+        try:
+            col = np.array([pos[v] for v in y.tolist()], dtype="int64")
+        except KeyError as err:
+            unseen = len(set(y.tolist()) - set(pos))
+            raise InvalidInputError(
+                "Labels must be among the model's classes_. Got "
+                f"{unseen} label value(s) the model does not know. Check y_train and y_holdout."
+            ) from err
+        return np.asarray(proba[np.arange(len(y)), col], dtype="float64")
+    if callable(model):
+        p = np.asarray(model(X), dtype="float64")
+        if p.ndim == 2 and p.shape[1] == 2:
+            p = p[:, 1]
+        if p.ndim != 1 or len(p) != len(y):
+            raise InvalidInputError(
+                "The callable must return one probability of the positive class per row. "
+                f"Got shape {p.shape} for {len(y)} rows. Return model.predict_proba(X)[:, 1]."
+            )
+        yb = _binary(y)
+        return np.where(yb == 1, p, 1 - p)
+    raise InvalidInputError(
+        "predict_proba_or_model must be a fitted model with predict_proba or a callable "
+        f"returning probabilities. Got an object of type {type(model).__name__}. "
+        "Pass a classifier, or lambda X: model.predict_proba(X)[:, 1]."
+    )
+
+
+def _binary(y: np.ndarray) -> np.ndarray:
+    values = set(pd.unique(pd.Series(y)).tolist())
+    if not values <= {0, 1, True, False}:
+        raise InvalidInputError(
+            "Labels must be 0/1 or boolean when the model is a callable returning "
+            f"positive-class probabilities. Got {len(values)} distinct label values that are "
+            "not. Encode the positive class as 1."
+        )
+    return y.astype("int64")
+
+
+# --------------------------------------------------------------------------------------
+# AUC and advantage from weighted score counts
+# --------------------------------------------------------------------------------------
+
+
+def _auc_adv(wm: np.ndarray, wn: np.ndarray) -> tuple[float, float]:
+    """AUC (ties count one half) and max TPR-FPR from weights over sorted unique scores.
+
+    ``wm[i]`` and ``wn[i]`` are how many members and non-members have the i-th smallest
+    unique score.
+    """
+    nm, nn = wm.sum(), wn.sum()
+    below_n = np.cumsum(wn) - wn
+    auc = float((wm * (below_n + 0.5 * wn)).sum() / (nm * nn))
+    # Threshold t: predict member when score >= t. TPR - FPR over all t.
+    tpr = np.cumsum(wm[::-1]) / nm
+    fpr = np.cumsum(wn[::-1]) / nn
+    adv = float(max(0.0, np.max(tpr - fpr)))
+    return auc, adv
+
+
+def _reading(auc: float, lo: float, hi: float) -> tuple[Level, str]:
+    tail = f"(attack AUC {auc:.2f}, 95% interval {lo:.2f} to {hi:.2f})."
+    if lo <= 0.5 <= hi or auc < 0.55:
+        return "none", (
+            "An attacker could not tell training customers from others better than chance "
+            + tail
+        )
+    if auc < 0.7:
+        return "some", (
+            "An attacker could somewhat tell which customers were in the training data "
+            + tail
+        )
+    return "clear", (
+        "An attacker could clearly tell which customers were in the training data " + tail
+    )
+
+
+def _not_available(reason: str, n_boot: int, random_state: int | None) -> MembershipResult:
+    return MembershipResult(
+        available=False,
+        reason=reason,
+        auc=None,
+        auc_interval=None,
+        advantage=None,
+        advantage_interval=None,
+        train_loss=None,
+        holdout_loss=None,
+        n_members=0,
+        n_nonmembers=0,
+        level="not_assessed",
+        summary="Membership inference risk was not assessed: " + reason,
+        n_boot=n_boot,
+        random_state=random_state,
+    )
+
+
+def membership_inference_risk(
+    predict_proba_or_model: Any | Callable[[Any], Any],
+    X_train: Any,
+    y_train: Any,
+    X_holdout: Any = None,
+    y_holdout: Any = None,
+    *,
+    n_boot: int = 500,
+    random_state: int | None = 0,
+    max_rows: int = 20000,
+) -> MembershipResult:
+    """Assess how well a loss-threshold attack tells training rows from held-out rows.
+
+    Each row is scored with ``log p(true label)`` (minus its log loss): training rows a
+    model has memorised get high scores. The attack AUC is the ROC AUC of this score for
+    training rows (members) against held-out rows (non-members), on equal numbers of each
+    (the larger side is subsampled at random). The membership advantage is the largest
+    TPR - FPR over all thresholds. Intervals are 95% bootstrap percentile intervals,
+    resampling members and non-members separately.
+
+    Parameters
+    ----------
+    predict_proba_or_model : fitted classifier or callable
+        A model with ``predict_proba`` (labels are matched with its ``classes_``), or a
+        callable mapping rows to the probability of the positive class (labels 0/1).
+    X_train, y_train : table and labels
+        Rows the model was trained on, and their true labels.
+    X_holdout, y_holdout : table and labels, default=None
+        Rows from the same population the model was not trained on. Without them the risk
+        is not assessed and the result says so.
+    n_boot : int, default=500
+        Bootstrap resamples for the intervals (at least 50).
+    random_state : int or None, default=0
+        Seed for subsampling and the bootstrap.
+    max_rows : int, default=20000
+        At most this many rows are scored from each side.
+
+    Returns
+    -------
+    MembershipResult
+
+    Raises
+    ------
+    InvalidInputError
+        If the model has neither ``predict_proba`` nor is callable, labels do not match the
+        rows or the model's classes, only one of ``X_holdout`` and ``y_holdout`` is given,
+        or an option is out of range.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(4000, 3)); y = (X[:, 0] + rng.normal(size=4000) > 0).astype(int)
+    >>> model = LogisticRegression().fit(X[:2000], y[:2000])
+    >>> r = membership_inference_risk(model, X[:2000], y[:2000], X[2000:], y[2000:], n_boot=100)
+    >>> r.level
+    'none'
+    >>> membership_inference_risk(model, X[:2000], y[:2000]).available
+    False
+    """
+    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 50:
+        raise InvalidInputError(
+            f"n_boot must be an integer of at least 50. Got {n_boot!r}. Use 500 or more."
+        )
+    if isinstance(max_rows, bool) or not isinstance(max_rows, (int, np.integer)) or max_rows < _MIN_ROWS:
+        raise InvalidInputError(
+            f"max_rows must be an integer of at least {_MIN_ROWS}. Got {max_rows!r}. Use 20000."
+        )
+    n_boot, max_rows = int(n_boot), int(max_rows)
+    if not hasattr(predict_proba_or_model, "predict_proba") and not callable(predict_proba_or_model):
+        raise InvalidInputError(
+            "predict_proba_or_model must be a fitted model with predict_proba or a callable "
+            f"returning probabilities. Got an object of type {type(predict_proba_or_model).__name__}. "
+            "Pass a classifier, or lambda X: model.predict_proba(X)[:, 1]."
+        )
+    n_tr = _n_rows(X_train, "X_train")
+    y_tr = _labels(y_train, "y_train", n_tr)
+    if (X_holdout is None) != (y_holdout is None):
+        given = "X_holdout" if X_holdout is not None else "y_holdout"
+        raise InvalidInputError(
+            "X_holdout and y_holdout must be given together. Got only "
+            f"{given}. Pass both, or neither to skip the assessment."
+        )
+    if X_holdout is None:
+        return _not_available(
+            "no held-out data was given. Pass X_holdout and y_holdout: rows from the same "
+            "population that the model was not trained on.",
+            n_boot,
+            random_state,
+        )
+    n_ho = _n_rows(X_holdout, "X_holdout")
+    y_ho = _labels(y_holdout, "y_holdout", n_ho)
+    m = min(n_tr, n_ho, max_rows)
+    if m < _MIN_ROWS:
+        return _not_available(
+            f"too few rows to assess: {n_tr} training and {n_ho} held-out rows, and at least "
+            f"{_MIN_ROWS} of each are needed.",
+            n_boot,
+            random_state,
+        )
+
+    rng = np.random.default_rng(random_state)
+    idx_tr = np.sort(rng.choice(n_tr, size=m, replace=False)) if n_tr > m else np.arange(n_tr)
+    idx_ho = np.sort(rng.choice(n_ho, size=m, replace=False)) if n_ho > m else np.arange(n_ho)
+    p_tr = _proba_true(predict_proba_or_model, _take(X_train, idx_tr), y_tr[idx_tr])
+    p_ho = _proba_true(predict_proba_or_model, _take(X_holdout, idx_ho), y_ho[idx_ho])
+    if not (np.all(np.isfinite(p_tr)) and np.all(np.isfinite(p_ho))):
+        raise InvalidInputError(
+            "The model's probabilities must be finite. Got "
+            f"{int((~np.isfinite(p_tr)).sum() + (~np.isfinite(p_ho)).sum())} non-finite values. "
+            "Check the model and the input rows."
+        )
+    # Round so that floating-point noise (p versus 1 - (1 - p)) does not break ties.
+    s_tr = np.round(np.log(np.clip(p_tr, _EPS, 1.0)), 10)
+    s_ho = np.round(np.log(np.clip(p_ho, _EPS, 1.0)), 10)
+
+    # Work on sorted unique scores; a bootstrap sample is a pair of count vectors.
+    uniq, inv = np.unique(np.concatenate([s_tr, s_ho]), return_inverse=True)
+    code_tr, code_ho = inv[:m], inv[m:]
+    u = len(uniq)
+    auc, adv = _auc_adv(
+        np.bincount(code_tr, minlength=u).astype("float64"),
+        np.bincount(code_ho, minlength=u).astype("float64"),
+    )
+    aucs = np.empty(n_boot)
+    advs = np.empty(n_boot)
+    for b in range(n_boot):
+        wm = np.bincount(code_tr[rng.integers(0, m, m)], minlength=u).astype("float64")
+        wn = np.bincount(code_ho[rng.integers(0, m, m)], minlength=u).astype("float64")
+        aucs[b], advs[b] = _auc_adv(wm, wn)
+    a = (1 - _CONFIDENCE) / 2
+    auc_lo, auc_hi = (float(v) for v in np.quantile(aucs, [a, 1 - a]))
+    adv_lo, adv_hi = (float(v) for v in np.quantile(advs, [a, 1 - a]))
+    level, summary = _reading(auc, auc_lo, auc_hi)
+    return MembershipResult(
+        available=True,
+        reason=None,
+        auc=auc,
+        auc_interval=(auc_lo, auc_hi),
+        advantage=adv,
+        advantage_interval=(adv_lo, adv_hi),
+        train_loss=float(-s_tr.mean()),
+        holdout_loss=float(-s_ho.mean()),
+        n_members=m,
+        n_nonmembers=m,
+        level=level,
+        summary=summary,
+        n_boot=n_boot,
+        random_state=random_state,
+    )

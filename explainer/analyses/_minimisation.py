@@ -1,0 +1,102 @@
+"""Data minimisation: which collected data the model does not use, or barely uses."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from ._explain import ShapResult
+
+__all__ = ["MinimisationResult", "assess_minimisation", "LOW_SHARE"]
+
+#: An input whose upper interval bound of influence share is below this is "barely used".
+LOW_SHARE = 0.01
+
+
+@dataclass(frozen=True)
+class MinimisationResult:
+    """Per collected column: is it a model input, how much does it count, what to do.
+
+    ``table`` columns: ``column``, ``category``, ``role``, ``is_input``, ``share``,
+    ``ci_low``, ``ci_high``, ``verdict`` (``drop``, ``review``, ``keep`` or ``not an input``
+    for columns with another role, such as the target), ``reason``.
+    """
+
+    table: pd.DataFrame
+    method: dict[str, Any] = field(default_factory=dict)
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.table.copy()
+
+    @property
+    def unused(self) -> list[str]:
+        t = self.table
+        return t.loc[~t["is_input"] & (t["role"] == "feature"), "column"].tolist()
+
+    @property
+    def low_value(self) -> list[str]:
+        t = self.table
+        return t.loc[t["is_input"] & (t["verdict"] != "keep"), "column"].tolist()
+
+    def verdict_of(self, column: str) -> str:
+        return str(self.table.set_index("column").loc[column, "verdict"])
+
+
+def assess_minimisation(
+    columns: Sequence[str],
+    *,
+    inputs: Sequence[str],
+    shap: ShapResult | None,
+    categories: Mapping[str, str],
+    roles: Mapping[str, str],
+    low_share: float = LOW_SHARE,
+) -> MinimisationResult:
+    """Combine "collected but not an input" with each input's measured share of influence.
+
+    Parameters
+    ----------
+    columns : sequence of str
+        Every collected column.
+    inputs : sequence of str
+        The columns the model reads.
+    shap : ShapResult or None
+        Measured influence; without it, inputs are kept and said to be unmeasured.
+    categories, roles : mapping
+        From the inventory.
+    low_share : float, default=0.01
+        An input whose interval of share lies wholly below this is ``drop``; one whose
+        estimate is below it is ``review``.
+    """
+    rows = []
+    input_set = set(inputs)
+    share = shap.column_share.set_index("column") if shap is not None else None
+    for col in columns:
+        role = roles.get(col, "feature")
+        is_input = col in input_set
+        s = lo = hi = None
+        if is_input and share is not None and col in share.index:
+            s, lo, hi = (float(share.loc[col, k]) for k in ("share", "ci_low", "ci_high"))
+        if not is_input:
+            if role == "feature":
+                verdict, reason = "drop", "collected, not a model input"
+            else:
+                verdict, reason = "not an input", f"kept as {role}"
+        elif s is None:
+            verdict, reason = "keep", "input; influence not measured"
+        elif hi is not None and hi < low_share:
+            verdict, reason = "drop", f"input, share of influence below {low_share:.0%} with its whole interval"
+        elif s < low_share:
+            verdict, reason = "review", f"input, share of influence below {low_share:.0%}"
+        else:
+            verdict, reason = "keep", "input with measurable influence"
+        rows.append({"column": col, "category": categories.get(col, "other"), "role": role,
+                     "is_input": is_input, "share": s, "ci_low": lo, "ci_high": hi,
+                     "verdict": verdict, "reason": reason})
+    return MinimisationResult(
+        table=pd.DataFrame(rows),
+        method={"low_share": low_share, "evidence": ["collected but not an input", "SHAP share of influence"],
+                "refit": "not run"},
+    )

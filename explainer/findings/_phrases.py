@@ -1,0 +1,78 @@
+"""The phrase bank: every sentence the reports say about findings, in one place.
+
+Wording rules: assess and measure; never claim that a model is fair, unbiased,
+anonymous or compliant. Consumer phrases avoid jargon and stay short.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..inventory import CATEGORY_LABELS
+
+__all__ = ["PHRASES", "phrase", "category_label", "column_label"]
+
+PHRASES: dict[str, dict[str, str]] = {
+    "data.unused_column": {
+        "text": "Column {column} ({category}) is collected but is not an input of the model.",
+        "public": "We collect your {label}, but this system does not use it.",
+    },
+    "data.low_value_column": {
+        "text": "Column {column} is an input but accounts for {share} of the model's influence "
+                "(interval {ci}). It is a candidate for removal.",
+        "public": "Your {label} counts for very little in what we show you.",
+    },
+    "data.key_column": {
+        "text": "Column {column} identifies the {what} of each row; it is used to join and rank, not as an input.",
+        "public": None,
+    },
+    "privacy.direct_identifier_in_features": {
+        "text": "Column {column} ({category}) identifies a person directly and is an input of the model.",
+        "public": "This system uses your {label} when it decides what to show you.",
+    },
+    "privacy.special_category_input": {
+        "text": "Column {column} holds special-category data and is an input of the model.",
+        "public": "This system uses sensitive data about you ({label}) to decide what to show you.",
+    },
+    "privacy.special_category_for_testing": {
+        "text": "Column {column} holds special-category data. It is not a model input; it is used to test "
+                "for differences between groups.",
+        "public": "We keep your {label} only to check that groups of people are treated alike. "
+                  "It is not used to choose what you see.",
+    },
+    "fairness.exposure_gap": {
+        "text": "{item} is shown to {low_group} customers ({feature}) at {low_rate}, against {high_rate} "
+                "for {high_group}: a ratio of {ratio} (interval {ci}), below the four-fifths line.",
+        "public": "We found that {item} is suggested much less often to one group of customers by {feature_label}.",
+    },
+    "fairness.selection_rate_gap": {
+        "text": "Selection rates differ by {feature}: the ratio of the lowest to the highest group is {ratio} "
+                "(interval {ci}), below the four-fifths line.",
+        "public": "We found that people are chosen at different rates by {feature_label}.",
+    },
+    "fairness.proxy": {
+        "text": "Input {column} predicts {sensitive} (cross-validated AUC {auc}), so it can act as a stand-in "
+                "for it.",
+        "public": "Your {label} is linked to {sensitive_label}. We check how this affects results.",
+    },
+    "model.additivity": {
+        "text": "Attributions do not add up to the model output: the largest gap is {error} {unit}.",
+        "public": None,
+    },
+}
+
+
+def category_label(category: str) -> str:
+    return CATEGORY_LABELS.get(category, category.replace("_", " "))
+
+
+def column_label(column: str) -> str:
+    """A readable name for a column: ``date_of_birth`` -> ``date of birth``."""
+    return column.replace("_", " ").replace("90d", "(last 90 days)").strip()
+
+
+def phrase(code: str, which: str = "text", **values: Any) -> str | None:
+    template = PHRASES[code]["public" if which == "public" else "text"]
+    if template is None:
+        return None
+    return template.format(**values)

@@ -1,0 +1,308 @@
+"""One interface over scikit-learn estimators and pipelines, boosted trees and callables."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InvalidInputError, ModelNotFittedError
+
+__all__ = ["ModelAdapter", "wrap_model", "Task"]
+
+Task = Literal["binary", "regression", "ranking"]
+_TASKS = ("binary", "regression", "ranking")
+
+
+def _is_fitted(est: Any) -> bool:
+    from sklearn.utils.validation import check_is_fitted
+    from sklearn.exceptions import NotFittedError
+
+    try:
+        check_is_fitted(est)
+    except NotFittedError:
+        return False
+    except TypeError:
+        return True  # not an sklearn estimator: assume it knows what it does
+    return True
+
+
+def _final_step(est: Any) -> Any:
+    from sklearn.pipeline import Pipeline
+
+    return est.steps[-1][1] if isinstance(est, Pipeline) else est
+
+
+@dataclass(frozen=True)
+class ModelAdapter:
+    """A fitted model seen through one interface.
+
+    Build it with :func:`wrap_model`. ``input_columns`` are the raw data columns the model
+    reads; ``predict_score`` returns the score the model acts on (probability of the
+    positive class for classifiers, the prediction for regressors and rankers) and
+    ``predict_raw`` the output that attributions add up to (log-odds for classifiers).
+
+    Attributes
+    ----------
+    model : object
+        The wrapped estimator, pipeline or callable.
+    task : {"binary", "regression", "ranking"}
+    input_columns : tuple of str
+    user_id, item_id : str or None
+        For ranking: the columns that identify the customer and the item.
+    k : int
+        For ranking: how many items each user is shown.
+    """
+
+    model: Any
+    task: Task
+    input_columns: tuple[str, ...]
+    user_id: str | None = None
+    item_id: str | None = None
+    k: int = 3
+    threshold: float = 0.5
+    kind: str = "estimator"
+    name: str = ""
+    _is_classifier: bool = field(default=False, repr=False)
+
+    # --- predictions --------------------------------------------------------------------
+    def _frame(self, data: pd.DataFrame) -> pd.DataFrame:
+        missing = [c for c in self.input_columns if c not in data.columns]
+        if missing:
+            raise InvalidInputError(
+                f"data must hold every column the model reads. Got no {missing[:5]!r} "
+                f"({len(missing)} missing). Pass the data the model was trained on, or a model that "
+                "matches these columns."
+            )
+        return data.loc[:, list(self.input_columns)]
+
+    def predict_score(self, data: pd.DataFrame) -> np.ndarray:
+        """The score the model acts on, one float per row."""
+        X = self._frame(data)
+        if self.kind == "callable":
+            out = np.asarray(self.model(X), dtype=float)
+        elif self._is_classifier:
+            out = np.asarray(self.model.predict_proba(X))[:, 1]
+        else:
+            out = np.asarray(self.model.predict(X), dtype=float)
+        return out.reshape(-1)
+
+    def predict_raw(self, data: pd.DataFrame) -> np.ndarray:
+        """The output attributions add up to: log-odds for classifiers, else the score."""
+        X = self._frame(data)
+        if self.kind == "callable":
+            return self.predict_score(data)
+        if self._is_classifier:
+            if hasattr(self.model, "decision_function"):
+                return np.asarray(self.model.decision_function(X), dtype=float).reshape(-1)
+            p = np.clip(np.asarray(self.model.predict_proba(X))[:, 1], 1e-12, 1 - 1e-12)
+            return np.log(p / (1 - p))
+        return np.asarray(self.model.predict(X), dtype=float).reshape(-1)
+
+    def predict_decision(self, data: pd.DataFrame) -> np.ndarray:
+        """Binary decisions: for classifiers score >= threshold; for ranking the top k per user."""
+        score = self.predict_score(data)
+        if self.task == "ranking":
+            from ..analyses._ranking import top_k_mask
+
+            return top_k_mask(score, data[self.user_id].to_numpy(), self.k).astype(int)
+        return (score >= self.threshold).astype(int)
+
+    @property
+    def output_unit(self) -> str:
+        return "log-odds" if self._is_classifier else "score"
+
+    # --- structure ----------------------------------------------------------------------
+    @property
+    def is_pipeline(self) -> bool:
+        from sklearn.pipeline import Pipeline
+
+        return isinstance(self.model, Pipeline) and len(self.model.steps) > 1
+
+    @property
+    def final_estimator(self) -> Any:
+        return _final_step(self.model)
+
+    def transform(self, data: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
+        """Apply a pipeline's preparation steps; return the matrix the final step sees and its names."""
+        X = self._frame(data)
+        if self.is_pipeline:
+            prep = self.model[:-1]
+            Z = prep.transform(X)
+            if hasattr(Z, "toarray"):
+                Z = Z.toarray()
+            try:
+                names = [str(n) for n in prep.get_feature_names_out()]
+            except Exception:  # noqa: BLE001 - not every transformer names its outputs
+                names = [f"x{i}" for i in range(np.shape(Z)[1])]
+            return np.asarray(Z, dtype=float), names
+        return X.to_numpy(dtype=float), list(self.input_columns)
+
+    def engineered_to_raw(self, data: pd.DataFrame, *, random_state: int = 0) -> np.ndarray:
+        """Which raw input columns each engineered column comes from, as a weight matrix.
+
+        Returns an array of shape (n_engineered, n_raw) whose rows sum to 1. Found by
+        perturbation: a raw column is shuffled across a sample of rows and every engineered
+        column that changes is attributed to it. An engineered column built from several raw
+        columns shares its attribution equally between them.
+        """
+        raw = list(self.input_columns)
+        if not self.is_pipeline:
+            return np.eye(len(raw))
+        sample = self._frame(data)
+        if len(sample) > 400:
+            sample = sample.sample(400, random_state=random_state)
+        sample = sample.reset_index(drop=True)
+        Z0, names = self.transform(sample)
+        W = np.zeros((Z0.shape[1], len(raw)))
+        rng = np.random.default_rng(random_state)
+        for j, col in enumerate(raw):
+            changed = np.zeros(Z0.shape[1], dtype=bool)
+            for _ in range(3):
+                pert = sample.copy()
+                pert[col] = sample[col].to_numpy()[rng.permutation(len(sample))]
+                Z1, _ = self.transform(pert)
+                changed |= ~np.isclose(Z0, Z1, equal_nan=True).all(axis=0)
+            W[changed, j] = 1.0
+        orphan = W.sum(axis=1) == 0
+        for i in np.flatnonzero(orphan):  # constant in the sample: fall back on the name
+            hits = [j for j, col in enumerate(raw) if col in names[i]]
+            if hits:
+                W[i, max(hits, key=lambda j: len(raw[j]))] = 1.0
+        still = W.sum(axis=1) == 0
+        if still.any():
+            W[still, :] = 1.0  # unknown origin: share equally, documented above
+        return W / W.sum(axis=1, keepdims=True)
+
+    def describe(self) -> dict[str, Any]:
+        est = self.final_estimator
+        return {
+            "type": type(est).__name__ if self.kind != "callable" else "callable",
+            "wrapper": type(self.model).__name__ if self.is_pipeline else None,
+            "task": self.task,
+            "output_unit": self.output_unit,
+            "input_columns": list(self.input_columns),
+            "user_id": self.user_id,
+            "item_id": self.item_id,
+            "k": self.k if self.task == "ranking" else None,
+            "threshold": self.threshold if self.task == "binary" else None,
+        }
+
+
+def wrap_model(
+    model: Any,
+    *,
+    task: Task | None = None,
+    feature_names: Sequence[str] | None = None,
+    user_id: str | None = None,
+    item_id: str | None = None,
+    k: int = 3,
+    threshold: float = 0.5,
+    name: str = "",
+) -> ModelAdapter:
+    """Wrap a fitted estimator, pipeline or callable in a :class:`ModelAdapter`.
+
+    Parameters
+    ----------
+    model : estimator, Pipeline or callable
+        A fitted scikit-learn estimator or Pipeline (LightGBM and XGBoost scikit-learn
+        models included), or a callable ``predict(DataFrame) -> scores``.
+    task : {"binary", "regression", "ranking"}, default=None
+        Inferred when None: ``ranking`` if ``user_id`` and ``item_id`` are given,
+        ``binary`` for a two-class classifier, else ``regression``.
+    feature_names : sequence of str, default=None
+        The raw columns the model reads. Required for a callable; read from
+        ``feature_names_in_`` for fitted estimators.
+    user_id, item_id : str, default=None
+        For ranking: the columns that identify the customer and the item.
+    k : int, default=3
+        For ranking: each user's top ``k`` items by score are recommended.
+    threshold : float, default=0.5
+        For binary classifiers: a decision is ``score >= threshold``.
+
+    Returns
+    -------
+    ModelAdapter
+
+    Raises
+    ------
+    ModelNotFittedError
+        If the estimator has not been fitted.
+    InvalidInputError
+        If the task, the feature names or the ranking columns do not fit the model.
+    """
+    if isinstance(model, ModelAdapter):
+        return model
+    if task is not None and task not in _TASKS:
+        raise InvalidInputError(f"task must be one of {list(_TASKS)}. Got {task!r}.")
+    if (user_id is None) != (item_id is None):
+        raise InvalidInputError(
+            "user_id and item_id must be given together for a ranking model. "
+            f"Got user_id={user_id!r}, item_id={item_id!r}."
+        )
+    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
+        raise InvalidInputError(f"k must be a positive integer. Got {k!r}.")
+    if not (isinstance(threshold, (int, float)) and 0.0 <= float(threshold) <= 1.0) and task != "regression":
+        raise InvalidInputError(f"threshold must be a number between 0 and 1. Got {threshold!r}.")
+
+    is_estimator = hasattr(model, "fit") and (hasattr(model, "predict") or hasattr(model, "predict_proba"))
+    if not is_estimator:
+        if not callable(model):
+            raise InvalidInputError(
+                "model must be a fitted scikit-learn estimator or Pipeline, or a callable "
+                f"predict(DataFrame) -> scores. Got {type(model).__name__}."
+            )
+        if feature_names is None:
+            raise InvalidInputError(
+                "feature_names must list the columns a callable model reads. Got None. "
+                "Pass feature_names=[...]."
+            )
+        t: Task = task or ("ranking" if user_id else "regression")
+        return ModelAdapter(
+            model=model, task=t, input_columns=tuple(feature_names), user_id=user_id, item_id=item_id,
+            k=int(k), threshold=float(threshold), kind="callable", name=name or "callable",
+        )
+
+    if not _is_fitted(model):
+        raise ModelNotFittedError(
+            f"model must be fitted before it is audited. Got an unfitted {type(model).__name__}. "
+            "Call model.fit(X, y) first, or load the fitted model you deploy."
+        )
+    if feature_names is None:
+        names = getattr(model, "feature_names_in_", None)
+        if names is None:
+            final = _final_step(model)
+            names = getattr(final, "feature_names_in_", None) or getattr(final, "feature_name_", None)
+        if names is None:
+            raise InvalidInputError(
+                f"feature_names must be given for a {type(model).__name__} fitted without column names. "
+                "Fit it on a DataFrame or pass feature_names=[...]."
+            )
+        feature_names = [str(n) for n in names]
+    final = _final_step(model)
+    classes = getattr(final, "classes_", None)
+    is_clf = hasattr(model, "predict_proba") and classes is not None
+    if is_clf and len(classes) != 2:
+        raise InvalidInputError(
+            f"model must be a binary classifier, a regressor or a ranker. Got a classifier with "
+            f"{len(classes)} classes. Audit one class against the rest."
+        )
+    if task is None:
+        task = "ranking" if user_id else ("binary" if is_clf else "regression")
+    if task == "ranking" and user_id is None:
+        raise InvalidInputError(
+            "user_id and item_id must name the customer and item columns for task='ranking'. Got None."
+        )
+    if task == "binary" and not is_clf:
+        raise InvalidInputError(
+            f"task='binary' needs a classifier with predict_proba. Got {type(final).__name__}. "
+            "Use task='regression' for a regressor."
+        )
+    return ModelAdapter(
+        model=model, task=task, input_columns=tuple(feature_names), user_id=user_id, item_id=item_id,
+        k=int(k), threshold=float(threshold), kind="estimator", name=name or type(final).__name__,
+        _is_classifier=is_clf,
+    )

@@ -1,0 +1,126 @@
+"""audit.json: a versioned, documented, deterministic record of the audit's results."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from .._audit import Audit
+
+__all__ = ["audit_to_dict", "audit_to_json", "plain", "SCHEMA_PATH"]
+
+SCHEMA_PATH = Path(__file__).with_name("audit.schema.json")
+
+
+def plain(v: Any) -> Any:
+    """Convert numpy/pandas values to JSON-ready Python values; NaN becomes None."""
+    if isinstance(v, dict):
+        return {str(k): plain(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple, np.ndarray)):
+        return [plain(x) for x in v]
+    if v is None or v is pd.NA:
+        return None
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (float, np.floating)):
+        f = float(v)
+        return None if not math.isfinite(f) else round(f, 10)
+    if hasattr(v, "value") and hasattr(v, "name"):  # Enum
+        return v.value
+    return v
+
+
+def _records(df: pd.DataFrame | None) -> list[dict[str, Any]]:
+    if df is None or len(df) == 0:
+        return []
+    return [plain(r) for r in df.to_dict(orient="records")]
+
+
+def audit_to_dict(a: Audit) -> dict[str, Any]:
+    from .._audit import SCHEMA_VERSION
+
+    shap = a.explanation
+    inputs = set(a.model.input_columns)
+    share = shap.column_share.set_index("column") if shap is not None else None
+    features = []
+    for rec in a.inventory:
+        s = share.loc[rec.column] if share is not None and rec.column in share.index else None
+        features.append({
+            "column": rec.column,
+            "category": rec.category,
+            "role": rec.role,
+            "source": rec.source,
+            "used_by_model": rec.column in inputs,
+            "importance_share": plain(s["share"]) if s is not None else (0.0 if rec.column not in inputs else None),
+            "importance_ci": [plain(s["ci_low"]), plain(s["ci_high"])] if s is not None else None,
+            "direction": s["direction"] if s is not None else None,
+            "minimisation": a.minimisation.verdict_of(rec.column),
+        })
+    categories = _records(shap.category_share) if shap is not None else []
+    for c in categories:
+        c["importance_share"] = c.pop("share")
+    fairness: dict[str, Any] | None = None
+    if a.fairness is not None:
+        f = a.fairness
+        by = f.groups.by_group
+        dis = f.groups.disparities
+        by_feature: dict[str, Any] = {}
+        for feat in by["feature"].unique():
+            part = by[by["feature"] == feat]
+            groups = []
+            for g, gp in part.groupby("group", sort=True):
+                metrics = {m: {"value": plain(r["value"]), "ci": [plain(r["ci_low"]), plain(r["ci_high"])]}
+                           for m, r in gp.set_index("metric").iterrows()}
+                groups.append({"group": str(g), "n": int(gp["n"].iloc[0]),
+                               "too_few_to_judge": bool(gp["too_few_to_judge"].iloc[0]), "metrics": metrics})
+            by_feature[str(feat)] = {"intersection": str(feat) not in f.sensitive_features, "groups": groups,
+                                     "disparities": _records(dis[dis["feature"] == feat])}
+        fairness = {
+            "sensitive_features": list(f.sensitive_features),
+            "by_feature": by_feature,
+            "exposure": _records(f.exposure),
+            "exposure_gaps": _records(f.exposure_gaps),
+            "quality": _records(f.quality),
+            "method": plain(f.method),
+            "metricframe_max_abs_diff": plain(f.metricframe_max_abs_diff),
+        }
+    main_parameters = []
+    if shap is not None:
+        for c in categories:
+            main_parameters.append({"category": c["category"], "importance_share": c["importance_share"],
+                                    "ci": [c["ci_low"], c["ci_high"]], "unit": "share of mean |attribution| "
+                                    f"({shap.unit})", "columns": c["columns"], "reason": None})
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "model": plain(a.model_info),
+        "data": plain(a.data_info),
+        "explanation": ({**plain(shap.to_dict()),
+                         "dependence": {c: _records(t) for c, t in shap.dependence.items()}}
+                        if shap is not None else None),
+        "features": features,
+        "categories": categories,
+        "main_parameters": main_parameters,
+        "fairness": fairness,
+        "proxies": _records(a.proxies.table) if a.proxies is not None else [],
+        "minimisation": {"columns": _records(a.minimisation.table), "method": plain(a.minimisation.method)},
+        "findings": [plain(f.to_dict()) for f in a.findings],
+        "options": plain(a.options),
+        "provenance": plain(a.provenance),
+    }
+
+
+def audit_to_json(a: Audit, path: Any = None) -> str:
+    text = json.dumps(audit_to_dict(a), indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+    if path is not None:
+        from .._io import atomic_write_text
+
+        atomic_write_text(Path(path), text)
+    return text

@@ -1,0 +1,97 @@
+"""The report phrase bank: every sentence the disclosure and the per-person page say.
+
+Templates hold structure; wording lives here so it can be checked in one place (banned
+words, readability). Sentences are short and plain. Never claim that a system is fair,
+unbiased, anonymous or compliant: we assess and measure.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["SAY", "say", "HEADINGS", "GAP_TEXT"]
+
+GAP_TEXT = "To be completed by the publisher."
+
+HEADINGS: dict[str, str] = {
+    "who": "Who runs this",
+    "what": "What it does",
+    "automation": "Is a person involved?",
+    "purposes": "Why we use your data",
+    "data": "The data we use",
+    "special": "Sensitive data",
+    "parameters": "What counts most",
+    "commercial": "Paid placement",
+    "controls": "How you can change what you see",
+    "meaning": "What this means for you",
+    "profile": "How your profile is built",
+    "accuracy": "How well it works",
+    "groups": "How it works for different groups",
+    "sharing": "Who else gets your data, and for how long",
+    "rights": "Your rights",
+    "version": "Version and changes",
+    "quality": "How readable this page is",
+}
+
+SAY: dict[str, str] = {
+    # first layer summary
+    "summary_intro": "This page explains how {system} picks what to show you.",
+    "summary_data": "It uses {n_used} kinds of data about you. The data that counts most is {top}.",
+    "summary_unused": "We also hold {n_unused} kinds of data that it does not use.",
+    # section 2
+    "surfaces": "You see its choices here: {surfaces}.",
+    # section 3
+    "automated_yes": "A computer makes these choices on its own.",
+    "automated_no": "A computer suggests these choices. A person checks them.",
+    # section 5
+    "data_intro": "This table lists each kind of data we hold, where it comes from, and if the system uses it.",
+    "used_yes": "Used",
+    "used_no": "Not used",
+    "source_provided": "You gave it to us",
+    "source_observed": "We see it when you shop",
+    "source_inferred": "We work it out",
+    "source_third_party": "From a partner",
+    "source_unknown": "Not stated",
+    # section 6
+    "special_none": "We hold no sensitive data of this kind.",
+    "special_testing": "We hold {label}. The system does not use it to choose what you see. "
+                       "We use it only to check how the system treats different groups.",
+    "special_input": "The system uses {label} to choose what you see.",
+    # section 7
+    "parameters_intro": "These kinds of data count most, from most to least. "
+                        "The numbers are estimates from our own tests.",
+    "parameter_row": "{label}: about {pct} of what decides the order.",
+    "item_reason": "Some kinds of products suit more people than others.",
+    "no_reason": "The reason is to be completed by the publisher.",
+    # section 8
+    "commercial_no": "Nobody pays to be placed higher.",
+    "commercial_yes": "Some places are paid for.",
+    # section 9
+    "controls_none": "There is no way to change this yet.",
+    # section 12
+    "accuracy_ranking": "We tested it on {n} customers it had not seen before. "
+                        "For {hit} of them, at least one of the top {k} suggestions was something they then bought.",
+    "accuracy_binary": "We tested it on {n} people. It was right for {acc} of them.",
+    "accuracy_regression": "We tested it on {n} people.",
+    # section 13
+    "groups_intro": "We checked how often each group of customers is shown each kind of product.",
+    "groups_none": "We found no large gaps between the groups we checked.",
+    "groups_gap": "{item} is shown to people aged or grouped as {low_group} ({feature}) less often: "
+                  "{low_rate} of them, against {high_rate} of {high_group}.",
+    "groups_small": "Groups with fewer than {n} people are left out, so no one can be singled out.",
+    "groups_not_tested": "We did not test results by group for this system.",
+    "proxy": "Your {column} is linked to {sensitive}. We keep watch on this.",
+    # section 15
+    "rights_intro": "You can ask us to do these things at any time.",
+    # section 16
+    "version": "Model checked on {date}. Data rows checked: {rows}.",
+    # per person
+    "why_intro": "A computer picked {item} for you. {review}",
+    "why_review_none": "No person checked this choice.",
+    "why_review_some": "A person checks these choices.",
+}
+
+
+def say(key: str, **values: Any) -> str:
+    """The sentence ``key`` with ``values`` filled in."""
+    return SAY[key].format(**values)
