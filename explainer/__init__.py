@@ -1,24 +1,71 @@
 """explainer: measure and explain, in plain words, how a model uses customer data.
 
 The pipeline runs one way: inventory -> models -> analyses -> findings -> report.
+
+>>> import explainer as ex
+>>> ex.DataInventory.__name__
+'DataInventory'
 """
 from __future__ import annotations
 
+from importlib import import_module
+from typing import Any
+
 from ._version import __version__
 from .errors import (
+    DataFileNotFoundError,
     ExplainerError,
     InvalidInputError,
     ModelNotFittedError,
+    OutputExistsError,
     UntrustedModelError,
 )
 from .inventory import ColumnRecord, DataInventory
+
+# Public names resolved on first use, so that `import explainer` stays light.
+_LAZY = {
+    "audit": "._audit",
+    "Audit": "._audit",
+    "read_table": "._io",
+    "wrap_model": ".models",
+    "ModelAdapter": ".models",
+    "load_model": ".models",
+    "save_model": ".models",
+    "scan": ".inventory._scan",
+    "ScanResult": ".inventory._scan",
+    "explain": ".analyses._explain",
+    "ShapResult": ".analyses._explain",
+    "audit_fairness": ".analyses._fairness",
+    "FairnessResult": ".analyses._fairness",
+    "group_metrics": ".analyses._groupstats",
+    "find_proxies": ".analyses._proxies",
+    "Finding": ".findings",
+    "Severity": ".findings",
+    "DisclosureConfig": ".report._config",
+    "write_reports": ".report",
+}
 
 __all__ = [
     "__version__",
     "ColumnRecord",
     "DataInventory",
+    "DataFileNotFoundError",
     "ExplainerError",
     "InvalidInputError",
     "ModelNotFittedError",
+    "OutputExistsError",
     "UntrustedModelError",
+    *sorted(_LAZY),
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'explainer' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

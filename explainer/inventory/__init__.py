@@ -1,7 +1,19 @@
 """Stage 1, inventory: which data exists, its category, purpose, source, retention and role.
 
-Returns a :class:`DataInventory`; :func:`scan` drafts one from column names and values.
+Returns a :class:`DataInventory`; :func:`scan` drafts one from column names and values;
+the pseudonymisation helpers lower the risk of the identifiers it finds.
 """
+from ._pseudonymise import (
+    KeyExposureError,
+    Pseudonymiser,
+    generalise_age,
+    generalise_category,
+    generalise_date,
+    generalise_numeric,
+    generalise_postcode,
+    hash_identifier,
+)
+from ._scan import ColumnGuess, Evidence, ScanResult, scan
 from ._schema import (
     CATEGORIES,
     CATEGORY_LABELS,
@@ -11,4 +23,9 @@ from ._schema import (
     DataInventory,
 )
 
-__all__ = ["CATEGORIES", "CATEGORY_LABELS", "ROLES", "SOURCES", "ColumnRecord", "DataInventory"]
+__all__ = [
+    "CATEGORIES", "CATEGORY_LABELS", "ROLES", "SOURCES", "ColumnRecord", "DataInventory",
+    "ColumnGuess", "Evidence", "ScanResult", "scan",
+    "KeyExposureError", "Pseudonymiser", "generalise_age", "generalise_category", "generalise_date",
+    "generalise_numeric", "generalise_postcode", "hash_identifier",
+]

@@ -1,0 +1,535 @@
+"""Find input columns that stand in for a sensitive attribute (proxies).
+
+A model that never sees ``gender`` can still treat people differently by gender
+when one of its inputs predicts gender well: a postcode, a shopping category, a
+first name. For every sensitive attribute and every candidate column, this module
+fits a small model on that one column alone and measures, with cross-validation,
+how well it predicts the attribute (macro one-vs-rest ROC AUC). A column whose
+AUC reaches the threshold is flagged as a possible proxy.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from explainer.errors import InvalidInputError
+
+__all__ = ["ProxyResult", "find_proxies"]
+
+#: Most frequent levels of a text or categorical column kept as their own level.
+MAX_LEVELS = 50
+#: Numeric sensitive attributes with more distinct values are cut into quantile bands.
+MAX_NUMERIC_CLASSES = 10
+_N_BANDS = 5
+_TABLE_COLUMNS = ["sensitive_feature", "column", "auc", "nmi", "flagged", "derivation", "n_rows"]
+
+
+@dataclass(frozen=True)
+class ProxyResult:
+    """How well each input column predicts each sensitive attribute.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        Tidy table, one row per (sensitive attribute, column), sorted by AUC within
+        each attribute, with columns ``sensitive_feature``, ``column``, ``auc``
+        (cross-validated macro one-vs-rest ROC AUC: 0.5 is chance, 1.0 perfect),
+        ``nmi`` (normalised mutual information with the attribute, for text,
+        categorical and boolean columns; NaN for numeric ones), ``flagged``
+        (``auc >= threshold``), ``derivation`` (which form of the column was
+        assessed, e.g. ``"first block before a space"``) and ``n_rows`` (rows used).
+    threshold : float
+        AUC at or above which a column is flagged.
+    method : dict
+        Settings that change the numbers: model, cv, max_rows, random_state, grouping.
+    """
+
+    table: pd.DataFrame
+    threshold: float
+    method: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def flagged(self) -> list[tuple[str, str]]:
+        """(sensitive attribute, column) pairs flagged as possible proxies."""
+        t = self.table[self.table["flagged"]]
+        return [(str(a), str(c)) for a, c in zip(t["sensitive_feature"], t["column"], strict=True)]
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return a copy of :attr:`table`.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The tidy proxy table.
+        """
+        return self.table.copy()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dictionary: plain Python numbers, ``None`` for NaN.
+
+        Returns
+        -------
+        dict
+            Keys ``table`` (list of records), ``flagged``, ``threshold`` and ``method``.
+        """
+        records = []
+        for row in self.table.itertuples(index=False, name=None):
+            rec: dict[str, Any] = {}
+            for col, v in zip(_TABLE_COLUMNS, row, strict=True):
+                if isinstance(v, (bool, np.bool_)):
+                    rec[col] = bool(v)
+                elif isinstance(v, (int, np.integer)):
+                    rec[col] = int(v)
+                elif isinstance(v, (float, np.floating)):
+                    rec[col] = None if math.isnan(float(v)) else float(v)
+                else:
+                    rec[col] = str(v)
+            records.append(rec)
+        return {
+            "table": records,
+            "flagged": [list(p) for p in self.flagged],
+            "threshold": float(self.threshold),
+            "method": dict(self.method),
+        }
+
+    def __repr__(self) -> str:
+        return (
+            f"ProxyResult({len(self.table)} column/attribute pairs assessed, "
+            f"{len(self.flagged)} flagged at AUC >= {self.threshold})"
+        )
+
+    def _repr_html_(self) -> str:
+        return str(self.table.to_html(index=False, na_rep="", float_format="{:.3f}".format))
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def _sensitive_frame(X: pd.DataFrame, sensitive_features: Any) -> tuple[pd.DataFrame, list[str]]:
+    """Return (attributes aligned with X, names of X columns that are attributes)."""
+    if isinstance(sensitive_features, str):
+        sensitive_features = [sensitive_features]
+    if isinstance(sensitive_features, pd.Series):
+        name = sensitive_features.name if sensitive_features.name is not None else "sensitive_feature"
+        sensitive_features = sensitive_features.to_frame(name=str(name))
+    if isinstance(sensitive_features, pd.DataFrame):
+        if len(sensitive_features) != len(X):
+            raise InvalidInputError(
+                f"sensitive_features must have one row per row of X. Got {len(sensitive_features)} "
+                f"rows for {len(X)}. Pass aligned data, or names of columns of X."
+            )
+        sf = sensitive_features.reset_index(drop=True)
+        sf.columns = [str(c) for c in sf.columns]
+        return sf, []
+    if isinstance(sensitive_features, Sequence) and all(isinstance(s, str) for s in sensitive_features):
+        names = list(sensitive_features)
+        missing = [s for s in names if s not in X.columns]
+        if missing:
+            raise InvalidInputError(
+                f"sensitive_features must name columns of X. Got {missing[:5]!r}, which are not "
+                f"there. Columns include {sorted(map(str, X.columns))[:5]!r}. Check the spelling, "
+                "or pass the attributes as a DataFrame aligned with X."
+            )
+        if not names:
+            raise InvalidInputError(
+                "sensitive_features must name at least one column. Got an empty list. "
+                "Pass e.g. ['gender']."
+            )
+        return X[names].reset_index(drop=True), names
+    raise InvalidInputError(
+        f"sensitive_features must be column names of X, a Series or a DataFrame. Got "
+        f"{type(sensitive_features).__name__}. Pass e.g. ['gender', 'age_band']."
+    )
+
+
+def _target(s: pd.Series, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Class codes for one attribute and a mask of usable rows."""
+    ok = s.notna().to_numpy()
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        if s[ok].nunique() > MAX_NUMERIC_CLASSES:
+            s = pd.qcut(s, _N_BANDS, duplicates="drop")
+    codes, uniques = pd.factorize(s.astype(object).where(pd.Series(ok, index=s.index)), sort=False)
+    codes = np.asarray(codes)
+    ok = ok & (codes >= 0)
+    if len(uniques) < 2:
+        raise InvalidInputError(
+            f"sensitive_features column {name!r} must have at least two groups. Got "
+            f"{len(uniques)}. Drop the attribute or pass data that holds more than one group."
+        )
+    return codes, ok
+
+
+def _text_levels(s: pd.Series, cap: int = MAX_LEVELS) -> np.ndarray:
+    """Integer codes of the ``cap`` most frequent levels; rest 'other', missing its own."""
+    vals = s.astype(object).where(s.notna(), None)
+    as_str = vals.map(lambda v: "\x00missing" if v is None else str(v))
+    top = as_str.value_counts(sort=True).index[:cap]
+    mapping = {v: i for i, v in enumerate(top)}
+    return np.asarray(as_str.map(mapping).fillna(len(top)).to_numpy(), dtype=np.float64)
+
+
+_LEAD = re.compile(r"^\W*([0-9A-Za-z]+)")
+
+
+def _derivations(s: pd.Series) -> list[tuple[str, pd.Series]]:
+    """Coarser versions of a near-unique text column (postcode district, email domain)."""
+    txt = s.astype(object).where(s.notna(), None).map(lambda v: None if v is None else str(v).strip())
+    out: list[tuple[str, pd.Series]] = []
+    present = txt.dropna()
+    if len(present) == 0:
+        return out
+    if present.str.contains("@", regex=False).mean() > 0.5:
+        out.append(("email domain", txt.map(lambda v: None if v is None else v.rsplit("@", 1)[-1].lower())))
+    if present.str.contains(r"\s", regex=True).mean() > 0.5:
+        out.append(("first block before a space", txt.map(lambda v: None if v is None else v.split()[0] if v.split() else "")))
+    out.append((
+        "leading alphanumeric block",
+        txt.map(lambda v: None if v is None else ((m.group(1) if (m := _LEAD.match(v)) else ""))),
+    ))
+    for k in (2, 3, 4):
+        out.append((f"first {k} characters", txt.map(lambda v, k=k: None if v is None else v[:k].upper())))
+    n_raw = present.nunique()
+    seen: set[tuple[int, ...]] = set()
+    kept = []
+    for name, d in out:
+        n_lev = d.dropna().nunique()
+        if not (1 < n_lev < n_raw):
+            continue
+        key = tuple(pd.factorize(d)[0][:200])
+        if key in seen:
+            continue
+        seen.add(key)
+        kept.append((name, d))
+    return kept
+
+
+def _is_text(s: pd.Series) -> bool:
+    return bool(
+        isinstance(s.dtype, pd.CategoricalDtype)
+        or pd.api.types.is_object_dtype(s)
+        or pd.api.types.is_string_dtype(s)
+        or pd.api.types.is_bool_dtype(s)
+    )
+
+
+def _numeric(s: pd.Series, name: str) -> np.ndarray:
+    if pd.api.types.is_datetime64_any_dtype(s):
+        out: np.ndarray = s.astype("int64").to_numpy().astype(np.float64)
+        out[s.isna().to_numpy()] = np.nan
+        return out
+    try:
+        return np.asarray(pd.to_numeric(s, errors="raise"), dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise InvalidInputError(
+            f"column {name!r} of X must be numeric, text, categorical or boolean. Got dtype "
+            f"{s.dtype}. Convert it or leave it out with columns=[...]."
+        ) from err
+
+
+# --------------------------------------------------------------------------- scoring
+
+
+def _cv_auc(
+    Z: np.ndarray,
+    y: np.ndarray,
+    groups: np.ndarray | None,
+    *,
+    categorical: bool,
+    cv: int,
+    random_state: int | None,
+) -> float:
+    """Macro one-vs-rest ROC AUC of a small boosted model on Z, mean over folds."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+
+    classes, y = np.unique(y, return_inverse=True)
+    k = len(classes)
+    counts = np.bincount(y, minlength=k)
+    # Classes with fewer members than folds cannot be stratified: leave them out.
+    keep = counts[y] >= cv
+    Z, y = Z[keep], y[keep]
+    g = groups[keep] if groups is not None else None
+    classes_left = np.unique(y)
+    if len(classes_left) < 2:
+        return float("nan")
+    y = np.searchsorted(classes_left, y)
+    k = len(classes_left)
+    if int(pd.DataFrame(Z).nunique(dropna=False).max()) <= 1:  # constant: no information
+        return 0.5
+    if g is not None and len(np.unique(g)) >= cv:
+        splitter: Any = StratifiedGroupKFold(n_splits=cv, shuffle=True, random_state=random_state)
+        splits = splitter.split(Z, y, g)
+    else:
+        splitter = StratifiedKFold(n_splits=cv, shuffle=True, random_state=random_state)
+        splits = splitter.split(Z, y)
+    fold_aucs: list[float] = []
+    for train, test in splits:
+        if len(np.unique(y[train])) < 2 or len(np.unique(y[test])) < 2:
+            continue
+        model = HistGradientBoostingClassifier(
+            max_iter=40,
+            learning_rate=0.1,
+            max_leaf_nodes=8,
+            min_samples_leaf=40,
+            l2_regularization=1.0,
+            early_stopping=False,
+            categorical_features=[True] * Z.shape[1] if categorical else None,
+            random_state=random_state,
+        )
+        model.fit(Z[train], y[train])
+        proba = model.predict_proba(Z[test])
+        col = {int(c): i for i, c in enumerate(model.classes_)}
+        yt = y[test]
+        per_class = [
+            float(roc_auc_score(yt == c, proba[:, col[c]]))
+            for c in range(k)
+            if c in col and 0 < int((yt == c).sum()) < len(yt)
+        ]
+        if per_class:
+            fold_aucs.append(float(np.mean(per_class)))
+    return float(np.mean(fold_aucs)) if fold_aucs else float("nan")
+
+
+def _nmi(levels: np.ndarray, y: np.ndarray) -> float:
+    from sklearn.metrics import normalized_mutual_info_score
+
+    return float(normalized_mutual_info_score(y, levels))
+
+
+# --------------------------------------------------------------------------- public
+
+
+def find_proxies(
+    X: pd.DataFrame,
+    sensitive_features: Any,
+    *,
+    columns: Sequence[str] | None = None,
+    encoded: Mapping[str, Any] | None = None,
+    threshold: float = 0.65,
+    cv: int = 3,
+    max_rows: int = 5000,
+    groups: Any = None,
+    random_state: int | None = 0,
+) -> ProxyResult:
+    """Assess how well each input column, alone, predicts each sensitive attribute.
+
+    For each attribute and each candidate column, a small gradient-boosted model
+    (:class:`~sklearn.ensemble.HistGradientBoostingClassifier`, 40 shallow trees)
+    is fitted on that one column, and its cross-validated macro one-vs-rest ROC
+    AUC is reported: 0.5 means the column carries no information about the
+    attribute, 1.0 means it reveals it exactly.
+
+    - Numeric, boolean and date columns are used as they are (missing values kept).
+    - Text and categorical columns keep their 50 most frequent levels, the rest
+      grouped as "other" (missing values form their own level), fitted as a native
+      categorical feature.
+    - Near-unique text (more than 50 levels, e.g. full postcodes or email
+      addresses) is also assessed in coarser forms: the first block before a space
+      (postcode district), the leading alphanumeric block, the first 2, 3 or 4
+      characters, the email domain. The strongest form is kept and named in
+      ``derivation``.
+    - Numeric attributes with more than 10 distinct values are cut into 5
+      quantile bands.
+
+    Parameters
+    ----------
+    X : pandas.DataFrame
+        Model inputs (raw columns).
+    sensitive_features : str, list of str, Series or DataFrame
+        Names of columns of ``X`` holding the attributes (they are then not
+        candidates), or the attributes themselves aligned row by row with ``X``.
+    columns : list of str, default=None
+        Candidate columns; default all columns of ``X`` that are not attributes.
+    encoded : dict of str to array-like of shape (n_samples, k), default=None
+        Engineered numeric features to assess instead of a raw column, e.g. the
+        one-hot block a pipeline builds from it. A key that is not a column of
+        ``X`` adds a candidate.
+    threshold : float, default=0.65
+        AUC at or above which a column is flagged. Chance is 0.5; with the default
+        5,000 rows the cross-validated AUC of an unrelated column stays within about
+        0.03 of 0.5, so 0.65 is far outside noise and means the column ranks a
+        member of a group above a non-member about two times in three: enough to
+        let a model tell groups apart, but short of the near-identification
+        (0.8 and more) that the strongest proxies give.
+    cv : int, default=3
+        Cross-validation folds.
+    max_rows : int, default=5000
+        Rows (or entities, with ``groups``) sampled with ``random_state``.
+    groups : array-like of shape (n_samples,), default=None
+        Entity ids (e.g. customer ids when rows are customer x item). Rows are
+        reduced to one per entity and distinct value of the column, and the
+        folds keep each entity on one side (StratifiedGroupKFold).
+    random_state : int or None, default=0
+        Seed of the sampling, folds and models.
+
+    Returns
+    -------
+    ProxyResult
+        The tidy table, the flagged pairs and the method record.
+
+    Raises
+    ------
+    InvalidInputError
+        If an attribute or candidate is not a column of ``X``, lengths differ, an
+        attribute has a single group, or an option is out of range.
+
+    Notes
+    -----
+    ``nmi`` is scikit-learn's normalised mutual information between the assessed
+    levels and the attribute, a second measure for text, categorical and boolean
+    columns. It grows with the number of levels, so only AUC sets ``flagged``.
+    """
+    if not isinstance(X, pd.DataFrame):
+        raise InvalidInputError(
+            f"X must be a pandas DataFrame. Got {type(X).__name__}. Wrap it with pd.DataFrame(X, columns=...)."
+        )
+    from threadpoolctl import threadpool_limits
+
+    if len(X) == 0:
+        raise InvalidInputError("X must have at least one row. Got 0. Pass non-empty data.")
+    if not (isinstance(threshold, (int, float)) and 0.5 <= float(threshold) <= 1.0):
+        raise InvalidInputError(f"threshold must be between 0.5 and 1. Got {threshold!r}. Pass e.g. 0.65.")
+    if isinstance(cv, bool) or not isinstance(cv, (int, np.integer)) or cv < 2:
+        raise InvalidInputError(f"cv must be an integer of at least 2. Got {cv!r}. Pass e.g. 3.")
+    if isinstance(max_rows, bool) or not isinstance(max_rows, (int, np.integer)) or max_rows < 10 * cv:
+        raise InvalidInputError(
+            f"max_rows must be an integer of at least {10 * cv}. Got {max_rows!r}. Pass e.g. 5000."
+        )
+    X = X.reset_index(drop=True)
+    X.columns = [str(c) for c in X.columns]
+    sf, sf_names = _sensitive_frame(X, sensitive_features)
+    encoded = dict(encoded or {})
+    if columns is None:
+        cand = [c for c in X.columns if c not in sf_names]
+    else:
+        cand = [str(c) for c in columns]
+        missing = [c for c in cand if c not in X.columns and c not in encoded]
+        if missing:
+            raise InvalidInputError(
+                f"columns must name columns of X. Got {missing[:5]!r}, which are not there. "
+                f"Columns include {sorted(X.columns)[:5]!r}."
+            )
+    cand += [k for k in encoded if k not in cand]
+    enc_arrays: dict[str, Any] = {}
+    for key, arr in encoded.items():
+        a = arr if hasattr(arr, "tocsr") else np.asarray(arr, dtype=np.float64)
+        if a.ndim == 1:
+            a = a.reshape(-1, 1)
+        if a.shape[0] != len(X):
+            raise InvalidInputError(
+                f"encoded[{key!r}] must have one row per row of X. Got {a.shape[0]} rows for "
+                f"{len(X)}. Pass the transform of the same rows."
+            )
+        enc_arrays[str(key)] = a.tocsr() if hasattr(a, "tocsr") else a
+
+    n = len(X)
+    rng = np.random.default_rng(random_state)
+    g_codes: np.ndarray | None = None
+    if groups is not None:
+        g_arr = np.asarray(groups.to_numpy() if isinstance(groups, (pd.Series, pd.Index)) else groups)
+        if g_arr.ndim != 1 or len(g_arr) != n:
+            raise InvalidInputError(
+                f"groups must be a 1-D array with one entity id per row of X. Got shape "
+                f"{g_arr.shape} for {n} rows. Pass e.g. df['customer_id']."
+            )
+        g_codes = np.asarray(pd.factorize(g_arr)[0])
+        n_missing = int((g_codes < 0).sum())
+        if n_missing:
+            raise InvalidInputError(
+                f"groups must have no missing values. Got {n_missing} missing. Fill or drop those rows."
+            )
+        entities = np.unique(g_codes)
+        if len(entities) > max_rows:
+            chosen = np.zeros(g_codes.max() + 1, dtype=bool)
+            chosen[rng.choice(entities, size=max_rows, replace=False)] = True
+            rows = np.flatnonzero(chosen[g_codes])
+        else:
+            rows = np.arange(n)
+    else:
+        rows = np.sort(rng.choice(n, size=max_rows, replace=False)) if n > max_rows else np.arange(n)
+
+    records: list[dict[str, Any]] = []
+    for attr in sf.columns:
+        y_all, ok_all = _target(sf[attr], attr)
+        for col in cand:
+            r = rows[ok_all[rows]]
+            variants: list[tuple[str, np.ndarray, bool, np.ndarray | None]] = []
+            if col in enc_arrays:
+                a = enc_arrays[col][r]
+                Z = a.toarray() if hasattr(a, "toarray") else np.asarray(a)
+                variants.append(("encoded", np.asarray(Z, dtype=np.float64), False, None))
+            else:
+                s = X[col].iloc[r].reset_index(drop=True)
+                if _is_text(s):
+                    lev = _text_levels(s)
+                    n_raw = int(s.nunique(dropna=True))
+                    name = "categorical" if n_raw <= MAX_LEVELS else f"categorical (top {MAX_LEVELS} levels + other)"
+                    variants.append((name, lev.reshape(-1, 1), True, lev))
+                    if n_raw > MAX_LEVELS and not pd.api.types.is_bool_dtype(s):
+                        for dname, d in _derivations(s):
+                            dl = _text_levels(d)
+                            variants.append((dname, dl.reshape(-1, 1), True, dl))
+                else:
+                    variants.append(("numeric", _numeric(s, col).reshape(-1, 1), False, None))
+            best: tuple[float, str, float, int] | None = None
+            for vname, Z, is_cat, levels in variants:
+                y = y_all[r]
+                g = g_codes[r] if g_codes is not None else None
+                if g is not None:
+                    # one row per entity and distinct value of this column
+                    key = pd.DataFrame(Z).assign(_g=g)
+                    first = ~key.duplicated().to_numpy()
+                    Zu, yu, gu = Z[first], y[first], g[first]
+                    lu = levels[first] if levels is not None else None
+                else:
+                    Zu, yu, gu, lu = Z, y, None, levels
+                if len(yu) > max_rows:
+                    pick = np.sort(rng.choice(len(yu), size=max_rows, replace=False))
+                    Zu, yu = Zu[pick], yu[pick]
+                    gu = gu[pick] if gu is not None else None
+                    lu = lu[pick] if lu is not None else None
+                # One OpenMP thread: the models are tiny, and threads only add overhead.
+                with threadpool_limits(limits=1, user_api="openmp"):
+                    auc = _cv_auc(Zu, yu, gu, categorical=is_cat, cv=int(cv), random_state=random_state)
+                nmi = _nmi(lu, yu) if lu is not None else float("nan")
+                if best is None or (not math.isnan(auc) and (math.isnan(best[0]) or auc > best[0])):
+                    best = (auc, vname, nmi, len(yu))
+            assert best is not None
+            auc, vname, nmi, n_used = best
+            records.append(
+                {
+                    "sensitive_feature": attr,
+                    "column": col,
+                    "auc": auc,
+                    "nmi": nmi,
+                    "flagged": bool(not math.isnan(auc) and auc >= float(threshold)),
+                    "derivation": vname,
+                    "n_rows": int(n_used),
+                }
+            )
+    table = pd.DataFrame(records, columns=_TABLE_COLUMNS)
+    if len(table):
+        table = table.sort_values(
+            ["sensitive_feature", "auc"], ascending=[True, False], kind="stable", na_position="last"
+        ).reset_index(drop=True)
+        order = {a: i for i, a in enumerate(sf.columns)}
+        table = table.iloc[np.argsort(table["sensitive_feature"].map(order).to_numpy(), kind="stable")]
+        table = table.reset_index(drop=True)
+    method = {
+        "model": "HistGradientBoostingClassifier(max_iter=40, max_leaf_nodes=8) on one column",
+        "score": "macro one-vs-rest ROC AUC, mean over cross-validation folds",
+        "cv": int(cv),
+        "max_rows": int(max_rows),
+        "random_state": random_state,
+        "grouped": groups is not None,
+        "max_levels": MAX_LEVELS,
+    }
+    return ProxyResult(table=table, threshold=float(threshold), method=method)

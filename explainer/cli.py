@@ -1,0 +1,228 @@
+"""The command line: a thin front that parses, calls the public API and returns an exit code.
+
+Exit codes: 0 done and no gate tripped; 1 a ``--fail-on`` gate tripped (reports are still
+written); 2 bad input (one line on stderr naming the problem and the fix).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+import time
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from .errors import ExplainerError
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_GATE, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class _UsageError(ExplainerError, ValueError):
+    """Bad command-line arguments."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # one line, exit 2, no usage dump
+        raise _UsageError(f"{self.prog}: {message}. See '{self.prog} --help'.")
+
+
+class _Progress:
+    """Prints one line per step to stderr with the elapsed time. Never prints data."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.t0 = time.perf_counter()
+
+    def __call__(self, step: str) -> None:
+        if not self.quiet:
+            print(f"[{time.perf_counter() - self.t0:6.1f}s] {step}", file=sys.stderr, flush=True)
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", required=True, help="folder to write disclosure.html, audit.html and audit.json into")
+    p.add_argument("--force", action="store_true", help="replace a report already in --out")
+    p.add_argument("--config", help="publisher facts for the disclosure (disclosure.yaml)")
+    p.add_argument("--seed", type=int, default=0, help="random seed of samples and bootstraps (default 0)")
+    p.add_argument("--sample-size", type=int, default=2000, help="rows explained for global shares (default 2000)")
+    p.add_argument("--n-boot", type=int, default=200, help="bootstrap resamples for intervals (default 200)")
+    p.add_argument("--min-group-size", type=int, default=30, help="smaller groups are too few to judge (default 30)")
+    p.add_argument("--quiet", action="store_true", help="no progress lines")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="explainer", description="Measure and explain how a model uses customer data.")
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    p.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser)
+
+    d = sub.add_parser("demo", help="generate the retail demo, train its recommender, audit it, write reports")
+    _add_common(d)
+    d.add_argument("--customers", type=int, default=20_000, help="number of demo customers (default 20000)")
+    d.add_argument("--k", type=int, default=3, help="categories recommended per customer (default 3)")
+
+    a = sub.add_parser("audit", help="audit a saved model on a CSV or Parquet file")
+    a.add_argument("data", help="CSV or Parquet file: one row per scored customer (or customer x item)")
+    a.add_argument("--model", required=True, help="model file: .skops (safe) or a pickle with --trust-model")
+    a.add_argument("--target", help="outcome column")
+    a.add_argument("--sensitive", nargs="+", default=[], metavar="COL", help="columns that define groups")
+    a.add_argument("--inventory", help="data inventory YAML (drafted from the data when absent)")
+    a.add_argument("--task", choices=["binary", "regression", "ranking"], help="inferred when absent")
+    a.add_argument("--user-id", help="ranking: the customer column")
+    a.add_argument("--item-id", help="ranking: the item column")
+    a.add_argument("--k", type=int, default=3, help="ranking: items shown per customer (default 3)")
+    a.add_argument("--threshold", type=float, default=0.5, help="binary: decision is score >= threshold")
+    a.add_argument("--trust-model", action="store_true", help="load a pickle or untrusted skops types")
+    a.add_argument("--trust-type", action="append", default=[], metavar="TYPE", help="accept one skops type")
+    a.add_argument("--fail-on", default="", metavar="CODE[,CODE...]",
+                   help="exit 1 when a finding matches a code, a prefix or a severity (high, medium, ...)")
+    _add_common(a)
+
+    s = sub.add_parser("scan", help="draft a data inventory from column names and values")
+    s.add_argument("data", help="CSV or Parquet file")
+    s.add_argument("--out", help="write the draft inventory YAML here (default: print it)")
+    s.add_argument("--sample-size", type=int, default=10_000, help="rows to read at most (default 10000)")
+    s.add_argument("--seed", type=int, default=0)
+
+    r = sub.add_parser("report", help="re-render reports from audit.json without recomputing")
+    r.add_argument("audit_json", help="an audit.json written by explainer")
+    r.add_argument("--out", required=True)
+    r.add_argument("--config", help="publisher facts (disclosure.yaml)")
+    r.add_argument("--force", action="store_true")
+    return p
+
+
+def _gate(findings: Sequence[Any], fail_on: str) -> list[Any]:
+    selectors = [s.strip() for s in fail_on.split(",") if s.strip()]
+    return [f for f in findings if any(f.matches(s) for s in selectors)]
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from . import audit as run_audit
+    from .demo import MODEL_INPUTS, make_retail_demo, train_demo_recommender
+    from .demo._paths import DEMO_CONFIG
+    from .report import write_reports
+
+    say = _Progress(args.quiet)
+    say(f"1/4 generate: {args.customers} synthetic customers (seed {args.seed})")
+    demo = make_retail_demo(args.customers, random_state=args.seed)
+    say("2/4 train: gradient-boosted recommender on customer x category rows")
+    rec = train_demo_recommender(demo, k=args.k, random_state=args.seed)
+    m = rec.metrics
+    say(f"    held-out customers: hit rate@{args.k} {m[f'hit_rate_at_{args.k}']:.3f}, "
+        f"NDCG@{args.k} {m[f'ndcg_at_{args.k}']:.3f} ({m['users_evaluated']} customers)")
+    say("3/4 audit: inventory, SHAP, group results, proxies, minimisation")
+    result = run_audit(
+        rec.pipeline, rec.test, target="bought", sensitive_features=["gender", "age_band", "ethnicity"],
+        user_id="customer_id", item_id="category", k=args.k, sample_size=args.sample_size, n_boot=args.n_boot,
+        min_group_size=args.min_group_size, random_state=args.seed,
+        command="explainer " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv else None,
+        progress=lambda s: say(f"    {s}"),
+    )
+    assert set(MODEL_INPUTS) == set(result.model.input_columns)
+    say(f"4/4 render: {args.out}")
+    out = write_reports(result, args.out, force=args.force, config=args.config or DEMO_CONFIG)
+    for p in out["paths"]:
+        say(f"    wrote {p}")
+    return EXIT_OK
+
+
+def _cmd_audit(args: argparse.Namespace) -> int:
+    from . import audit as run_audit
+    from ._io import read_table, sha256_file
+    from .inventory import DataInventory
+    from .models import load_model
+    from .report import write_reports
+
+    say = _Progress(args.quiet)
+    say(f"read data: {Path(args.data).name}")
+    data = read_table(args.data)
+    say(f"    {len(data)} rows, {data.shape[1]} columns")
+    model = load_model(args.model, trust_model=args.trust_model, trusted_types=args.trust_type)
+    inventory = DataInventory.from_yaml(args.inventory) if args.inventory else None
+    from .report._config import DisclosureConfig
+
+    config = DisclosureConfig.from_yaml(args.config) if args.config else None
+    from ._io import ReportDir
+
+    ReportDir(args.out, force=args.force)  # refuse an existing report before the long work
+    result = run_audit(
+        model, data, target=args.target, inventory=inventory, sensitive_features=args.sensitive,
+        task=args.task, user_id=args.user_id, item_id=args.item_id, k=args.k, threshold=args.threshold,
+        sample_size=args.sample_size, n_boot=args.n_boot, min_group_size=args.min_group_size,
+        random_state=args.seed, data_sha256=sha256_file(Path(args.data)) if Path(args.data).is_file() else None,
+        command="explainer " + " ".join(shlex.quote(a) for a in sys.argv[1:]), progress=say,
+    )
+    out = write_reports(result, args.out, force=args.force, config=config)
+    for p in out["paths"]:
+        say(f"wrote {p}")
+    tripped = _gate(result.findings, args.fail_on)
+    if tripped:
+        codes = sorted({f.code for f in tripped})
+        print(f"explainer: --fail-on matched {len(tripped)} finding(s): {', '.join(codes)}", file=sys.stderr)
+        return EXIT_GATE
+    return EXIT_OK
+
+
+def _cmd_scan(args: argparse.Namespace) -> int:
+    from .inventory import scan
+
+    result = scan(args.data, sample_size=args.sample_size, random_state=args.seed)
+    text = result.inventory.to_yaml(args.out) if args.out else result.inventory.to_yaml()
+    total = "unknown" if result.rows_total is None else str(result.rows_total)
+    print(f"explainer: scanned {result.rows_read} of {total} rows, {len(result.guesses)} columns", file=sys.stderr)
+    if not args.out:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    import json
+
+    from .errors import DataFileNotFoundError, InvalidInputError
+    from .report import write_reports
+
+    p = Path(args.audit_json)
+    if not p.is_file():
+        raise DataFileNotFoundError(f"audit_json must be an existing audit.json. Got {str(p)!r}, which was not found.")
+    try:
+        doc = json.loads(p.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise InvalidInputError(f"audit_json must be JSON written by explainer. {p.name!r} does not parse.") from err
+    if not isinstance(doc, dict) or "schema_version" not in doc:
+        raise InvalidInputError(f"audit_json must be an audit.json with a schema_version. Got {p.name!r} without one.")
+    write_reports(doc, args.out, force=args.force, config=args.config)
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with ``argv`` (default ``sys.argv[1:]``); return the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    try:
+        args = _parser().parse_args(argv)
+        if args.version:
+            from ._version import __version__
+
+            print(f"explainer-toolkit {__version__}")
+            return EXIT_OK
+        if args.command is None:
+            raise _UsageError("explainer: a command is required (demo, audit, scan, report). See 'explainer --help'.")
+        return {"demo": _cmd_demo, "audit": _cmd_audit, "scan": _cmd_scan, "report": _cmd_report}[args.command](args)
+    except ExplainerError as err:
+        if debug:
+            traceback.print_exc()
+        msg = " ".join(str(err).split())
+        print(msg if msg.startswith("explainer") else f"explainer: {msg}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("explainer: interrupted; no partial report was left in the output folder.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
