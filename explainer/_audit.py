@@ -242,7 +242,7 @@ def _findings(adapter: ModelAdapter, inv: DataInventory, shap: ShapResult | None
     fmt = lambda v: f"{v:.1%}"  # noqa: E731
     for _, r in mini.table.iterrows():
         col, c = r["column"], r["category"]
-        if r["verdict"] == "drop" and not r["is_input"]:
+        if r["verdict"] in ("drop", "review") and not r["is_input"]:
             out.append(Finding("data.unused_column", Severity.LOW, (col,),
                                phrase("data.unused_column", column=col, category=category_label(c)),
                                phrase("data.unused_column", "public", label=column_label(col)),
@@ -415,7 +415,8 @@ def audit(
 
     say("minimisation")
     mini = assess_minimisation(list(map(str, data.columns)), inputs=adapter.input_columns, shap=shap,
-                               categories=categories, roles=roles)
+                               categories=categories, roles=roles,
+                               keys=[c for c in (adapter.user_id, adapter.item_id) if c])
     findings = _findings(adapter, inv, shap, fair, mini, proxies)
 
     n_users = int(data[adapter.user_id].nunique()) if adapter.user_id else None

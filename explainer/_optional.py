@@ -12,6 +12,7 @@ _EXTRA_OF = {
     "distributed": "scale",
     "lightgbm": "models",
     "xgboost": "models",
+    "fasttreeshap_fixed": "fast",
     "playwright": "browser",
     "axe_playwright_python": "browser",
 }

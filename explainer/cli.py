@@ -32,7 +32,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 class _Progress:
-    """Prints one line per step to stderr with the elapsed time. Never prints data."""
+    """Prints one line per step to stdout with the elapsed time; stderr is kept for errors. Never prints data."""
 
     def __init__(self, quiet: bool) -> None:
         self.quiet = quiet
@@ -40,7 +40,7 @@ class _Progress:
 
     def __call__(self, step: str) -> None:
         if not self.quiet:
-            print(f"[{time.perf_counter() - self.t0:6.1f}s] {step}", file=sys.stderr, flush=True)
+            print(f"[{time.perf_counter() - self.t0:6.1f}s] {step}", flush=True)
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:

@@ -34,12 +34,12 @@ class MinimisationResult:
     @property
     def unused(self) -> list[str]:
         t = self.table
-        return t.loc[~t["is_input"] & (t["role"] == "feature"), "column"].tolist()
+        return t.loc[~t["is_input"] & t["verdict"].isin(["drop", "review"]), "column"].tolist()
 
     @property
     def low_value(self) -> list[str]:
         t = self.table
-        return t.loc[t["is_input"] & (t["verdict"] != "keep"), "column"].tolist()
+        return t.loc[t["is_input"] & t["verdict"].isin(["drop", "review"]), "column"].tolist()
 
     def verdict_of(self, column: str) -> str:
         return str(self.table.set_index("column").loc[column, "verdict"])
@@ -53,6 +53,7 @@ def assess_minimisation(
     categories: Mapping[str, str],
     roles: Mapping[str, str],
     low_share: float = LOW_SHARE,
+    keys: Sequence[str] = (),
 ) -> MinimisationResult:
     """Combine "collected but not an input" with each input's measured share of influence.
 
@@ -69,6 +70,9 @@ def assess_minimisation(
     low_share : float, default=0.01
         An input whose interval of share lies wholly below this is ``drop``; one whose
         estimate is below it is ``review``.
+    keys : sequence of str, default=()
+        Columns that key the rows (a recommender's customer and item columns): needed,
+        though not inputs.
     """
     rows = []
     input_set = set(inputs)
@@ -80,7 +84,11 @@ def assess_minimisation(
         if is_input and share is not None and col in share.index:
             s, lo, hi = (float(share.loc[col, k]) for k in ("share", "ci_low", "ci_high"))
         if not is_input:
-            if role == "feature":
+            if col in keys:
+                verdict, reason = "not an input", "identifies the row's customer or item"
+            elif role == "identifier":
+                verdict, reason = "review", "identifier, not a model input; keep only if needed to link records"
+            elif role in ("feature", "other"):
                 verdict, reason = "drop", "collected, not a model input"
             else:
                 verdict, reason = "not an input", f"kept as {role}"

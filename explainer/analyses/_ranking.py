@@ -5,23 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..models._adapter import top_k_mask
+
 __all__ = ["top_k_mask", "ranking_metrics", "per_user_ranking"]
-
-
-def top_k_mask(y_score: np.ndarray, user_ids: np.ndarray, k: int) -> np.ndarray:
-    """Boolean mask of the rows that are in their user's top ``k`` by score.
-
-    Ties are broken by row order (the earlier row wins), so the result is deterministic.
-    """
-    y_score = np.asarray(y_score, dtype=float)
-    codes, _ = pd.factorize(np.asarray(user_ids))
-    order = np.lexsort((np.arange(len(y_score)), -y_score, codes))
-    sorted_codes = codes[order]
-    starts = np.r_[0, np.flatnonzero(np.diff(sorted_codes)) + 1]
-    rank_sorted = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
-    rank = np.empty(len(order), dtype=int)
-    rank[order] = rank_sorted
-    return rank < k
 
 
 def per_user_ranking(y_true: np.ndarray, y_score: np.ndarray, user_ids: np.ndarray, k: int) -> pd.DataFrame:

@@ -192,6 +192,13 @@ def record_from_mapping(raw: Any, *, where: str) -> ColumnRecord:
     )
 
 
+_HTML = """<table><caption>Data inventory ({{ inventory | length }} columns)</caption>
+<thead><tr><th scope="col">Column</th><th scope="col">Category</th><th scope="col">Role</th><th scope="col">Source</th>
+<th scope="col">Purposes</th><th scope="col">Retention</th></tr></thead><tbody>
+{% for r in inventory %}<tr><td>{{ r.column }}</td><td>{{ r.category }}</td><td>{{ r.role }}</td><td>{{ r.source }}</td>
+<td>{{ r.purposes | join(", ") }}</td><td>{{ r.retention or "" }}</td></tr>{% endfor %}</tbody></table>"""
+
+
 @dataclass(frozen=True)
 class DataInventory:
     """Every column of a data set with its category, purpose, source, retention and role.
@@ -334,9 +341,10 @@ class DataInventory:
         return cls.from_dict(raw, source=f"inventory file {p.name!r}")
 
     def _repr_html_(self) -> str:
-        from ..report import render_fragment
+        import jinja2
 
-        return render_fragment("inventory", inventory=self)
+        env = jinja2.Environment(autoescape=jinja2.select_autoescape(default=True, default_for_string=True))
+        return env.from_string(_HTML).render(inventory=self)
 
     def __repr__(self) -> str:
         cats: dict[str, int] = {}

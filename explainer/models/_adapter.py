@@ -11,10 +11,27 @@ import pandas as pd
 
 from ..errors import InvalidInputError, ModelNotFittedError
 
-__all__ = ["ModelAdapter", "wrap_model", "Task"]
+__all__ = ["ModelAdapter", "wrap_model", "Task", "top_k_mask"]
 
 Task = Literal["binary", "regression", "ranking"]
 _TASKS = ("binary", "regression", "ranking")
+
+
+def top_k_mask(y_score: np.ndarray, user_ids: np.ndarray, k: int) -> np.ndarray:
+    """Boolean mask of the rows that are in their user's top ``k`` by score.
+
+    Ties are broken by row order (the earlier row wins), so the result is deterministic.
+    """
+    y_score = np.asarray(y_score, dtype=float)
+    codes, _ = pd.factorize(np.asarray(user_ids))
+    order = np.lexsort((np.arange(len(y_score)), -y_score, codes))
+    sorted_codes = codes[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(sorted_codes)) + 1]
+    rank_sorted = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+    rank = np.empty(len(order), dtype=int)
+    rank[order] = rank_sorted
+    return rank < k
+
 
 
 def _is_fitted(est: Any) -> bool:
@@ -106,8 +123,6 @@ class ModelAdapter:
         """Binary decisions: for classifiers score >= threshold; for ranking the top k per user."""
         score = self.predict_score(data)
         if self.task == "ranking":
-            from ..analyses._ranking import top_k_mask
-
             return top_k_mask(score, data[self.user_id].to_numpy(), self.k).astype(int)
         return (score >= self.threshold).astype(int)
 

@@ -32,7 +32,7 @@ def plain(v: Any) -> Any:
         return int(v)
     if isinstance(v, (float, np.floating)):
         f = float(v)
-        return None if not math.isfinite(f) else round(f, 10)
+        return None if not math.isfinite(f) else float(f"{f:.10g}")
     if hasattr(v, "value") and hasattr(v, "name"):  # Enum
         return v.value
     return v

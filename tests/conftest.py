@@ -1,0 +1,49 @@
+"""Shared, seeded fixtures: the demo audited once per test session."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ.setdefault("OMP_NUM_THREADS", "2")
+sys.path.insert(0, str(Path(__file__).parent))
+
+#: Smaller than the default 20,000 so the suite stays quick; the planted truths hold at any size.
+DEMO_CUSTOMERS = 5000
+SENSITIVE = ["gender", "age_band", "ethnicity"]
+
+
+@pytest.fixture(scope="session")
+def demo():
+    from explainer.demo import make_retail_demo
+
+    return make_retail_demo(DEMO_CUSTOMERS, random_state=7)
+
+
+@pytest.fixture(scope="session")
+def recommender(demo):
+    from explainer.demo import train_demo_recommender
+
+    return train_demo_recommender(demo, random_state=7)
+
+
+@pytest.fixture(scope="session")
+def demo_audit(recommender):
+    import explainer as ex
+
+    return ex.audit(recommender.pipeline, recommender.test, target="bought", sensitive_features=SENSITIVE,
+                    user_id="customer_id", item_id="category", k=3, sample_size=1500, n_boot=200,
+                    random_state=0)
+
+
+@pytest.fixture(scope="session")
+def demo_reports(demo_audit, tmp_path_factory):
+    from explainer.demo._paths import DEMO_CONFIG
+
+    out = tmp_path_factory.mktemp("reports") / "demo"
+    demo_audit.to_html(out, config=DEMO_CONFIG)
+    return out

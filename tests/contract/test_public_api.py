@@ -1,0 +1,82 @@
+"""Contract: public names resolve, imports point backwards, import stays light, no banned words."""
+
+from __future__ import annotations
+
+import ast
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PKG = Path(__file__).resolve().parents[2] / "explainer"
+
+
+def test_every_public_name_resolves():
+    import explainer
+
+    for name in explainer.__all__:
+        assert getattr(explainer, name) is not None, name
+
+
+def test_import_is_light():
+    code = ("import sys, explainer; heavy = [m for m in ('shap', 'matplotlib', 'dask', 'fairlearn', 'lightgbm') "
+            "if m in sys.modules]; print(','.join(heavy))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    rel = path.relative_to(PKG.parent).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = parts[: len(parts) - node.level + (1 if path.name == "__init__.py" else 0)]
+                mod = ".".join(base + ([node.module] if node.module else []))
+            else:
+                mod = node.module or ""
+            found.add(mod)
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+    return found
+
+
+@pytest.mark.parametrize("stage,forbidden", [
+    ("analyses", ("explainer.report", "explainer.cli", "explainer.widgets", "explainer._audit")),
+    ("inventory", ("explainer.analyses", "explainer.report", "explainer.cli", "explainer.widgets", "explainer.models")),
+    ("models", ("explainer.analyses", "explainer.report", "explainer.cli", "explainer.widgets")),
+    ("findings", ("explainer.analyses", "explainer.report", "explainer.cli", "explainer.widgets")),
+    ("report", ("explainer.analyses", "explainer.cli", "explainer.widgets", "explainer.models")),
+])
+def test_imports_point_backwards(stage, forbidden):
+    bad = []
+    for f in (PKG / stage).rglob("*.py"):
+        for mod in _imports(f):
+            if mod.startswith(forbidden):
+                bad.append(f"{f.name} imports {mod}")
+    assert bad == []
+
+
+def test_no_code_path_reads_the_planted_truths():
+    users = [p for p in PKG.rglob("*.py") if "planted_truths" in p.read_text(encoding="utf-8")]
+    assert [p.relative_to(PKG).as_posix() for p in users] == ["demo/__init__.py", "demo/_generate.py"]
+
+
+BANNED = re.compile(r"\b(fair|fairly|unbiased|anonymous|anonymised|anonymized|compliant)\b", re.IGNORECASE)
+
+
+def test_templates_and_phrases_never_claim_fair_unbiased_anonymous_compliant():
+    from explainer.findings import PHRASES
+    from explainer.report._phrases import HEADINGS, SAY
+
+    texts = [t for p in PHRASES.values() for t in p.values() if t] + list(SAY.values()) + list(HEADINGS.values())
+    for tpl in (PKG / "report" / "templates").rglob("*.j2"):
+        texts.append(re.sub(r"\{[{%#].*?[}%#]\}", " ", tpl.read_text(encoding="utf-8")))
+    hits = [m.group(0) for t in texts for m in BANNED.finditer(t)]
+    assert hits == []
