@@ -25,6 +25,7 @@ from .inventory import ColumnRecord, DataInventory
 # Public names resolved on first use, so that `import explainer` stays light.
 _LAZY = {
     "audit": "._audit",
+    "audit_decisions": "._audit",
     "Audit": "._audit",
     "read_table": "._io",
     "wrap_model": ".models",

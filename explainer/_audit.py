@@ -6,7 +6,7 @@ import hashlib
 import platform
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -23,7 +23,7 @@ from .inventory import DataInventory
 from .inventory._schema import ColumnRecord
 from .models import ModelAdapter, wrap_model
 
-__all__ = ["Audit", "audit", "SCHEMA_VERSION"]
+__all__ = ["Audit", "audit", "audit_decisions", "SCHEMA_VERSION"]
 
 #: Version of the audit.json layout; see explainer/report/audit.schema.json.
 SCHEMA_VERSION = "1.0"
@@ -38,19 +38,24 @@ class Audit:
     The object holds results only: no customer's data values. ``explanation.values``
     holds per-row attributions of the explained sample, which stay in memory and are
     never written to a report.
+
+    An audit of a decision log (:func:`audit_decisions`) has no model: ``model``,
+    ``explanation``, ``minimisation`` and ``proxies`` are None and the reports say
+    "not assessed: no model" for them.
     """
 
-    model: ModelAdapter
+    model: ModelAdapter | None
     inventory: DataInventory
     model_info: dict[str, Any]
     data_info: dict[str, Any]
     explanation: ShapResult | None
     fairness: FairnessResult | None
-    minimisation: MinimisationResult
+    minimisation: MinimisationResult | None
     proxies: Any
     findings: tuple[Finding, ...]
     provenance: dict[str, Any]
     options: dict[str, Any] = field(default_factory=dict)
+    proxy_flow: Any = None
 
     # --- export -------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -82,7 +87,7 @@ class Audit:
         sev: dict[str, int] = {}
         for f in self.findings:
             sev[f.severity.value] = sev.get(f.severity.value, 0) + 1
-        return (f"Audit(model={self.model_info.get('type')}, task={self.model.task}, "
+        return (f"Audit(model={self.model_info.get('type')}, task={self.model_info.get('task')}, "
                 f"rows={self.data_info.get('rows')}, findings={sev})")
 
 
@@ -112,9 +117,12 @@ def _complete_inventory(
     inventory: DataInventory | None,
     *,
     target: str | None,
-    adapter: ModelAdapter,
+    inputs: Sequence[str],
     sensitive: Sequence[str],
     random_state: int,
+    user_id: str | None = None,
+    item_id: str | None = None,
+    other: Sequence[str] = (),
 ) -> DataInventory:
     """Use the given inventory; draft the columns it lacks; set roles the audit knows."""
     from .inventory._scan import scan
@@ -125,20 +133,20 @@ def _complete_inventory(
         draft = scan(data[missing], random_state=random_state).inventory
         for rec in draft:
             inv = inv.with_record(rec)
-    forced = {}
+    forced = {c: "other" for c in other}
     if target is not None:
         forced[target] = "target"
-    if adapter.user_id:
-        forced[adapter.user_id] = "identifier"
-    if adapter.item_id:
-        forced[adapter.item_id] = "item"
+    if user_id:
+        forced[user_id] = "identifier"
+    if item_id:
+        forced[item_id] = "item"
     for s in sensitive:
-        if s not in adapter.input_columns:
+        if s not in inputs:
             forced[s] = "sensitive"
     for col, role in forced.items():
         if col in inv and inv[col].role != role:
             inv = inv.update(col, role=role)
-    for col in adapter.input_columns:  # an input is a feature whatever the draft guessed
+    for col in inputs:  # an input is a feature whatever the draft guessed
         if col in inv and inv[col].role in ("identifier", "sensitive", "other") and col not in forced:
             inv = inv.update(col, role="feature")
     order = {c: i for i, c in enumerate(data.columns)}
@@ -235,12 +243,11 @@ def _binary_outcome(adapter: ModelAdapter, y: np.ndarray | None) -> np.ndarray |
     return None
 
 
-def _findings(adapter: ModelAdapter, inv: DataInventory, shap: ShapResult | None,
-              fair: FairnessResult | None, mini: MinimisationResult, proxies: Any) -> list[Finding]:
+def _findings(task: str, inv: DataInventory, shap: ShapResult | None,
+              fair: FairnessResult | None, mini: MinimisationResult | None, proxies: Any) -> list[Finding]:
     out: list[Finding] = []
-    cat = {r.column: r.category for r in inv}
     fmt = lambda v: f"{v:.1%}"  # noqa: E731
-    for _, r in mini.table.iterrows():
+    for _, r in (mini.table.iterrows() if mini is not None else ()):
         col, c = r["column"], r["category"]
         if r["verdict"] in ("drop", "review") and not r["is_input"]:
             out.append(Finding("data.unused_column", Severity.LOW, (col,),
@@ -281,7 +288,7 @@ def _findings(adapter: ModelAdapter, inv: DataInventory, shap: ShapResult | None
         d = fair.groups.disparities
         dp = d[(d["measure"] == "demographic_parity_ratio") & (d["flagged"] == True)]  # noqa: E712
         for _, r in dp.iterrows():
-            if adapter.task == "ranking":
+            if task == "ranking":
                 continue  # per-item exposure gaps say this more precisely for recommenders
             out.append(Finding(
                 "fairness.selection_rate_gap", Severity.MEDIUM, (str(r["feature"]),),
@@ -319,6 +326,7 @@ def audit(
     item_id: str | None = None,
     k: int = 3,
     threshold: float = 0.5,
+    item_group: str | None = None,
     sample_size: int | None = 2000,
     n_boot: int = 200,
     min_group_size: int = 30,
@@ -347,6 +355,10 @@ def audit(
         Columns that define groups to compare (for example gender, age band).
     task, user_id, item_id, k, threshold
         Passed to :func:`explainer.wrap_model`.
+    item_group : str, default=None
+        Recommenders: a column grouping the items (e.g. department) for item-side exposure,
+        each group's share of recommendation slots against its share of outcomes. By
+        default each item is its own group.
     sample_size : int or None, default=2000
         Rows explained with SHAP for the global shares (None: every row).
     n_boot : int, default=200
@@ -370,12 +382,17 @@ def audit(
         raise InvalidInputError(f"user_id must name a column of the data. Got {adapter.user_id!r}.")
     if adapter.item_id and adapter.item_id not in data.columns:
         raise InvalidInputError(f"item_id must name a column of the data. Got {adapter.item_id!r}.")
+    if item_group is not None and item_group not in data.columns:
+        raise InvalidInputError(
+            f"item_group must name a column of the data. Got {item_group!r}, which is not there. "
+            f"Columns include {sorted(map(str, data.columns))[:5]!r}."
+        )
     if target is not None and target in adapter.input_columns:
         raise InvalidInputError(f"target must not be a model input. Got {target!r}, which the model reads.")
 
     say("inventory")
-    inv = _complete_inventory(data, inventory, target=target, adapter=adapter, sensitive=sensitive,
-                              random_state=random_state)
+    inv = _complete_inventory(data, inventory, target=target, inputs=adapter.input_columns, sensitive=sensitive,
+                              random_state=random_state, user_id=adapter.user_id, item_id=adapter.item_id)
     roles = {r.column: r.role for r in inv}
     # the item a recommender ranks is not data about the customer: its influence is its own group
     categories = {r.column: ("item" if r.role == "item" else r.category) for r in inv}
@@ -399,8 +416,16 @@ def audit(
             user_ids=data[adapter.user_id].to_numpy() if adapter.user_id else None,
             items=data[adapter.item_id].to_numpy() if adapter.item_id else None,
             k=adapter.k if adapter.task == "ranking" else None,
+            item_groups=data[item_group].reset_index(drop=True) if item_group else None,
             min_group_size=min_group_size, n_boot=n_boot, random_state=random_state,
         )
+        if adapter.task == "binary":
+            say("mitigation comparison")
+            from .analyses._mitigation import compare_mitigations
+
+            fair = replace(fair, mitigation=compare_mitigations(
+                y01, score, data[sensitive], threshold=adapter.threshold, min_group_size=min_group_size,
+                n_boot=n_boot, random_state=random_state))
 
     proxies = None
     if sensitive:
@@ -413,11 +438,25 @@ def audit(
             groups=data[adapter.user_id].to_numpy() if adapter.user_id else None,
         )
 
+    flow = None
+    hidden = [c for c in sensitive if c not in adapter.input_columns]
+    if proxies is not None and shap is not None and hidden:
+        pairs = [(f, c) for f, c in proxies.flagged if f in hidden]
+        if pairs:
+            say("proxy flow")
+            from .analyses._flow import proxy_flow
+
+            rows = data.iloc[shap.row_index] if shap.row_index is not None else data
+            flow = proxy_flow(shap.values, shap.columns, rows[hidden], pairs,
+                              items=rows[adapter.item_id].to_numpy() if adapter.item_id else None,
+                              min_group_size=min_group_size, n_boot=n_boot, unit=shap.unit,
+                              random_state=random_state)
+
     say("minimisation")
     mini = assess_minimisation(list(map(str, data.columns)), inputs=adapter.input_columns, shap=shap,
                                categories=categories, roles=roles,
                                keys=[c for c in (adapter.user_id, adapter.item_id) if c])
-    findings = _findings(adapter, inv, shap, fair, mini, proxies)
+    findings = _findings(adapter.task, inv, shap, fair, mini, proxies)
 
     n_users = int(data[adapter.user_id].nunique()) if adapter.user_id else None
     provenance = {
@@ -441,8 +480,196 @@ def audit(
         proxies=proxies,
         findings=tuple(findings),
         provenance=provenance,
+        proxy_flow=flow,
         options={"target": target, "sensitive_features": sensitive, "sample_size": sample_size,
                  "n_boot": n_boot, "min_group_size": min_group_size, "proxy_threshold": proxy_threshold,
                  "random_state": random_state, "k": adapter.k if adapter.task == "ranking" else None,
-                 "threshold": threshold if adapter.task == "binary" else None},
+                 "threshold": threshold if adapter.task == "binary" else None, "item_group": item_group},
     )
+
+
+def _decisions_and_scores(data: pd.DataFrame, predictions: str,
+                          threshold: float | None) -> tuple[np.ndarray, np.ndarray | None]:
+    """0/1 decisions from a prediction column; the scores too when the column holds scores."""
+    from .analyses._groupstats import decisions_from_scores
+
+    col = data[predictions]
+    n_na = int(col.isna().sum())
+    if n_na:
+        raise InvalidInputError(
+            f"predictions column {predictions!r} must have no missing values. Got {n_na} missing. "
+            "Drop rows without a decision."
+        )
+    if col.dtype == bool:
+        col = col.astype(int)
+    if not pd.api.types.is_numeric_dtype(col):
+        raise InvalidInputError(
+            f"predictions column {predictions!r} must hold 0/1 decisions or numeric scores. Got text. "
+            "Encode decisions as 0 and 1, or pass scores with a threshold."
+        )
+    values = col.to_numpy(dtype=float)
+    is01 = bool(np.isin(values, (0.0, 1.0)).all())
+    if threshold is None:
+        if not is01:
+            raise InvalidInputError(
+                f"threshold must be given when predictions holds scores. Got column {predictions!r} with "
+                f"{int((~np.isin(values, (0.0, 1.0))).sum())} values other than 0 and 1. "
+                "Pass threshold (decisions are score >= threshold), or a column of 0/1 decisions."
+            )
+        return values.astype(np.int8), None
+    return decisions_from_scores(values, threshold), values
+
+
+def audit_decisions(
+    data: pd.DataFrame,
+    *,
+    predictions: str,
+    target: str,
+    sensitive_features: Sequence[str],
+    threshold: float | None = None,
+    inventory: DataInventory | None = None,
+    n_boot: int = 200,
+    min_group_size: int = 30,
+    mitigation: bool = True,
+    random_state: int = 0,
+    data_sha256: str | None = None,
+    command: str | None = None,
+    progress: Progress | None = None,
+) -> Audit:
+    """Audit logged decisions (or scores) by group, without the model that made them.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The decision log: one row per decision, with the decision or score in
+        ``predictions``, the outcome in ``target`` and the sensitive columns.
+    predictions : str
+        Column of 0/1 decisions, or of scores when ``threshold`` is given.
+    target : str
+        Column of 0/1 outcomes.
+    sensitive_features : sequence of str
+        Columns that define groups to compare; at least one.
+    threshold : float, default=None
+        With scores: the decision is ``score >= threshold``. Leave None for 0/1 decisions.
+    n_boot : int, default=200
+        Bootstrap resamples for every interval.
+    min_group_size : int, default=30
+        Groups smaller than this are marked too few to judge.
+    mitigation : bool, default=True
+        With scores, compare the logged decisions with fairlearn's ThresholdOptimizer fitted
+        on half the log (see :func:`explainer.analyses.compare_mitigations`). Nothing is applied.
+    random_state : int, default=0
+        Seed of every bootstrap and split.
+
+    Returns
+    -------
+    Audit
+        ``model``, ``explanation``, ``minimisation`` and ``proxies`` are None: without a
+        model there is nothing to attribute and no known inputs.
+
+    Raises
+    ------
+    InvalidInputError
+        When a named column is missing, a sensitive column has one group, or the
+        predictions hold scores but no threshold was given.
+
+    Examples
+    --------
+    >>> import pandas as pd, explainer as ex
+    >>> log = pd.DataFrame({"approved": [1, 0] * 20, "repaid": [1, 1, 0, 0] * 10,
+    ...                     "group": ["a"] * 20 + ["b"] * 20})
+    >>> a = ex.audit_decisions(log, predictions="approved", target="repaid", sensitive_features=["group"],
+    ...                        min_group_size=10, n_boot=20)
+    >>> a.fairness.groups.value("group", "a", "selection_rate")
+    0.5
+    """
+    say = progress or (lambda _msg: None)
+    sensitive = list(sensitive_features)
+    if not sensitive:
+        raise InvalidInputError(
+            "sensitive_features must name at least one column. Got none. "
+            "Pass the columns that define groups, e.g. ['gender', 'age_band']."
+        )
+    if not isinstance(target, str):
+        raise InvalidInputError(
+            f"target must name the outcome column. Got {type(target).__name__}. A decision log audit needs outcomes."
+        )
+    data = _validate(data, target, sensitive)
+    if not isinstance(predictions, str) or predictions not in data.columns:
+        raise InvalidInputError(
+            f"predictions must name a column of the data. Got {predictions!r}, which is not there. "
+            f"Columns include {sorted(map(str, data.columns))[:5]!r}."
+        )
+    if predictions == target or predictions in sensitive:
+        raise InvalidInputError(
+            f"predictions must differ from target and sensitive_features. Got {predictions!r} in both."
+        )
+    say("decisions")
+    decision, score = _decisions_and_scores(data, predictions, threshold)
+    y = _target(data, target)
+    y01 = _binary_outcome_of(y, target)
+
+    say("inventory")
+    inv = _complete_inventory(data, inventory, target=target, inputs=(), sensitive=sensitive,
+                              random_state=random_state, other=(predictions,))
+
+    from sklearn.metrics import accuracy_score, roc_auc_score
+
+    metrics: dict[str, Any] = {"accuracy": float(accuracy_score(y01, decision)),
+                               "selection_rate": float(decision.mean()), "base_rate": float(y01.mean())}
+    if score is not None:
+        metrics["roc_auc"] = float(roc_auc_score(y01, score))
+
+    say("fairness")
+    fair = audit_fairness(y01, decision, sensitive_features=data[sensitive], y_score=score,
+                          min_group_size=min_group_size, n_boot=n_boot, random_state=random_state)
+    if mitigation and score is not None:
+        say("mitigation")
+        from .analyses._mitigation import compare_mitigations
+
+        fair = replace(fair, mitigation=compare_mitigations(
+            y01, score, data[sensitive], threshold=float(threshold) if threshold is not None else 0.5,
+            min_group_size=min_group_size, n_boot=n_boot, random_state=random_state))
+    findings = _findings("binary", inv, None, fair, None, None)
+    provenance = {
+        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "versions": _versions(),
+        "random_state": random_state,
+        "command": command,
+        "platform": f"{platform.system()} {platform.machine()}",
+        "argv_python": sys.executable.rsplit("/", 1)[-1],
+    }
+    model_info = {"type": "decision log", "wrapper": None, "task": "binary",
+                  "output_unit": "score" if score is not None else "probability", "input_columns": [],
+                  "user_id": None, "item_id": None, "k": None,
+                  "threshold": float(threshold) if threshold is not None else None,
+                  "predictions": predictions, "predictions_kind": "scores" if score is not None else "decisions",
+                  "metrics": metrics}
+    return Audit(
+        model=None,
+        inventory=inv,
+        model_info=model_info,
+        data_info={"rows": int(len(data)), "columns": int(data.shape[1]), "customers": None,
+                   "sha256": data_sha256 or _data_hash(data),
+                   "sha256_of": "input file" if data_sha256 else "data frame content"},
+        explanation=None,
+        fairness=fair,
+        minimisation=None,
+        proxies=None,
+        findings=tuple(findings),
+        provenance=provenance,
+        options={"target": target, "sensitive_features": sensitive, "predictions": predictions,
+                 "sample_size": None, "n_boot": n_boot, "min_group_size": min_group_size,
+                 "proxy_threshold": None, "random_state": random_state, "k": None,
+                 "threshold": float(threshold) if threshold is not None else None, "mitigation": mitigation},
+    )
+
+
+def _binary_outcome_of(y: np.ndarray, target: str) -> np.ndarray:
+    vals = np.unique(y)
+    if len(vals) != 2 or not set(vals.tolist()) <= {0, 1}:
+        raise InvalidInputError(
+            f"target column {target!r} must hold 0/1 outcomes for a decision log audit. Got {len(vals)} "
+            "different values. Encode the outcome as 0 and 1."
+        )
+    return y.astype(int)

@@ -65,9 +65,11 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--customers", type=int, default=20_000, help="number of demo customers (default 20000)")
     d.add_argument("--k", type=int, default=3, help="categories recommended per customer (default 3)")
 
-    a = sub.add_parser("audit", help="audit a saved model on a CSV or Parquet file")
+    a = sub.add_parser("audit", help="audit a saved model, or a log of decisions, on a CSV or Parquet file")
     a.add_argument("data", help="CSV or Parquet file: one row per scored customer (or customer x item)")
-    a.add_argument("--model", required=True, help="model file: .skops (safe) or a pickle with --trust-model")
+    a.add_argument("--model", help="model file: .skops (safe) or a pickle with --trust-model")
+    a.add_argument("--predictions", metavar="COL",
+                   help="audit logged decisions or scores in this column instead of a model (no --model)")
     a.add_argument("--target", help="outcome column")
     a.add_argument("--sensitive", nargs="+", default=[], metavar="COL", help="columns that define groups")
     a.add_argument("--inventory", help="data inventory YAML (drafted from the data when absent)")
@@ -75,7 +77,11 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--user-id", help="ranking: the customer column")
     a.add_argument("--item-id", help="ranking: the item column")
     a.add_argument("--k", type=int, default=3, help="ranking: items shown per customer (default 3)")
-    a.add_argument("--threshold", type=float, default=0.5, help="binary: decision is score >= threshold")
+    a.add_argument("--threshold", type=float, default=None,
+                   help="binary: decision is score >= threshold (default 0.5 for a model; "
+                        "with --predictions, needed when the column holds scores)")
+    a.add_argument("--item-group", metavar="COL",
+                   help="ranking: item-side exposure by this item column (e.g. department); default: per item")
     a.add_argument("--trust-model", action="store_true", help="load a pickle or untrusted skops types")
     a.add_argument("--trust-type", action="append", default=[], metavar="TYPE", help="accept one skops type")
     a.add_argument("--fail-on", default="", metavar="CODE[,CODE...]",
@@ -118,7 +124,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     say("3/4 audit: inventory, SHAP, group results, proxies, minimisation")
     result = run_audit(
         rec.pipeline, rec.test, target="bought", sensitive_features=["gender", "age_band", "ethnicity"],
-        user_id="customer_id", item_id="category", k=args.k, sample_size=args.sample_size, n_boot=args.n_boot,
+        user_id="customer_id", item_id="category", item_group="department", k=args.k,
+        sample_size=args.sample_size, n_boot=args.n_boot,
         min_group_size=args.min_group_size, random_state=args.seed,
         command="explainer " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv else None,
         progress=lambda s: say(f"    {s}"),
@@ -138,10 +145,18 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     from .models import load_model
     from .report import write_reports
 
+    if args.model and args.predictions:
+        raise _UsageError("explainer audit: --model and --predictions must not be given together. Got both. "
+                          "Audit a model, or a log of its decisions.")
+    if not args.model and not args.predictions:
+        raise _UsageError("explainer audit: --model or --predictions is required. Got neither. "
+                          "Pass a model file, or the column of logged decisions or scores.")
     say = _Progress(args.quiet)
     say(f"read data: {Path(args.data).name}")
     data = read_table(args.data)
     say(f"    {len(data)} rows, {data.shape[1]} columns")
+    if args.predictions:
+        return _audit_log(args, data, say)
     model = load_model(args.model, trust_model=args.trust_model, trusted_types=args.trust_type)
     inventory = DataInventory.from_yaml(args.inventory) if args.inventory else None
     from .report._config import DisclosureConfig
@@ -152,11 +167,39 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     ReportDir(args.out, force=args.force)  # refuse an existing report before the long work
     result = run_audit(
         model, data, target=args.target, inventory=inventory, sensitive_features=args.sensitive,
-        task=args.task, user_id=args.user_id, item_id=args.item_id, k=args.k, threshold=args.threshold,
+        task=args.task, user_id=args.user_id, item_id=args.item_id, k=args.k,
+        threshold=0.5 if args.threshold is None else args.threshold, item_group=args.item_group,
         sample_size=args.sample_size, n_boot=args.n_boot, min_group_size=args.min_group_size,
         random_state=args.seed, data_sha256=sha256_file(Path(args.data)) if Path(args.data).is_file() else None,
         command="explainer " + " ".join(shlex.quote(a) for a in sys.argv[1:]), progress=say,
     )
+    return _finish(args, result, config, say)
+
+
+def _audit_log(args: argparse.Namespace, data: Any, say: _Progress) -> int:
+    from . import audit_decisions
+    from ._io import ReportDir, sha256_file
+    from .inventory import DataInventory
+    from .report._config import DisclosureConfig
+
+    if not args.target:
+        raise _UsageError("explainer audit: --target is required with --predictions. Got none. "
+                          "Name the outcome column.")
+    inventory = DataInventory.from_yaml(args.inventory) if args.inventory else None
+    config = DisclosureConfig.from_yaml(args.config) if args.config else None
+    ReportDir(args.out, force=args.force)  # refuse an existing report before the work
+    result = audit_decisions(
+        data, predictions=args.predictions, target=args.target, sensitive_features=args.sensitive,
+        threshold=args.threshold, inventory=inventory, n_boot=args.n_boot, min_group_size=args.min_group_size,
+        random_state=args.seed, data_sha256=sha256_file(Path(args.data)) if Path(args.data).is_file() else None,
+        command="explainer " + " ".join(shlex.quote(a) for a in sys.argv[1:]), progress=say,
+    )
+    return _finish(args, result, config, say)
+
+
+def _finish(args: argparse.Namespace, result: Any, config: Any, say: _Progress) -> int:
+    from .report import write_reports
+
     out = write_reports(result, args.out, force=args.force, config=config)
     for p in out["paths"]:
         say(f"wrote {p}")

@@ -36,7 +36,8 @@ def demo_audit(recommender):
     import explainer as ex
 
     return ex.audit(recommender.pipeline, recommender.test, target="bought", sensitive_features=SENSITIVE,
-                    user_id="customer_id", item_id="category", k=3, sample_size=1500, n_boot=200,
+                    user_id="customer_id", item_id="category", item_group="department", k=3, sample_size=1500,
+                    n_boot=200,
                     random_state=0)
 
 

@@ -14,7 +14,7 @@ from ..errors import InvalidInputError
 from ._groupstats import FOUR_FIFTHS, GroupMetricsResult, group_metrics
 from ._ranking import per_user_ranking
 
-__all__ = ["FairnessResult", "audit_fairness", "exposure_by_group", "metricframe_check"]
+__all__ = ["FairnessResult", "audit_fairness", "exposure_by_group", "item_exposure", "metricframe_check"]
 
 _MF_METRICS = ("count", "selection_rate", "true_positive_rate", "false_positive_rate", "accuracy")
 
@@ -39,6 +39,13 @@ class FairnessResult:
         Recommenders only: hit rate and NDCG at k per group with intervals.
     metricframe_max_abs_diff : float or None
         Largest difference between our group metrics and fairlearn's MetricFrame.
+    item_exposure : DataFrame or None
+        Recommenders only, item side: per item group, its share of all recommendation
+        slots and of all positive outcomes, their ratio, intervals and flag (see
+        :func:`item_exposure`).
+    mitigation : MitigationResult or None
+        Scoring models and score logs only: the trade-off fairlearn's ThresholdOptimizer
+        would make, measured on held-out rows. A comparison; never applied.
     """
 
     sensitive_features: tuple[str, ...]
@@ -49,6 +56,8 @@ class FairnessResult:
     metricframe_max_abs_diff: float | None = None
     min_group_size: int = 30
     method: dict[str, Any] = field(default_factory=dict)
+    item_exposure: pd.DataFrame | None = None
+    mitigation: Any = None
 
     def to_frame(self) -> pd.DataFrame:
         return self.groups.to_frame()
@@ -126,6 +135,92 @@ def exposure_by_group(
     return exposure, gap_df
 
 
+def item_exposure(
+    selected: Any,
+    y_true: Any,
+    user_ids: Any,
+    item_groups: Any,
+    *,
+    items: Any = None,
+    n_boot: int = 500,
+    ci: float = 0.95,
+    random_state: int = 0,
+) -> pd.DataFrame:
+    """Item side: each item group's share of all recommendation slots, against its share of demand.
+
+    ``slot_share`` of an item group is the number of top-k slots its items fill divided by
+    all slots; ``outcome_share`` is its share of all positive outcomes (purchases,
+    clicks) in the same rows. ``ratio = slot_share / outcome_share`` is 1.0 when slots
+    follow demand; below 0.8 (the four-fifths line) the group is ``flagged`` as
+    under-exposed. Intervals: bootstrap over customers (a customer's slots and outcomes
+    stay together), drawn as multinomial customer weights.
+
+    Parameters
+    ----------
+    selected : array-like of 0/1
+        Whether the row (customer x item) is in the customer's top k.
+    y_true : array-like of 0/1
+        Outcome of the row.
+    user_ids, item_groups : array-like
+        Customer of each row, and the group of its item (the item itself, a department...).
+    items : array-like, default=None
+        Item of each row, to count the distinct items per group (``n_items``).
+
+    Returns
+    -------
+    DataFrame
+        ``item_group``, ``n_items`` (distinct items; None without ``items``), ``slots``, ``slot_share``, ``ci_low``, ``ci_high``,
+        ``outcomes``, ``outcome_share``, ``ratio``, ``ratio_ci_low``, ``ratio_ci_high``, ``flagged``.
+
+    Examples
+    --------
+    >>> t = item_exposure([1, 0, 1, 0], [1, 1, 1, 0], [1, 1, 2, 2], ["a", "b", "a", "b"], n_boot=10)
+    >>> t["ratio"].round(2).tolist()
+    [1.5, 0.0]
+    >>> t[["item_group", "slot_share", "outcome_share"]].values.tolist()
+    [['a', 1.0, 0.6666666666666666], ['b', 0.0, 0.3333333333333333]]
+    """
+    sel = np.asarray(selected, dtype=float)
+    y = np.asarray(y_true, dtype=float)
+    u_codes, _ = pd.factorize(np.asarray(user_ids), sort=False)
+    g_codes, g_names = pd.factorize(pd.Series(np.asarray(item_groups)).astype(str), sort=True)
+    n_u, n_g = int(u_codes.max()) + 1, len(g_names)
+    key = u_codes.astype(np.int64) * n_g + g_codes
+    S = np.bincount(key, weights=sel, minlength=n_u * n_g).reshape(n_u, n_g)
+    P = np.bincount(key, weights=y, minlength=n_u * n_g).reshape(n_u, n_g)
+
+    def shares(s: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        ss = s / s.sum(-1, keepdims=True)
+        ps = p / p.sum(-1, keepdims=True)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return ss, ps, np.where(ps > 0, ss / ps, np.nan)
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slot, out, ratio = shares(S.sum(0), P.sum(0))
+        rng = np.random.default_rng(random_state)
+        boot_s, boot_r = np.empty((n_boot, n_g)), np.empty((n_boot, n_g))
+        chunk = max(1, 5_000_000 // max(n_u, 1))
+        for b0 in range(0, n_boot, chunk):
+            b1 = min(n_boot, b0 + chunk)
+            W = rng.multinomial(n_u, np.full(n_u, 1.0 / n_u), size=b1 - b0).astype(float)
+            boot_s[b0:b1], _, boot_r[b0:b1] = shares(W @ S, W @ P)
+    alpha = (1 - ci) / 2
+    r_lo, r_hi = np.full(n_g, np.nan), np.full(n_g, np.nan)
+    for j in range(n_g):
+        col = boot_r[:, j][np.isfinite(boot_r[:, j])]
+        if len(col):
+            r_lo[j], r_hi[j] = np.quantile(col, alpha), np.quantile(col, 1 - alpha)
+    n_items = (pd.Series(np.asarray(items)).groupby(g_codes).nunique().reindex(range(n_g)).to_numpy()
+               if items is not None else [None] * n_g)
+    return pd.DataFrame({
+        "item_group": list(g_names), "n_items": n_items, "slots": S.sum(0).astype(int), "slot_share": slot,
+        "ci_low": np.quantile(boot_s, alpha, axis=0), "ci_high": np.quantile(boot_s, 1 - alpha, axis=0),
+        "outcomes": P.sum(0).astype(int), "outcome_share": out, "ratio": ratio,
+        "ratio_ci_low": r_lo, "ratio_ci_high": r_hi,
+        "flagged": np.nan_to_num(ratio, nan=1.0) < FOUR_FIFTHS,
+    })
+
+
 def _quality_by_group(y_true: np.ndarray, y_score: np.ndarray, users: np.ndarray, sensitive: pd.DataFrame,
                       k: int, min_group_size: int, n_boot: int, ci: float, rng: np.random.Generator) -> pd.DataFrame:
     per = per_user_ranking(y_true, y_score, users, k)
@@ -177,6 +272,7 @@ def audit_fairness(
     user_ids: Any = None,
     items: Any = None,
     k: int | None = None,
+    item_groups: Any = None,
     min_group_size: int = 30,
     n_boot: int = 500,
     ci: float = 0.95,
@@ -198,6 +294,9 @@ def audit_fairness(
         Scores behind the decisions; needed for recommender quality.
     user_ids, items, k : default=None
         For recommenders: the customer and item of each row and the list length.
+    item_groups : array-like, default=None
+        For recommenders: the group of each row's item (e.g. department) for item-side
+        exposure; by default each item is its own group.
     min_group_size : int, default=30
         Smaller groups are marked too few to judge and left out of disparities.
     check_metricframe : bool, default=None
@@ -218,10 +317,13 @@ def audit_fairness(
     if check_metricframe is None:
         check_metricframe = len(yt) <= 200_000
     mf_diff = metricframe_check(yt, yp, sf, groups) if check_metricframe else None
-    exposure = gaps = quality = None
+    exposure = gaps = quality = item_exp = None
     if items is not None and user_ids is not None and k is not None:
         exposure, gaps = exposure_by_group(yp, np.asarray(items), sf, min_group_size=min_group_size,
                                            n_boot=n_boot, ci=ci, random_state=random_state)
+        item_exp = item_exposure(yp, yt, np.asarray(user_ids),
+                                 np.asarray(items) if item_groups is None else np.asarray(item_groups),
+                                 items=np.asarray(items), n_boot=n_boot, ci=ci, random_state=random_state)
         if y_score is not None:
             quality = _quality_by_group(yt, np.asarray(y_score, dtype=float), np.asarray(user_ids), sf, k,
                                         min_group_size, min(n_boot, 300), ci, np.random.default_rng(random_state))
@@ -233,7 +335,11 @@ def audit_fairness(
         quality=quality,
         metricframe_max_abs_diff=mf_diff,
         min_group_size=min_group_size,
+        item_exposure=item_exp,
         method={"n_boot": n_boot, "ci": ci, "min_group_size": min_group_size,
+                "item_group": None if item_exp is None else (
+                    "item" if item_groups is None else str(getattr(item_groups, "name", None) or "item group")),
+                "item_exposure_interval": "bootstrap over customers (multinomial weights)",
                 "four_fifths_threshold": FOUR_FIFTHS, "intersections": intersections,
                 "exposure_interval": "parametric bootstrap of each group's count (binomial)"},
     )

@@ -48,7 +48,8 @@ def audit_to_dict(a: Audit) -> dict[str, Any]:
     from .._audit import SCHEMA_VERSION
 
     shap = a.explanation
-    inputs = set(a.model.input_columns)
+    has_model = a.model is not None
+    inputs = set(a.model_info.get("input_columns") or ())
     share = shap.column_share.set_index("column") if shap is not None else None
     features = []
     for rec in a.inventory:
@@ -58,11 +59,12 @@ def audit_to_dict(a: Audit) -> dict[str, Any]:
             "category": rec.category,
             "role": rec.role,
             "source": rec.source,
-            "used_by_model": rec.column in inputs,
-            "importance_share": plain(s["share"]) if s is not None else (0.0 if rec.column not in inputs else None),
+            "used_by_model": (rec.column in inputs) if has_model else None,
+            "importance_share": (plain(s["share"]) if s is not None
+                                 else (0.0 if has_model and rec.column not in inputs else None)),
             "importance_ci": [plain(s["ci_low"]), plain(s["ci_high"])] if s is not None else None,
             "direction": s["direction"] if s is not None else None,
-            "minimisation": a.minimisation.verdict_of(rec.column),
+            "minimisation": a.minimisation.verdict_of(rec.column) if a.minimisation is not None else None,
         })
     categories = _records(shap.category_share) if shap is not None else []
     for c in categories:
@@ -91,6 +93,9 @@ def audit_to_dict(a: Audit) -> dict[str, Any]:
             "quality": _records(f.quality),
             "method": plain(f.method),
             "metricframe_max_abs_diff": plain(f.metricframe_max_abs_diff),
+            "item_exposure": _records(f.item_exposure),
+            "mitigation": ({"table": _records(f.mitigation.table), "method": plain(f.mitigation.method)}
+                           if f.mitigation is not None else None),
         }
     main_parameters = []
     if shap is not None:
@@ -110,7 +115,10 @@ def audit_to_dict(a: Audit) -> dict[str, Any]:
         "main_parameters": main_parameters,
         "fairness": fairness,
         "proxies": _records(a.proxies.table) if a.proxies is not None else [],
-        "minimisation": {"columns": _records(a.minimisation.table), "method": plain(a.minimisation.method)},
+        "minimisation": ({"columns": _records(a.minimisation.table), "method": plain(a.minimisation.method)}
+                         if a.minimisation is not None else None),
+        "proxy_flow": ({"table": _records(a.proxy_flow.table), "method": plain(a.proxy_flow.method)}
+                       if a.proxy_flow is not None else None),
         "findings": [plain(f.to_dict()) for f in a.findings],
         "options": plain(a.options),
         "provenance": plain(a.provenance),

@@ -37,6 +37,7 @@ SAY: dict[str, str] = {
     # first layer summary
     "summary_intro": "This page explains how {system} picks what to show you.",
     "summary_data": "It uses {n_used} kinds of data about you. The data that counts most is {top}.",
+    "summary_data_unknown": "We checked its choices. We did not check which data it reads.",
     "summary_unused": "We also hold {n_unused} kinds of data that it does not use.",
     # section 2
     "surfaces": "You see its choices here: {surfaces}.",
@@ -47,6 +48,7 @@ SAY: dict[str, str] = {
     "data_intro": "This table lists each kind of data we hold, where it comes from, and if the system uses it.",
     "used_yes": "Used",
     "used_no": "Not used",
+    "used_unknown": "Not checked",
     "source_provided": "You gave it to us",
     "source_observed": "We see it when you shop",
     "source_inferred": "We work it out",
@@ -57,6 +59,8 @@ SAY: dict[str, str] = {
     "special_testing": "We hold {label}. The system does not use it to choose what you see. "
                        "We use it only to check how the system treats different groups.",
     "special_input": "The system uses {label} to choose what you see.",
+    "special_unknown": "We hold {label}. We use it to check how the system treats different groups. "
+                       "This check did not cover what the system reads.",
     # section 7
     "parameters_intro": "These kinds of data count most, from most to least. "
                         "The numbers are estimates from our own tests.",
@@ -76,6 +80,8 @@ SAY: dict[str, str] = {
     # section 13
     "groups_intro": "We checked how often each group of customers is shown each kind of product.",
     "groups_none": "We found no large gaps between the groups we checked.",
+    "groups_intro_binary": "We checked how often each group of people gets a yes.",
+    "groups_rate_gap": "By {feature}, one group gets a yes at only {ratio} of the rate of another group.",
     "groups_gap": "{item} is shown to people aged or grouped as {low_group} ({feature}) less often: "
                   "{low_rate} of them, against {high_rate} of {high_group}.",
     "groups_small": "Groups with fewer than {n} people are left out, so no one can be singled out.",

@@ -69,14 +69,16 @@ def _disclosure_context(doc: dict[str, Any], cfg: Any) -> dict[str, Any]:
             continue
         by_cat.setdefault(f["category"], []).append(f)
     for cat, feats in by_cat.items():
-        used = any(f["used_by_model"] for f in feats)
-        (used_cats if used else unused_cats).append(cat)
+        known = [f["used_by_model"] for f in feats if f["used_by_model"] is not None]
+        used = any(known)
+        if known:
+            (used_cats if used else unused_cats).append(cat)
         sources = sorted({f["source"] for f in feats})
         rows.append({
             "label": category_label(cat).capitalize(),
             "examples": _list_words([column_label(f["column"]) for f in feats[:4]]),
             "source": "; ".join(say(f"source_{s}") for s in sources),
-            "used": say("used_yes") if used else say("used_no"),
+            "used": say("used_yes") if used else say("used_no") if known else say("used_unknown"),
             "sensitive": cat == "special_category",
         })
     params = []
@@ -115,7 +117,8 @@ def _disclosure_context(doc: dict[str, Any], cfg: Any) -> dict[str, Any]:
     special = []
     for f in doc["features"]:
         if f["category"] == "special_category":
-            key = "special_input" if f["used_by_model"] else "special_testing"
+            key = ("special_unknown" if f["used_by_model"] is None
+                   else "special_input" if f["used_by_model"] else "special_testing")
             special.append(say(key, label=column_label(f["column"])))
     accuracy = []
     m = doc["model"].get("metrics") or {}
@@ -129,11 +132,16 @@ def _disclosure_context(doc: dict[str, Any], cfg: Any) -> dict[str, Any]:
     if not fair:
         groups.append(say("groups_not_tested"))
     else:
-        groups.append(say("groups_intro"))
+        groups.append(say("groups_intro" if task == "ranking" else "groups_intro_binary"))
         flagged = sorted((g for g in fair["exposure_gaps"] if g["flagged"] and g["ratio_ci_high"] < 0.8),
                          key=lambda g: g["ratio"])
-        if not flagged:
+        rate_gaps = [] if task == "ranking" else [
+            say("groups_rate_gap", feature=column_label(name), ratio=_pct(d["value"]))
+            for name in fair["sensitive_features"] for d in fair["by_feature"][name]["disparities"]
+            if d["measure"] == "demographic_parity_ratio" and d["ci_high"] is not None and d["ci_high"] < 0.8]
+        if not flagged and not rate_gaps:
             groups.append(say("groups_none"))
+        groups.extend(rate_gaps)
         for r in flagged[:5]:
             groups.append(say("groups_gap", item=str(r["item"]).capitalize(), low_group=r["low_group"],
                               feature=column_label(str(r["feature"])), low_rate=_pct(r["low_rate"]),
@@ -150,7 +158,8 @@ def _disclosure_context(doc: dict[str, Any], cfg: Any) -> dict[str, Any]:
     return {
         "system_name": system_name,
         "summary_intro": say("summary_intro", system=system_name),
-        "summary_data": say("summary_data", n_used=len(used_cats), top=top),
+        "summary_data": (say("summary_data", n_used=len(used_cats), top=top) if used_cats or unused_cats
+                         else say("summary_data_unknown")),
         "summary_unused": say("summary_unused", n_unused=len(unused_cats)) if unused_cats else "",
         "sections": [{"key": k, "heading": HEADINGS[k]} for k, _, _ in _SECTIONS],
         "surfaces": surfaces if surfaces is GAP else say("surfaces", surfaces=_list_words(list(surfaces))),
@@ -271,6 +280,7 @@ def _audit_context(doc: dict[str, Any]) -> dict[str, Any]:
                            "chart": dependence_chart(pd.DataFrame(table), column=col, unit=unit)})
     fairness = None
     fair = doc.get("fairness")
+    has_model = doc["model"].get("type") != "decision log"
     if fair:
         wanted = ("selection_rate", "true_positive_rate", "false_positive_rate", "precision", "accuracy", "mean_score")
         feats = []
@@ -284,7 +294,10 @@ def _audit_context(doc: dict[str, Any]) -> dict[str, Any]:
         fairness = {"features": feats, "min_group_size": doc["options"]["min_group_size"],
                     "interval": fair["method"].get("exposure_interval", "bootstrap"),
                     "mf_diff": fair.get("metricframe_max_abs_diff"),
-                    "gaps": fair.get("exposure_gaps", []), "quality": fair.get("quality", [])}
+                    "gaps": fair.get("exposure_gaps", []), "quality": fair.get("quality", []),
+                    "item_exposure": fair.get("item_exposure") or [],
+                    "item_group": (fair["method"].get("item_group") or "item"),
+                    "mitigation": fair.get("mitigation"), "task": doc["model"]["task"]}
     metrics = [(k, f"{v:.4f}" if isinstance(v, float) else v) for k, v in (doc["model"].get("metrics") or {}).items()]
     prov = doc["provenance"]
     provenance = [("created at", prov["created_at"]), ("random seed", prov["random_state"]),
@@ -294,18 +307,29 @@ def _audit_context(doc: dict[str, Any]) -> dict[str, Any]:
     opts = doc["options"]
     methods = [
         f"Attributions: {ex.get('algorithm')} on {ex.get('rows_explained')} sampled rows; unit {unit}. "
-        "Engineered columns are mapped back to raw columns by perturbation and summed.",
+        "Engineered columns are mapped back to raw columns by perturbation and summed."
+        if has_model else "Attributions, influence shares, proxies and minimisation: not assessed: no model. "
+        f"This audit reads logged decisions from the column {doc['model'].get('predictions')!r}"
+        + (f" (decision: score >= {doc['model']['threshold']})." if doc["model"].get("threshold") is not None
+           else "."),
         "Share of influence: mean absolute attribution per column divided by the total; intervals from a "
         f"bootstrap over explained rows ({opts.get('n_boot')} resamples).",
         "Group metrics use fairlearn's definitions, computed from per-group confusion counts and checked against "
         "fairlearn's MetricFrame; intervals from a stratified bootstrap of counts.",
         f"Groups under {opts.get('min_group_size')} rows are too few to judge and never enter a disparity.",
         "Proxies: each input alone predicts the sensitive attribute in cross-validation; the AUC says how much "
-        "it reveals, not whether the model uses that link.",
+        "it reveals, not whether the model uses that link. Where the attribute is not a model input, the gap "
+        "in mean model output between each group and the rest is split by additivity of the attributions; "
+        "the part carried by a flagged input is the difference in its mean attribution.",
+        "Mitigation comparison: fairlearn's ThresholdOptimizer is fitted on a random half of the rows (within "
+        "each group and outcome) and measured with the current decisions on the other half. It is a "
+        "comparison only; it was not applied to the model. Recommenders are not assessed this way.",
         "Limitations: attributions describe this model on these rows, not causes in the world. A low share "
         "does not prove a column is harmless, and group results depend on the outcome data, which may carry "
         "past differences.",
     ]
+    if not has_model:
+        methods.pop(1)  # no influence shares without a model
     return {
         "title": doc["model"].get("type", "model"),
         "model": doc["model"], "data": doc["data"], "unit": unit,
@@ -316,7 +340,9 @@ def _audit_context(doc: dict[str, Any]) -> dict[str, Any]:
         "additivity": f"{ex.get('max_additivity_error', 0.0):.1e} {unit}",
         "ci_pct": "95%", "dependence": dependence, "fairness": fairness,
         "proxies": doc["proxies"], "proxy_threshold": opts.get("proxy_threshold"),
-        "minimisation": doc["minimisation"]["columns"], "methods": methods, "provenance": provenance,
+        "proxy_flow": (doc.get("proxy_flow") or {}).get("table") or [], "has_model": has_model,
+        "minimisation": (doc.get("minimisation") or {}).get("columns") or [], "methods": methods,
+        "provenance": provenance,
     }
 
 

@@ -60,6 +60,13 @@ def test_audit_a_saved_pipeline_on_a_csv(saved_model, capsys):
     used = {f["column"] for f in doc["features"] if f["used_by_model"]}
     assert used == {"category_purchases_90d", "category_browse_minutes_90d", "income_band", "loyalty_tenure_months"}
     assert {"gender", "age_band"} <= set(doc["fairness"]["by_feature"])
+    # a binary model gets the mitigation comparison, measured on held-out rows and never applied
+    mit = doc["fairness"]["mitigation"]
+    assert mit["method"]["applied"] is False
+    rows = {(r["feature"], r["method"], r["constraint"]) for r in mit["table"]}
+    assert ("gender", "current", None) in rows and ("age_band", "ThresholdOptimizer", "demographic_parity") in rows
+    for r in mit["table"]:
+        assert r["accuracy_ci_low"] <= r["accuracy"] <= r["accuracy_ci_high"]
     # a second run into the same folder is refused and leaves the report intact
     before = (d / "out" / "audit.json").read_bytes()
     rc = main(["audit", str(d / "data.csv"), "--model", str(d / "model.skops"), "--target", "bought",
@@ -81,3 +88,35 @@ def test_pickle_is_refused_without_trust(tmp_path, capsys):
 def test_unknown_option_is_one_line(capsys):
     assert main(["audit", "--bogus"]) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("bad, message", [
+    (["--sensitive", "no_such_column"], "sensitive_features must name columns of the data. Got ['no_such_column']"),
+    (["--sensitive", "gender", "single"], "sensitive_features column 'single' must have at least two groups. Got 1."),
+])
+def test_sensitive_feature_errors_through_the_cli(saved_model, capsys, bad, message):
+    import pandas as pd
+
+    d = saved_model
+    pd.read_csv(d / "data.csv").assign(single="zz_one_value").to_csv(d / "data_single.csv", index=False)
+    rc = main(["audit", str(d / "data_single.csv"), "--model", str(d / "model.skops"), "--target", "bought",
+               *bad, "--out", str(d / "out_bad"), "--quiet"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2 and len(err) == 1 and message in err[0]
+    assert "zz_one_value" not in err[0]
+    assert not (d / "out_bad").exists()
+
+
+def test_sensitive_feature_errors_through_the_api(saved_model):
+    import pandas as pd
+
+    import explainer as ex
+    from explainer.errors import InvalidInputError
+
+    d = saved_model
+    model = ex.load_model(d / "model.skops")
+    data = pd.read_csv(d / "data.csv").assign(single="zz_one_value")
+    with pytest.raises(InvalidInputError, match=r"sensitive_features must name columns of the data\. Got \['nope'\]"):
+        ex.audit(model, data, target="bought", sensitive_features=["nope"])
+    with pytest.raises(InvalidInputError, match=r"sensitive_features column 'single' must have at least two groups"):
+        ex.audit(model, data, target="bought", sensitive_features=["gender", "single"])

@@ -1,0 +1,153 @@
+"""How much of a gap between groups flows through proxy inputs.
+
+When a sensitive attribute is not a model input, the model can still give groups
+different outputs through inputs that stand in for it (see :func:`find_proxies`). SHAP
+attributions are additive: for every row, the model output equals the base value plus
+the sum of the attributions of the inputs. Averaged over a group and over everyone else,
+the base value cancels, so the gap in mean output between the two equals the sum over
+inputs of the gaps in their mean attribution. The part of the gap carried by a flagged
+input is its own term of that sum, and its share is that term divided by the whole gap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InvalidInputError
+
+__all__ = ["ProxyFlowResult", "proxy_flow"]
+
+_COLUMNS = ["sensitive_feature", "group", "item", "column", "n_group", "n_rest", "too_few_to_judge",
+            "output_gap", "output_ci_low", "output_ci_high", "contribution_gap", "contribution_ci_low",
+            "contribution_ci_high", "share_of_gap", "share_ci_low", "share_ci_high"]
+
+
+@dataclass(frozen=True)
+class ProxyFlowResult:
+    """Gap in mean model output between each group and the rest, and the part of it per proxy.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per sensitive attribute, group, item (recommenders; None otherwise) and
+        flagged input: ``output_gap`` (mean output of the group minus that of everyone
+        else, in the attribution unit), ``contribution_gap`` (the same difference for the
+        input's attribution), ``share_of_gap`` (their ratio), each with a bootstrap
+        interval; ``too_few_to_judge`` when the group or the rest has fewer rows than the
+        minimum. The share interval is None when the output gap's interval includes 0.
+    method : dict
+    """
+
+    table: pd.DataFrame
+    method: dict[str, Any] = field(default_factory=dict)
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.table.copy()
+
+
+def proxy_flow(
+    attributions: np.ndarray,
+    columns: Sequence[str],
+    sensitive_features: pd.DataFrame,
+    pairs: Sequence[tuple[str, str]],
+    *,
+    items: Any = None,
+    min_group_size: int = 30,
+    n_boot: int = 200,
+    ci: float = 0.95,
+    unit: str = "score",
+    random_state: int = 0,
+) -> ProxyFlowResult:
+    """Split the gap in mean model output between groups into the parts carried by proxies.
+
+    Parameters
+    ----------
+    attributions : ndarray of shape (n_rows, n_columns)
+        SHAP attributions per explained row and raw input column.
+    columns : sequence of str
+        The input column of each attribution column.
+    sensitive_features : DataFrame
+        The sensitive attributes of the same rows (not model inputs).
+    pairs : sequence of (sensitive attribute, input column)
+        Flagged proxies to follow.
+    items : array-like, default=None
+        Recommenders: the item of each row; gaps are then measured per item.
+    min_group_size : int, default=30
+        A group (or the rest) with fewer explained rows is too few to judge.
+
+    Returns
+    -------
+    ProxyFlowResult
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> phi = np.array([[1.0, 0.0], [1.0, 1.0], [0.0, 0.0], [0.0, 1.0]])
+    >>> sf = pd.DataFrame({"s": ["a", "a", "b", "b"]})
+    >>> t = proxy_flow(phi, ["zip", "x"], sf, [("s", "zip")], min_group_size=1, n_boot=10).table
+    >>> t.loc[t["group"] == "a", ["output_gap", "contribution_gap", "share_of_gap"]].values.tolist()
+    [[1.0, 1.0, 1.0]]
+    """
+    phi = np.asarray(attributions, dtype=float)
+    if phi.ndim != 2 or phi.shape[1] != len(columns) or phi.shape[0] != len(sensitive_features):
+        raise InvalidInputError(
+            f"attributions must have one row per sensitive_features row and one column per input. Got shape "
+            f"{phi.shape} for {len(sensitive_features)} rows and {len(columns)} columns. Pass aligned inputs."
+        )
+    cols = list(columns)
+    out = phi.sum(axis=1)
+    rng = np.random.default_rng(random_state)
+    alpha = (1 - ci) / 2
+    item_arr = None if items is None else pd.Series(np.asarray(items)).astype(str).to_numpy()
+    sf = sensitive_features.reset_index(drop=True)
+    rows: list[dict[str, Any]] = []
+    by_feature: dict[str, list[str]] = {}
+    for feat, col in pairs:
+        if col in cols and feat in sf.columns:
+            by_feature.setdefault(feat, []).append(col)
+    for feat, flagged in by_feature.items():
+        j = [cols.index(c) for c in flagged]
+        labels = sf[feat].astype(str).to_numpy()
+        scopes = [(None, np.ones(len(out), dtype=bool))] if item_arr is None else [
+            (it, item_arr == it) for it in sorted(set(item_arr))]
+        for item, scope in scopes:
+            for g in sorted(set(labels[scope])):
+                inside = np.flatnonzero(scope & (labels == g))
+                rest = np.flatnonzero(scope & (labels != g))
+                few = len(inside) < min_group_size or len(rest) < min_group_size
+                base = {"sensitive_feature": feat, "group": g, "item": item, "n_group": len(inside),
+                        "n_rest": len(rest), "too_few_to_judge": few}
+                if few or len(inside) == 0 or len(rest) == 0:
+                    for c in flagged:
+                        rows.append({**base, "column": c})
+                    continue
+                stacked = np.column_stack([out, phi[:, j]])
+                gap = stacked[inside].mean(0) - stacked[rest].mean(0)
+                bi = rng.integers(0, len(inside), (n_boot, len(inside)))
+                br = rng.integers(0, len(rest), (n_boot, len(rest)))
+                boots = stacked[inside][bi].mean(1) - stacked[rest][br].mean(1)  # (n_boot, 1 + flagged)
+                lo, hi = np.quantile(boots, alpha, axis=0), np.quantile(boots, 1 - alpha, axis=0)
+                clear = lo[0] > 0 or hi[0] < 0
+                for k, c in enumerate(flagged, start=1):
+                    share_lo = share_hi = None
+                    if clear:
+                        shares = boots[:, k] / boots[:, 0]
+                        share_lo, share_hi = float(np.quantile(shares, alpha)), float(np.quantile(shares, 1 - alpha))
+                    rows.append({**base, "column": c, "output_gap": float(gap[0]), "output_ci_low": float(lo[0]),
+                                 "output_ci_high": float(hi[0]), "contribution_gap": float(gap[k]),
+                                 "contribution_ci_low": float(lo[k]), "contribution_ci_high": float(hi[k]),
+                                 "share_of_gap": float(gap[k] / gap[0]) if gap[0] != 0 else None,
+                                 "share_ci_low": share_lo, "share_ci_high": share_hi})
+    table = pd.DataFrame(rows, columns=_COLUMNS)
+    return ProxyFlowResult(
+        table=table,
+        method={"gap": "mean model output of the group minus mean of everyone else (per item for recommenders)",
+                "contribution": "the same difference of the input's mean attribution (additivity)",
+                "unit": unit, "interval": f"{int(ci * 100)}% bootstrap within the group and within the rest, "
+                f"{n_boot} resamples", "min_group_size": min_group_size, "random_state": random_state},
+    )
