@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._validate import check_audit_options, check_group_sizes, check_scores_vary, score_checked
 from ._version import __version__
 from .analyses._explain import ShapResult, explain
 from .analyses._fairness import FairnessResult, audit_fairness
@@ -377,6 +378,7 @@ def audit(
     say = progress or (lambda _msg: None)
     sensitive = list(sensitive_features)
     data = _validate(data, target, sensitive)
+    check_audit_options(n_boot=n_boot, min_group_size=min_group_size)
     adapter = wrap_model(model, task=task, user_id=user_id, item_id=item_id, k=k, threshold=threshold)  # type: ignore[arg-type]
     if adapter.user_id and adapter.user_id not in data.columns:
         raise InvalidInputError(f"user_id must name a column of the data. Got {adapter.user_id!r}.")
@@ -389,6 +391,7 @@ def audit(
         )
     if target is not None and target in adapter.input_columns:
         raise InvalidInputError(f"target must not be a model input. Got {target!r}, which the model reads.")
+    check_group_sizes(data, sensitive, user_id=adapter.user_id)
 
     say("inventory")
     inv = _complete_inventory(data, inventory, target=target, inputs=adapter.input_columns, sensitive=sensitive,
@@ -398,7 +401,8 @@ def audit(
     categories = {r.column: ("item" if r.role == "item" else r.category) for r in inv}
 
     say("predict")
-    score = adapter.predict_score(data)
+    score = score_checked(adapter, data)
+    check_scores_vary(score)
     decision = adapter.predict_decision(data)
     y = _target(data, target) if target is not None else None
     metrics = _model_metrics(adapter, y, score, decision, data)

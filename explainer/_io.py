@@ -65,10 +65,12 @@ def read_table(path: str | os.PathLike[str], *, param: str = "data"):  # -> pd.D
         ) from err
     if df.shape[0] == 0 or df.shape[1] == 0:
         raise InvalidInputError(f"{param} file {p.name!r} must hold rows and columns. Got {df.shape[0]} rows.")
-    if df.shape[1] == 1 and isinstance(df.columns[0], str) and any(c in df.columns[0] for c in ";|\t"):
+    if df.shape[1] == 1 and isinstance(df.columns[0], str) and any(c in df.columns[0] for c in ",;|\t"):
+        want = "tab-separated (it is named .tsv)" if suffix == ".tsv" else "comma-separated"
+        found = next(c for c in ",;|\t" if c in df.columns[0])
         raise InvalidInputError(
-            f"{param} file {p.name!r} must be comma-separated. Got one column whose name contains another "
-            "delimiter. Save it as CSV with commas."
+            f"{param} file {p.name!r} must be {want}. Got one column whose name contains {found!r}, another "
+            f"delimiter. Save it {'with tabs' if suffix == '.tsv' else 'as CSV with commas'}."
         )
     return df
 

@@ -21,6 +21,12 @@ __all__ = ["main"]
 
 EXIT_OK, EXIT_GATE, EXIT_BAD_INPUT = 0, 1, 2
 
+_EPILOG = """exit codes:
+  0  done, and no --fail-on gate matched
+  1  a --fail-on gate matched a finding (the reports are still written)
+  2  bad input: one line on stderr names the problem and the fix (--debug shows the traceback)
+"""
+
 
 class _UsageError(ExplainerError, ValueError):
     """Bad command-line arguments."""
@@ -52,10 +58,13 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--n-boot", type=int, default=200, help="bootstrap resamples for intervals (default 200)")
     p.add_argument("--min-group-size", type=int, default=30, help="smaller groups are too few to judge (default 30)")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.add_argument("--fail-on", default="", metavar="CODE[,CODE...]",
+                   help="exit 1 when a finding matches a code, a prefix or a severity (high, medium, ...)")
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="explainer", description="Measure and explain how a model uses customer data.")
+    p = _Parser(prog="explainer", description="Measure and explain how a model uses customer data.",
+                epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--debug", action="store_true", help="show tracebacks")
     p.add_argument("--version", action="store_true", help="print the version and exit")
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
@@ -84,8 +93,6 @@ def _parser() -> argparse.ArgumentParser:
                    help="ranking: item-side exposure by this item column (e.g. department); default: per item")
     a.add_argument("--trust-model", action="store_true", help="load a pickle or untrusted skops types")
     a.add_argument("--trust-type", action="append", default=[], metavar="TYPE", help="accept one skops type")
-    a.add_argument("--fail-on", default="", metavar="CODE[,CODE...]",
-                   help="exit 1 when a finding matches a code, a prefix or a severity (high, medium, ...)")
     _add_common(a)
 
     s = sub.add_parser("scan", help="draft a data inventory from column names and values")
@@ -102,17 +109,24 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _gate(findings: Sequence[Any], fail_on: str) -> list[Any]:
-    selectors = [s.strip() for s in fail_on.split(",") if s.strip()]
-    return [f for f in findings if any(f.matches(s) for s in selectors)]
+def _gate(findings: Sequence[Any], selectors: Sequence[str]) -> int:
+    """Exit 1 with one line on stderr when a finding matches a ``--fail-on`` selector."""
+    tripped = [f for f in findings if any(f.matches(s) for s in selectors)]
+    if tripped:
+        codes = sorted({f.code for f in tripped})
+        print(f"explainer: --fail-on matched {len(tripped)} finding(s): {', '.join(codes)}", file=sys.stderr)
+        return EXIT_GATE
+    return EXIT_OK
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     from . import audit as run_audit
     from .demo import MODEL_INPUTS, make_retail_demo, train_demo_recommender
     from .demo._paths import DEMO_CONFIG
+    from ._validate import parse_fail_on
     from .report import write_reports
 
+    selectors = parse_fail_on(args.fail_on)
     say = _Progress(args.quiet)
     say(f"1/4 generate: {args.customers} synthetic customers (seed {args.seed})")
     demo = make_retail_demo(args.customers, random_state=args.seed)
@@ -135,7 +149,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     out = write_reports(result, args.out, force=args.force, config=args.config or DEMO_CONFIG)
     for p in out["paths"]:
         say(f"    wrote {p}")
-    return EXIT_OK
+    return _gate(result.findings, selectors)
 
 
 def _cmd_audit(args: argparse.Namespace) -> int:
@@ -143,6 +157,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     from ._io import read_table, sha256_file
     from .inventory import DataInventory
     from .models import load_model
+    from ._validate import parse_fail_on
     from .report import write_reports
 
     if args.model and args.predictions:
@@ -151,6 +166,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     if not args.model and not args.predictions:
         raise _UsageError("explainer audit: --model or --predictions is required. Got neither. "
                           "Pass a model file, or the column of logged decisions or scores.")
+    parse_fail_on(args.fail_on)  # a typo must not silently disable the gate: refuse it before any work
     say = _Progress(args.quiet)
     say(f"read data: {Path(args.data).name}")
     data = read_table(args.data)
@@ -198,17 +214,13 @@ def _audit_log(args: argparse.Namespace, data: Any, say: _Progress) -> int:
 
 
 def _finish(args: argparse.Namespace, result: Any, config: Any, say: _Progress) -> int:
+    from ._validate import parse_fail_on
     from .report import write_reports
 
     out = write_reports(result, args.out, force=args.force, config=config)
     for p in out["paths"]:
         say(f"wrote {p}")
-    tripped = _gate(result.findings, args.fail_on)
-    if tripped:
-        codes = sorted({f.code for f in tripped})
-        print(f"explainer: --fail-on matched {len(tripped)} finding(s): {', '.join(codes)}", file=sys.stderr)
-        return EXIT_GATE
-    return EXIT_OK
+    return _gate(result.findings, parse_fail_on(args.fail_on))
 
 
 def _cmd_scan(args: argparse.Namespace) -> int:
@@ -247,7 +259,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
     try:
-        args = _parser().parse_args(argv)
+        try:
+            args = _parser().parse_args(argv)
+        except SystemExit as done:  # --help printed; argparse's own errors go through _Parser.error
+            return EXIT_OK if done.code in (0, None) else EXIT_BAD_INPUT
         if args.version:
             from ._version import __version__
 

@@ -1,0 +1,211 @@
+"""Checks at the public boundary that turn bad input into one clear error.
+
+Each check raises :class:`~explainer.errors.InvalidInputError` with the shape "*what* must
+be *expected*. Got *actual*. *How to fix.*" Messages name columns and give counts; they
+never hold a value of the data (the model's own error message may, so it is kept only as
+the exception's cause, shown by ``--debug``).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import ExplainerError, InvalidInputError
+
+__all__ = ["check_audit_options", "check_group_sizes", "score_checked", "check_scores_vary", "parse_fail_on"]
+
+
+def _positive_int(name: str, value: Any, example: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        shown = value if isinstance(value, (int, float, np.integer)) else type(value).__name__
+        raise InvalidInputError(f"{name} must be a positive integer. Got {shown!r}. Pass for example {example}.")
+
+
+def check_audit_options(*, n_boot: Any, min_group_size: Any) -> None:
+    """Options that change numbers must be usable before any work starts."""
+    _positive_int("n_boot", n_boot, "n_boot=200 (--n-boot 200)")
+    _positive_int("min_group_size", min_group_size, "min_group_size=30 (--min-group-size 30)")
+
+
+def check_group_sizes(data: pd.DataFrame, sensitive: Sequence[str], *, user_id: str | None = None) -> None:
+    """Refuse a sensitive group with a single member: its rates would be one person's outcome."""
+    unit = "customer" if user_id else "row"
+    for s in sensitive:
+        sizes = data.groupby(s, observed=True)[user_id].nunique() if user_id else data[s].value_counts()
+        n_single = int((sizes == 1).sum())
+        if n_single:
+            raise InvalidInputError(
+                f"sensitive_features column {s!r} must have at least two {unit}s in every group: a group's "
+                f"results would otherwise be one person's own outcome. Got {n_single} group(s) with one {unit}. "
+                "Merge such groups into a larger one (for example 'other') or drop those rows."
+            )
+
+
+# --- why a model could not score the data ------------------------------------------------
+_UNKNOWN_HANDLED = ("ignore", "infrequent_if_exist", "warn", "use_encoded_value")
+
+
+def _resolve(cols: Any, names: Sequence[str]) -> list[str] | None:
+    """Column names from a ColumnTransformer selection (names, indices, slice or mask)."""
+    if isinstance(cols, str):
+        return [cols]
+    if isinstance(cols, slice):
+        return list(names[cols])
+    try:
+        items = list(cols)
+    except TypeError:
+        return None
+    if items and all(isinstance(c, (bool, np.bool_)) for c in items):
+        return [n for n, keep in zip(names, items) if keep]
+    if all(isinstance(c, (int, np.integer)) for c in items):
+        return [names[int(i)] for i in items]
+    return [str(c) for c in items]
+
+
+def _encoders(est: Any, cols: list[str]) -> Iterator[tuple[Any, list[str]]]:
+    """Yield (encoder, the raw columns it encodes) found in a pipeline."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import Pipeline
+
+    if isinstance(est, Pipeline):
+        for _, step in est.steps:  # imputers and the like keep one output per column
+            yield from _encoders(step, cols)
+    elif isinstance(est, ColumnTransformer):
+        for _, trans, sel in getattr(est, "transformers_", []):
+            if isinstance(trans, str):
+                continue
+            chosen = _resolve(sel, cols)
+            if chosen is not None:
+                yield from _encoders(trans, chosen)
+    elif hasattr(est, "categories_") and len(getattr(est, "categories_", [])) == len(cols):
+        yield est, cols
+
+
+def _unseen(model: Any, X: pd.DataFrame) -> tuple[dict[str, tuple[int, int]], set[str]]:
+    """Per column: rows and distinct values an encoder has not seen; and every encoded column."""
+    found: dict[str, tuple[int, int]] = {}
+    encoded: set[str] = set()
+    for enc, cols in _encoders(model, list(map(str, X.columns))):
+        encoded.update(cols)
+        if getattr(enc, "handle_unknown", "error") in _UNKNOWN_HANDLED:
+            continue
+        for col, cats in zip(cols, enc.categories_):
+            if col not in X.columns:
+                continue
+            s = X[col]
+            known = pd.Series(list(cats), dtype=object)
+            mask = s.notna() & ~s.astype(object).isin(known)
+            if mask.any():
+                found[col] = (int(mask.sum()), int(s[mask].nunique()))
+    return found, encoded
+
+
+def _not_numbers(X: pd.DataFrame, skip: set[str]) -> dict[str, int]:
+    out = {}
+    for col in X.columns:
+        s = X[col]
+        if str(col) in skip or pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+            continue
+        present = s.notna()
+        bad = present & pd.to_numeric(s.where(present), errors="coerce").isna()
+        if bad.any():
+            out[str(col)] = int(bad.sum())
+    return out
+
+
+def _explain_failure(adapter: Any, data: pd.DataFrame, err: BaseException) -> InvalidInputError:
+    X = data.loc[:, list(adapter.input_columns)]
+    model_name = adapter.name or type(adapter.model).__name__
+    said = str(err).lower()
+    missing = {str(c): int(n) for c, n in X.isna().sum().items() if n}
+    try:
+        unseen, encoded = _unseen(adapter.model, X) if adapter.kind == "estimator" else ({}, set())
+    except Exception:  # noqa: BLE001 - a diagnosis must never hide the real error
+        unseen, encoded = {}, set()
+    if missing and ("nan" in said or "missing" in said or "infinity" in said):
+        col, n = next(iter(missing.items()))
+        return InvalidInputError(
+            f"data column {col!r} must have no missing values for this model ({model_name} does not accept "
+            f"them). Got {n} missing{f', and {len(missing) - 1} more column(s) with gaps' if len(missing) > 1 else ''}. "
+            "Fill them (or add an imputer to the pipeline), drop those rows, or use a model that accepts "
+            "missing values."
+        )
+    if unseen:
+        col, (rows, values) = next(iter(unseen.items()))
+        return InvalidInputError(
+            f"data column {col!r} must only hold categories the model saw in training. Got {rows} row(s) with "
+            f"{values} unseen categor{'y' if values == 1 else 'ies'}"
+            f"{f', and {len(unseen) - 1} more column(s) like it' if len(unseen) > 1 else ''}. "
+            "Map them to known categories or drop those rows, or refit with "
+            "OneHotEncoder(handle_unknown='ignore')."
+        )
+    text = _not_numbers(X, encoded)
+    if text:
+        col, n = next(iter(text.items()))
+        return InvalidInputError(
+            f"data column {col!r} must hold numbers for this model. Got {n} value(s) that are not numbers"
+            f"{f', and {len(text) - 1} more column(s) like it' if len(text) > 1 else ''}. Clean or convert them; "
+            "a file written with decimal commas must be saved with decimal points."
+        )
+    if missing:
+        col, n = next(iter(missing.items()))
+        return InvalidInputError(
+            f"data column {col!r} must have no missing values for this model. Got {n} missing. "
+            "Fill them or drop those rows, or use a model that accepts missing values."
+        )
+    return InvalidInputError(
+        f"model must be able to score the data. {model_name} failed ({type(err).__name__}). Check that each "
+        "column holds the same kind of values as in training; --debug shows the model's own message."
+    )
+
+
+def score_checked(adapter: Any, data: pd.DataFrame) -> np.ndarray:
+    """``adapter.predict_score(data)``, with a clear error when the model cannot score the data."""
+    try:
+        return adapter.predict_score(data)
+    except ExplainerError:
+        raise
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as err:
+        raise _explain_failure(adapter, data, err) from err
+
+
+def check_scores_vary(score: np.ndarray) -> None:
+    """A model that gives every row the same score uses no data: there is nothing to audit."""
+    s = np.asarray(score, dtype=float)
+    if not np.isfinite(s).all():
+        raise InvalidInputError(
+            f"model scores must be finite numbers. Got {int((~np.isfinite(s)).sum())} of {len(s)} that are not "
+            "(NaN or infinite). Check the model and the data it is given."
+        )
+    if len(s) and np.ptp(s) == 0:
+        raise InvalidInputError(
+            f"model scores must vary across rows to be audited. Got the same score for all {len(s)} rows. "
+            "Check that this is the fitted model you deploy and that its input columns are filled."
+        )
+
+
+# --- the CI gate ---------------------------------------------------------------------------
+def parse_fail_on(text: str | Sequence[str]) -> list[str]:
+    """Split and check ``--fail-on`` selectors: finding codes, code prefixes or severities."""
+    from .findings import PHRASES, Severity
+
+    raw = text.split(",") if isinstance(text, str) else list(text)
+    selectors = [s.strip() for s in raw if s and s.strip()]
+    severities = [s.value for s in Severity]
+    codes = sorted(PHRASES)
+    for sel in selectors:
+        if sel in severities or sel in codes or any(c.startswith(sel.rstrip(".") + ".") for c in codes):
+            continue
+        options = severities + codes + sorted({c.split(".")[0] for c in codes})
+        match = difflib.get_close_matches(sel, options, n=1)
+        hint = f" Did you mean {match[0]!r}?" if match else ""
+        raise InvalidInputError(
+            f"fail_on must list finding codes, code prefixes or severities. Got {sel!r}, which matches none.{hint} "
+            f"Severities are {severities}; codes include {codes[:4]!r}."
+        )
+    return selectors
