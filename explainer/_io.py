@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import os
 import shutil
@@ -10,7 +11,7 @@ from pathlib import Path
 
 from .errors import DataFileNotFoundError, InvalidInputError, OutputExistsError
 
-__all__ = ["atomic_write_text", "sha256_file", "read_table", "ReportDir"]
+__all__ = ["atomic_write_text", "sha256_file", "read_table", "read_yaml", "ReportDir"]
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -32,6 +33,29 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
         while block := fh.read(chunk):
             h.update(block)
     return h.hexdigest()
+
+
+def read_yaml(p: Path, what: str):  # -> Any
+    """Parse a YAML file with errors that name the file, the line and the fix (never a value)."""
+    import yaml
+
+    try:
+        return yaml.safe_load(p.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = f" at line {mark.line + 1}" if mark is not None else ""
+        raise InvalidInputError(
+            f"{what} file {p.name!r} must be valid YAML. It fails to parse{line}. Fix the syntax there."
+        ) from err
+    except UnicodeDecodeError as err:
+        raise InvalidInputError(
+            f"{what} file {p.name!r} must be UTF-8 text. Got bytes that are not UTF-8. Save it as UTF-8."
+        ) from err
+    except (ValueError, OverflowError, RecursionError) as err:  # e.g. a date such as 2024-13-45
+        raise InvalidInputError(
+            f"{what} file {p.name!r} must be valid YAML. It holds a value YAML cannot read "
+            f"({type(err).__name__}), such as an impossible date. Put that value in quotes."
+        ) from err
 
 
 def read_table(path: str | os.PathLike[str], *, param: str = "data"):  # -> pd.DataFrame
@@ -58,7 +82,7 @@ def read_table(path: str | os.PathLike[str], *, param: str = "data"):  # -> pd.D
             )
     except InvalidInputError:
         raise
-    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError, OSError, ValueError) as err:
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, csv.Error, UnicodeDecodeError, OSError, ValueError) as err:
         raise InvalidInputError(
             f"{param} file {p.name!r} must be readable as a table. Reading failed ({type(err).__name__}). "
             "Check the format and delimiter."

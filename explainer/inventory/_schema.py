@@ -320,24 +320,15 @@ class DataInventory:
     @classmethod
     def from_yaml(cls, path: str | os.PathLike[str]) -> DataInventory:
         """Read and validate an inventory YAML file."""
-        import yaml
-
         p = Path(path)
         if not p.is_file():
             raise DataFileNotFoundError(
                 f"inventory file must exist. Got {str(p)!r}, which was not found. "
                 "Draft one with `explainer scan DATA --out inventory.yaml`."
             )
-        try:
-            raw = yaml.safe_load(p.read_text(encoding="utf-8"))
-        except yaml.YAMLError as err:
-            mark = getattr(err, "problem_mark", None)
-            line = f" at line {mark.line + 1}" if mark is not None else ""
-            raise InvalidInputError(
-                f"inventory file {p.name!r} must be valid YAML. It fails to parse{line}. Fix the syntax there."
-            ) from err
-        except UnicodeDecodeError as err:
-            raise InvalidInputError(f"inventory file {p.name!r} must be UTF-8 text.") from err
+        from .._io import read_yaml
+
+        raw = read_yaml(p, "inventory")
         return cls.from_dict(raw, source=f"inventory file {p.name!r}")
 
     def _repr_html_(self) -> str:

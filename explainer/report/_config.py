@@ -269,8 +269,6 @@ class DisclosureConfig:
         InvalidInputError
             If the file is not valid YAML or does not follow the schema.
         """
-        import yaml
-
         p = Path(path)
         if not p.is_file():
             raise DataFileNotFoundError(
@@ -278,20 +276,9 @@ class DisclosureConfig:
                 "Copy explainer/demo/disclosure.yaml as a start, or leave the config out to "
                 "render every fact as 'to be completed by the publisher'."
             )
-        try:
-            raw = yaml.safe_load(p.read_text(encoding="utf-8"))
-        except yaml.YAMLError as err:
-            mark = getattr(err, "problem_mark", None)
-            line = f" at line {mark.line + 1}" if mark is not None else ""
-            raise InvalidInputError(
-                f"disclosure config file {p.name!r} must be valid YAML. It fails to parse{line}. "
-                "Fix the syntax there."
-            ) from err
-        except UnicodeDecodeError as err:
-            raise InvalidInputError(
-                f"disclosure config file {p.name!r} must be UTF-8 text. Got bytes that are not UTF-8. "
-                "Save it as UTF-8."
-            ) from err
+        from .._io import read_yaml
+
+        raw = read_yaml(p, "disclosure config")
         return cls.from_dict(raw, source=f"disclosure config file {p.name!r}")
 
     # --- access -------------------------------------------------------------------------
