@@ -285,7 +285,10 @@ class DataInventory:
         import yaml
 
         text = "# Data inventory: one entry per column. Schema: see README, 'Data inventory'.\n"
-        text += yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True)
+        body = yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True)
+        if yaml.safe_load(body) != self.to_dict():  # PyYAML writes a few line-break characters raw
+            body = yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=False)
+        text += body
         if path is not None:
             from .._io import atomic_write_text
 
