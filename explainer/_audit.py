@@ -599,6 +599,8 @@ def audit_decisions(
             f"target must name the outcome column. Got {type(target).__name__}. A decision log audit needs outcomes."
         )
     data = _validate(data, target, sensitive)
+    check_audit_options(n_boot=n_boot, min_group_size=min_group_size)
+    check_group_sizes(data, sensitive)
     if not isinstance(predictions, str) or predictions not in data.columns:
         raise InvalidInputError(
             f"predictions must name a column of the data. Got {predictions!r}, which is not there. "

@@ -206,6 +206,14 @@ def group_with_one_member(ws, tmp):
     return audit(ws, tmp, csv(ws, tmp, df), "--sensitive", "gender")
 
 
+@case("sensitive_features column 'gender' must have at least two rows in every group", "Got 1 group(s)")
+def decision_log_group_with_one_member(ws, tmp):
+    df = ws.data.assign(approved=(ws.data["spend"] > 90).astype(int))
+    df.loc[3, "gender"] = SENTINELS[2]
+    return ["audit", str(csv(ws, tmp, df)), "--predictions", "approved", "--target", "bought",
+            "--sensitive", "gender", "--out", str(tmp / "out"), *FAST]
+
+
 # --- the model -------------------------------------------------------------------------------
 @case("model scores must vary across rows", "the same score for all 300 rows")
 def constant_predictions(ws, tmp):
