@@ -244,6 +244,30 @@ def _binary_outcome(adapter: ModelAdapter, y: np.ndarray | None) -> np.ndarray |
     return None
 
 
+#: Rows explained for the proxy flow: per item for recommenders, in all otherwise.
+FLOW_ROWS_PER_ITEM, FLOW_ROWS_TOTAL = 1000, 20_000
+
+
+def _flow_rows(data: pd.DataFrame, item_id: str | None, random_state: int) -> np.ndarray:
+    """Positions of the rows explained for the proxy flow: a seeded sample, stratified by item.
+
+    Gaps are measured per item for recommenders, so each item gets up to
+    ``FLOW_ROWS_PER_ITEM`` rows (fewer when there are many items), at most
+    ``FLOW_ROWS_TOTAL`` in all.
+    """
+    rng = np.random.default_rng(random_state + 1)
+    if not item_id:
+        n = len(data)
+        return np.sort(rng.choice(n, min(n, FLOW_ROWS_TOTAL), replace=False))
+    codes, names = pd.factorize(data[item_id])
+    per = max(50, min(FLOW_ROWS_PER_ITEM, FLOW_ROWS_TOTAL // max(len(names), 1)))
+    out = []
+    for c in range(len(names)):
+        idx = np.flatnonzero(codes == c)
+        out.append(rng.choice(idx, min(per, len(idx)), replace=False))
+    return np.sort(np.concatenate(out)) if out else np.arange(0)
+
+
 def _findings(task: str, inv: DataInventory, shap: ShapResult | None,
               fair: FairnessResult | None, mini: MinimisationResult | None, proxies: Any) -> list[Finding]:
     out: list[Finding] = []
@@ -450,11 +474,15 @@ def audit(
             say("proxy flow")
             from .analyses._flow import proxy_flow
 
-            rows = data.iloc[shap.row_index] if shap.row_index is not None else data
-            flow = proxy_flow(shap.values, shap.columns, rows[hidden], pairs,
+            rows = data.iloc[_flow_rows(data, adapter.item_id, random_state)]
+            flow_shap = explain(adapter, rows, categories=categories, sample_size=None, n_boot=2, n_jobs=n_jobs,
+                                random_state=random_state, n_dependence=0)
+            flow = proxy_flow(flow_shap.values, flow_shap.columns, rows[hidden], pairs,
                               items=rows[adapter.item_id].to_numpy() if adapter.item_id else None,
-                              min_group_size=min_group_size, n_boot=n_boot, unit=shap.unit,
+                              min_group_size=min_group_size, n_boot=n_boot, unit=flow_shap.unit,
                               random_state=random_state)
+            flow.method.update(rows_explained=int(len(rows)), rows_per_item=None if not adapter.item_id else
+                               f"up to {FLOW_ROWS_PER_ITEM}, at most {FLOW_ROWS_TOTAL} in all")
 
     say("minimisation")
     mini = assess_minimisation(list(map(str, data.columns)), inputs=adapter.input_columns, shap=shap,

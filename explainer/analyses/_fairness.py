@@ -153,7 +153,8 @@ def item_exposure(
     clicks) in the same rows. ``ratio = slot_share / outcome_share`` is 1.0 when slots
     follow demand; below 0.8 (the four-fifths line) the group is ``flagged`` as
     under-exposed. Intervals: bootstrap over customers (a customer's slots and outcomes
-    stay together), drawn as multinomial customer weights.
+    stay together), drawn as a multinomial over the distinct per-customer rows, which is
+    the same distribution as resampling customers at a cost that does not grow with them.
 
     Parameters
     ----------
@@ -197,13 +198,16 @@ def item_exposure(
 
     with np.errstate(divide="ignore", invalid="ignore"):
         slot, out, ratio = shares(S.sum(0), P.sum(0))
+        # Resampling customers only matters through how many times each distinct
+        # (slots, outcomes) row is drawn: a multinomial over the distinct rows.
+        patterns, counts = np.unique(np.hstack([S, P]), axis=0, return_counts=True)
         rng = np.random.default_rng(random_state)
         boot_s, boot_r = np.empty((n_boot, n_g)), np.empty((n_boot, n_g))
-        chunk = max(1, 5_000_000 // max(n_u, 1))
+        chunk = max(1, 5_000_000 // max(len(counts), 1))
         for b0 in range(0, n_boot, chunk):
             b1 = min(n_boot, b0 + chunk)
-            W = rng.multinomial(n_u, np.full(n_u, 1.0 / n_u), size=b1 - b0).astype(float)
-            boot_s[b0:b1], _, boot_r[b0:b1] = shares(W @ S, W @ P)
+            W = rng.multinomial(n_u, counts / n_u, size=b1 - b0).astype(float) @ patterns
+            boot_s[b0:b1], _, boot_r[b0:b1] = shares(W[:, :n_g], W[:, n_g:])
     alpha = (1 - ci) / 2
     r_lo, r_hi = np.full(n_g, np.nan), np.full(n_g, np.nan)
     for j in range(n_g):

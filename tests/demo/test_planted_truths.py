@@ -84,3 +84,34 @@ def test_demo_recommender_is_evaluated_on_held_out_customers(recommender):
     # far better than recommending 3 of 8 categories at random
     assert m["hit_rate_at_3"] > 0.75
     assert 0 < m["ndcg_at_3"] <= 1
+
+
+def test_c_postcode_carries_the_planted_garden_gap_between_ethnicity_groups(demo_audit):
+    # The generator shifts garden purchases by postcode district, and districts differ by
+    # ethnicity group: the part of the White-vs-rest gap in garden scores carried by the
+    # postcode is positive, and larger for garden than for any other category.
+    proxy = TRUTH["proxy"]
+    t = demo_audit.proxy_flow.table
+    t = t[(t["sensitive_feature"] == proxy["sensitive_feature"]) & (t["column"] == proxy["column"])]
+    assert set(t["item"]) == set(demo_audit.fairness.exposure["item"])  # measured per item
+    judged = t[~t["too_few_to_judge"]]
+    white = judged[judged["group"] == "White"].set_index("item")
+    assert white["contribution_gap"].idxmax() == "garden"
+    assert white.loc["garden", "contribution_ci_low"] > 0
+    # the urban groups get the opposite part on garden, each with its whole interval below 0
+    others = judged[(judged["item"] == "garden") & (judged["group"] != "White")]
+    assert len(others) >= 3 and (others["contribution_ci_high"] < 0).all()
+    # the sensitive attribute the model reads (age band) is not split this way
+    assert set(t["sensitive_feature"]) <= {"ethnicity", "gender"}
+
+
+def test_item_side_exposure_is_reported_per_department(demo_audit, demo):
+    ie = demo_audit.fairness.item_exposure.set_index("item_group")
+    depts = demo.catalogue.groupby("department")["category"].nunique()
+    assert ie["n_items"].to_dict() == depts.to_dict()
+    assert abs(ie["slot_share"].sum() - 1) < 1e-12
+    assert abs(ie["outcome_share"].sum() - 1) < 1e-12
+    assert ((ie["ci_low"] <= ie["slot_share"]) & (ie["slot_share"] <= ie["ci_high"])).all()
+    # the recommender follows demand closely: no department's slots fall below 0.8 of its demand
+    assert not ie["flagged"].any()
+    assert (ie["ratio"] > 0.8).all() and (ie["ratio"] < 1.25).all()

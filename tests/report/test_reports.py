@@ -86,3 +86,14 @@ def test_a_failed_render_leaves_the_old_report_intact(demo_audit, tmp_path, monk
         demo_audit.to_html(tmp_path / "r", force=True)
     assert (tmp_path / "r" / "audit.json").read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]
+
+
+def test_item_exposure_proxy_flow_and_mitigation_are_in_both_reviewer_outputs(demo_reports):
+    doc = json.loads((demo_reports / "audit.json").read_text())
+    html = (demo_reports / "audit.html").read_text()
+    assert doc["fairness"]["item_exposure"] and doc["fairness"]["method"]["item_group"] == "department"
+    assert doc["proxy_flow"]["table"] and doc["proxy_flow"]["method"]["rows_explained"] > 0
+    assert "Item-side exposure" in html and "flows through proxies" in html
+    # a recommender is not post-processed: the report says so instead of showing a table
+    assert doc["fairness"]["mitigation"] is None
+    assert "Mitigation comparison (not applied)" in html and "not to top-k recommendation lists" in html
