@@ -86,3 +86,19 @@ def test_threshold_optimizer_comparison_reduces_the_disparity_and_is_not_applied
     assert dp["dp_difference_ci_high"] < cur["dp_difference_ci_low"]
     for _, r in res.table.iterrows():
         assert r["accuracy_ci_low"] <= r["accuracy"] <= r["accuracy_ci_high"]
+
+
+def test_customer_side_exposure_interval_covers_the_true_rate():
+    from explainer.analyses._fairness import exposure_by_group
+
+    true = {"a": 0.3, "b": 0.12}
+    covered = {"a": 0, "b": 0}
+    for seed in range(100):
+        rng = np.random.default_rng(seed)
+        g = np.repeat(["a", "b"], 300)
+        shown = (rng.random(600) < np.where(g == "a", true["a"], true["b"])).astype(int)
+        exp, _ = exposure_by_group(shown, np.full(600, "item"), pd.DataFrame({"s": g}), n_boot=400,
+                                   random_state=seed)
+        for _, r in exp.iterrows():
+            covered[r["group"]] += int(r["ci_low"] <= true[r["group"]] <= r["ci_high"])
+    assert min(covered.values()) >= 90, covered
