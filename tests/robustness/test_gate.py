@@ -90,3 +90,31 @@ def test_parse_fail_on():
         parse_fail_on("fair")
     with pytest.raises(InvalidInputError, match="Got 'critical'"):
         parse_fail_on(["critical"])
+
+
+def test_demo_takes_the_same_gate(recommender, demo, demo_audit, tmp_path, monkeypatch, capsys):
+    """``explainer demo --fail-on``: the shared session fixtures stand in for generating, training and
+    auditing (they are the same steps at a smaller size); the command renders and gates."""
+    import explainer
+    import explainer.demo
+
+    monkeypatch.setattr(explainer.demo, "make_retail_demo", lambda *a, **k: demo)
+    monkeypatch.setattr(explainer.demo, "train_demo_recommender", lambda *a, **k: recommender)
+    monkeypatch.setattr(explainer, "audit", lambda *a, **k: demo_audit)
+    out = tmp_path / "demo"
+    rc = main(["demo", "--out", str(out), "--quiet", "--fail-on", "privacy.special_category_for_testing"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 1
+    assert err == ["explainer: --fail-on matched 1 finding(s): privacy.special_category_for_testing"]
+    doc = json.loads((out / "audit.json").read_text())
+    assert [f["columns"] for f in doc["findings"] if f["code"] == "privacy.special_category_for_testing"] == [
+        ["ethnicity"]]
+    assert main(["demo", "--out", str(out), "--quiet", "--force", "--fail-on", "model.additivity"]) == 0
+
+
+def test_demo_refuses_a_bad_selector_before_generating(tmp_path, monkeypatch, capsys):
+    import explainer.demo
+
+    monkeypatch.setattr(explainer.demo, "make_retail_demo", lambda *a, **k: pytest.fail("generated"))
+    assert main(["demo", "--out", str(tmp_path / "demo"), "--fail-on", "hihg"]) == 2
+    assert "Did you mean 'high'?" in capsys.readouterr().err
