@@ -195,14 +195,29 @@ def cli_files(tmp_path_factory):
     return d
 
 
+FILES = ["data.csv", "junk.skops", "m.pkl", "bad.yaml", "audit.json", "empty.csv", "missing.csv", "out"]
+OPTIONS = ["--out", "--model", "--target", "--sensitive", "--inventory", "--config", "--task", "--user-id",
+           "--item-id", "--k", "--threshold", "--trust-model", "--trust-type", "--fail-on", "--force", "--seed",
+           "--sample-size", "--n-boot", "--min-group-size", "--quiet", "--customers", "--predictions", "--debug",
+           "--version", "--help", "-h"]
+VALUES = ["binary", "ranking", "high", "fairness", "a", "b", "email", "0", "-1", "3", "0.5", "1e9", "nan", "",
+          "--", "-"]
+
+
 def tokens():
-    files = ["data.csv", "junk.skops", "m.pkl", "bad.yaml", "audit.json", "empty.csv", "missing.csv", "out"]
-    words = ["demo", "audit", "scan", "report", "--out", "--model", "--target", "--sensitive", "--inventory",
-             "--config", "--task", "--user-id", "--item-id", "--k", "--threshold", "--trust-model", "--trust-type",
-             "--fail-on", "--force", "--seed", "--sample-size", "--n-boot", "--min-group-size", "--quiet",
-             "--customers", "--debug", "--version", "--help", "-h", "binary", "ranking", "high", "fairness",
-             "a", "b", "email", "0", "-1", "3", "0.5", "1e9", "nan", "", "--", "-"]
-    return st.lists(st.one_of(st.sampled_from(words + files), st.text(max_size=8)), max_size=10)
+    anything = st.one_of(st.sampled_from(["demo", "audit", "scan", "report"] + OPTIONS + VALUES + FILES),
+                         st.text(max_size=8))
+    option = st.tuples(st.sampled_from(OPTIONS), st.one_of(st.sampled_from(VALUES + FILES), st.text(max_size=6)))
+    command = st.tuples(st.sampled_from(["demo", "audit", "scan", "report"]),
+                        st.lists(st.sampled_from(FILES), max_size=1),
+                        st.lists(option, max_size=6).map(lambda pairs: [t for pair in pairs for t in pair]),
+                        st.lists(st.sampled_from(OPTIONS[-9:]), max_size=2))
+    audit = st.tuples(st.sampled_from(["junk.skops", "m.pkl", "missing.skops"]),
+                      st.lists(option, max_size=5).map(lambda pairs: [t for pair in pairs for t in pair]))
+    return st.one_of(st.lists(anything, max_size=10),
+                     command.map(lambda c: [c[0], *c[1], *c[2], *c[3]]),
+                     audit.map(lambda a: ["audit", "data.csv", "--model", a[0], "--target", "b", "--out", "out",
+                                          *a[1]]))
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
