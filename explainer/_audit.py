@@ -269,7 +269,8 @@ def _flow_rows(data: pd.DataFrame, item_id: str | None, random_state: int) -> np
 
 
 def _findings(task: str, inv: DataInventory, shap: ShapResult | None,
-              fair: FairnessResult | None, mini: MinimisationResult | None, proxies: Any) -> list[Finding]:
+              fair: FairnessResult | None, mini: MinimisationResult | None, proxies: Any,
+              flow: Any = None) -> list[Finding]:
     out: list[Finding] = []
     fmt = lambda v: f"{v:.1%}"  # noqa: E731
     for _, r in (mini.table.iterrows() if mini is not None else ()):
@@ -330,6 +331,30 @@ def _findings(task: str, inv: DataInventory, shap: ShapResult | None,
                 phrase("fairness.proxy", "public", label=column_label(r["column"]),
                        sensitive_label=column_label(r["sensitive_feature"])),
                 {"auc": float(r["auc"]), "sensitive_feature": r["sensitive_feature"]}))
+    if flow is not None:
+        t = flow.table[~flow.table["too_few_to_judge"]]
+        for _, r in t.iterrows():
+            out_clear = r["output_ci_low"] > 0 or r["output_ci_high"] < 0
+            part_clear = r["contribution_ci_low"] > 0 or r["contribution_ci_high"] < 0
+            if not (out_clear and part_clear and r["share_of_gap"] is not None and r["share_of_gap"] >= 0.25):
+                continue
+            out.append(Finding(
+                "fairness.proxy_flow", Severity.MEDIUM, (r["column"], r["sensitive_feature"]),
+                phrase("fairness.proxy_flow", column=r["column"], group=r["group"], sensitive=r["sensitive_feature"],
+                       direction="higher" if r["output_gap"] > 0 else "lower",
+                       item_part=f" for {r['item']}" if r["item"] is not None else "",
+                       contribution=f"{r['contribution_gap']:.3f}", unit=flow.method.get("unit", "score"),
+                       gap=f"{r['output_gap']:.3f}", ci=f"{r['output_ci_low']:.3f} to {r['output_ci_high']:.3f}",
+                       share=fmt(r["share_of_gap"])),
+                None, {k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()}))
+    if fair is not None and fair.item_exposure is not None:
+        for _, r in fair.item_exposure[fair.item_exposure["flagged"]].iterrows():
+            out.append(Finding(
+                "fairness.item_exposure_gap", Severity.MEDIUM if r["ratio_ci_high"] < 0.8 else Severity.LOW, (),
+                phrase("fairness.item_exposure_gap", item_group=r["item_group"], slot_share=fmt(r["slot_share"]),
+                       outcome_share=fmt(r["outcome_share"]), ratio=f"{r['ratio']:.2f}",
+                       ci=f"{r['ratio_ci_low']:.2f} to {r['ratio_ci_high']:.2f}"),
+                None, {k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()}))
     if shap is not None and shap.max_additivity_error > 1e-6 and shap.exact:
         out.append(Finding("model.additivity", Severity.MEDIUM, (),
                            phrase("model.additivity", error=f"{shap.max_additivity_error:.2e}", unit=shap.unit),
@@ -488,7 +513,7 @@ def audit(
     mini = assess_minimisation(list(map(str, data.columns)), inputs=adapter.input_columns, shap=shap,
                                categories=categories, roles=roles,
                                keys=[c for c in (adapter.user_id, adapter.item_id) if c])
-    findings = _findings(adapter.task, inv, shap, fair, mini, proxies)
+    findings = _findings(adapter.task, inv, shap, fair, mini, proxies, flow)
 
     n_users = int(data[adapter.user_id].nunique()) if adapter.user_id else None
     provenance = {
@@ -673,7 +698,7 @@ def audit_decisions(
         "platform": f"{platform.system()} {platform.machine()}",
         "argv_python": sys.executable.rsplit("/", 1)[-1],
     }
-    model_info = {"type": "decision log", "wrapper": None, "task": "binary",
+    model_info: dict[str, Any] = {"type": "decision log", "wrapper": None, "task": "binary",
                   "output_unit": "score" if score is not None else "probability", "input_columns": [],
                   "user_id": None, "item_id": None, "k": None,
                   "threshold": float(threshold) if threshold is not None else None,

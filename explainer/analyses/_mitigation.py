@@ -164,7 +164,7 @@ def compare_mitigations(
         rows.append(_row(str(feat), "current", None, y_ev, (s_ev >= threshold).astype(int), g_ev,
                          min_group_size, n_boot, rng, random_state))
         for c in constraints:
-            to = ThresholdOptimizer(estimator=_score_column(), constraints=c, objective="accuracy_score",  # type: ignore[arg-type]
+            to = ThresholdOptimizer(estimator=_score_column(), constraints=c, objective="accuracy_score",
                                     prefit=True, predict_method="predict")
             to.fit(s[fit_idx, None], y[fit_idx], sensitive_features=g.to_numpy()[fit_idx])
             d = np.asarray(to.predict(s_ev[:, None], sensitive_features=g_ev.to_numpy(),

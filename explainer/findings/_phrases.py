@@ -55,6 +55,16 @@ PHRASES: dict[str, dict[str, str]] = {
                 "for it.",
         "public": "Your {label} is linked to {sensitive_label}. We check how this affects results.",
     },
+    "fairness.proxy_flow": {
+        "text": "Through {column}, the model gives {group} ({sensitive}) {direction} scores{item_part} than everyone "
+                "else: {column} carries {contribution} {unit} of a gap of {gap} (interval {ci}), {share} of it.",
+        "public": None,
+    },
+    "fairness.item_exposure_gap": {
+        "text": "Items in {item_group} fill {slot_share} of the recommendation slots but account for {outcome_share} "
+                "of the outcomes: a ratio of {ratio} (interval {ci}), below the four-fifths line.",
+        "public": None,
+    },
     "model.additivity": {
         "text": "Attributions do not add up to the model output: the largest gap is {error} {unit}.",
         "public": None,

@@ -102,3 +102,37 @@ def test_customer_side_exposure_interval_covers_the_true_rate():
         for _, r in exp.iterrows():
             covered[r["group"]] += int(r["ci_low"] <= true[r["group"]] <= r["ci_high"])
     assert min(covered.values()) >= 90, covered
+
+
+def test_clear_proxy_flow_and_item_under_exposure_become_findings():
+    from explainer._audit import _findings
+    from explainer.analyses._fairness import audit_fairness
+    from explainer.inventory import DataInventory
+
+    rng = np.random.default_rng(0)
+    n = 800
+    group = rng.choice(["x", "y"], n)
+    phi = rng.normal(0, 0.3, (n, 2))
+    phi[:, 0] += np.where(group == "x", 0.5, -0.5)
+    flow = proxy_flow(phi, ["zip", "a"], pd.DataFrame({"s": group}), [("s", "zip")], n_boot=200)
+    found = _findings("binary", DataInventory(), None, None, None, None, flow)
+    codes = [(f.code, f.columns) for f in found]
+    assert codes.count(("fairness.proxy_flow", ("zip", "s"))) == 2  # x above the rest, y below
+    assert any("higher scores" in f.text for f in found) and any("lower scores" in f.text for f in found)
+
+    # 200 customers x 3 items, top 1 shown: item c is never shown but bought as often as a and b
+    users = np.repeat(np.arange(200), 3)
+    items = np.tile(["a", "b", "c"], 200)
+    score = np.where(items == "c", 0.0, rng.random(600))
+    shown = np.zeros(600, dtype=int)
+    for u in range(200):
+        rows = np.flatnonzero(users == u)
+        shown[rows[np.argmax(score[rows])]] = 1
+    bought = (rng.random(600) < 0.3).astype(int)
+    fair = audit_fairness(bought, shown, sensitive_features=pd.DataFrame({"s": np.repeat(rng.choice(["p", "q"], 200), 3)}),
+                          y_score=score, user_ids=users, items=items, k=1, n_boot=100)
+    ie = fair.item_exposure.set_index("item_group")
+    assert ie.loc["c", "slot_share"] == 0 and ie.loc["c", "flagged"]
+    found = _findings("ranking", DataInventory(), None, fair, None, None)
+    gaps = [f for f in found if f.code == "fairness.item_exposure_gap"]
+    assert len(gaps) == 1 and gaps[0].severity.value == "medium" and gaps[0].evidence["item_group"] == "c"
