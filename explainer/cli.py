@@ -1,7 +1,9 @@
 """The command line: a thin front that parses, calls the public API and returns an exit code.
 
 Exit codes: 0 done and no gate tripped; 1 a ``--fail-on`` gate tripped (reports are still
-written); 2 bad input (one line on stderr naming the problem and the fix).
+written); 2 bad input (one line on stderr naming the problem and the fix); 3 an internal
+error (a bug: the traceback is printed), kept apart from 1 so that a crash never reads as a
+tripped gate; 130 interrupted.
 """
 
 from __future__ import annotations
@@ -19,12 +21,13 @@ from .errors import ExplainerError
 
 __all__ = ["main"]
 
-EXIT_OK, EXIT_GATE, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_GATE, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
 _EPILOG = """exit codes:
   0  done, and no --fail-on gate matched
   1  a --fail-on gate matched a finding (the reports are still written)
   2  bad input: one line on stderr names the problem and the fix (--debug shows the traceback)
+  3  internal error: a bug in explainer; the traceback is printed (no partial report is left)
 """
 
 
@@ -280,6 +283,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("explainer: interrupted; no partial report was left in the output folder.", file=sys.stderr)
         return 130
+    except Exception as err:  # noqa: BLE001 - a bug, not bad input: show it, and never exit 1 (the gate)
+        traceback.print_exc()
+        print(f"explainer: internal error ({type(err).__name__}). This is a bug in explainer, not a problem with "
+              "your input; no partial report was left. Please report it with the traceback above.", file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

@@ -75,7 +75,7 @@ def test_exit_codes_are_in_help(capsys):
     assert main(["--help"]) == 0
     text = capsys.readouterr().out
     assert "exit codes:" in text
-    for line in ("0  done", "1  a --fail-on gate matched", "2  bad input"):
+    for line in ("0  done", "1  a --fail-on gate matched", "2  bad input", "3  internal error"):
         assert line in text
 
 

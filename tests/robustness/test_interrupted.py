@@ -65,12 +65,14 @@ def test_ctrl_c_while_rendering_leaves_nothing_half_written(with_old_report, ws,
     assert [p.name for p in tmp_path.iterdir()] == (["out"] if with_old_report else [])
 
 
-def test_a_crash_while_rendering_leaves_the_old_report(ws, tmp_path, monkeypatch):
+def test_a_crash_while_rendering_leaves_the_old_report(ws, tmp_path, monkeypatch, capsys):
     out = tmp_path / "out"
     before = old_report(out)
     stop_while_rendering(monkeypatch, RuntimeError("disk full"))
-    with pytest.raises(RuntimeError, match="disk full"):
-        main(argv(ws, out, "--force"))
+    assert main(argv(ws, out, "--force")) == 3  # an internal error, never 1 (a tripped gate)
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "disk full" in err
+    assert err.strip().splitlines()[-1].startswith("explainer: internal error (RuntimeError). This is a bug")
     assert tree(out) == before
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
 
