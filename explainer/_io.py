@@ -8,6 +8,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from .errors import DataFileNotFoundError, InvalidInputError, OutputExistsError
 
@@ -35,7 +36,7 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
-def read_yaml(p: Path, what: str):  # -> Any
+def read_yaml(p: Path, what: str) -> Any:
     """Parse a YAML file with errors that name the file, the line and the fix (never a value)."""
     import yaml
 

@@ -167,7 +167,8 @@ def _explain_failure(adapter: Any, data: pd.DataFrame, err: BaseException) -> In
 def score_checked(adapter: Any, data: pd.DataFrame) -> np.ndarray:
     """``adapter.predict_score(data)``, with a clear error when the model cannot score the data."""
     try:
-        return adapter.predict_score(data)
+        score: np.ndarray = adapter.predict_score(data)
+        return score
     except ExplainerError:
         raise
     except (ValueError, TypeError, KeyError, IndexError, AttributeError) as err:
