@@ -1,5 +1,6 @@
 # make demo: set up .venv and write the demo reports into reports/demo/
 # make test: set up .venv and run the test suite
+# make reports: the demo's reports, then every notebook executed and exported to reports/notebooks/*.html
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -25,6 +26,7 @@ test: $(STAMP)
 
 reports: $(STAMP)
 	$(BIN)/python -m explainer.cli demo --out reports/demo --force
+	$(BIN)/python -m explainer._notebooks notebooks --out reports/notebooks
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/explain_speed.py

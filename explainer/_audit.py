@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._display import HTMLDisplay
 from ._validate import check_audit_options, check_group_sizes, check_scores_vary, score_checked
 from ._version import __version__
 from .analyses._explain import ShapResult, explain
@@ -33,7 +34,7 @@ Progress = Callable[[str], None]
 
 
 @dataclass(frozen=True)
-class Audit:
+class Audit(HTMLDisplay):
     """Everything one audit measured. Render it with :meth:`to_html`, save :meth:`to_json`.
 
     The object holds results only: no customer's data values. ``explanation.values``
@@ -79,10 +80,25 @@ class Audit:
     def findings_matching(self, selectors: Sequence[str]) -> list[Finding]:
         return [f for f in self.findings if any(f.matches(s) for s in selectors)]
 
-    def _repr_html_(self) -> str:
-        from .report import render_fragment
+    def _display_view(self) -> tuple[str, dict[str, Any]]:
+        return "audit_summary", {"doc": self.to_dict()}
 
-        return render_fragment("audit_summary", audit=self)
+    def dashboard(self, data: pd.DataFrame | None = None) -> Any:
+        """An interactive dashboard of this audit for Jupyter (ipywidgets; no server, no port).
+
+        Parameters
+        ----------
+        data : DataFrame, default=None
+            The data the audit ran on, for the per-customer explorer (it names the customer
+            and item of each explained row). Without it, that tab says what it needs.
+
+        Returns
+        -------
+        explainer.widgets.Dashboard
+        """
+        from .widgets import Dashboard
+
+        return Dashboard(self, data=data)
 
     def __repr__(self) -> str:
         sev: dict[str, int] = {}

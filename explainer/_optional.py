@@ -13,6 +13,9 @@ _EXTRA_OF = {
     "lightgbm": "models",
     "xgboost": "models",
     "fasttreeshap_fixed": "fast",
+    "nbformat": "notebooks",
+    "nbclient": "notebooks",
+    "nbconvert": "notebooks",
     "playwright": "browser",
     "axe_playwright_python": "browser",
 }

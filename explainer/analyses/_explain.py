@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._display import HTMLDisplay, interval_label
 from ..errors import InvalidInputError
 from ..models import ModelAdapter
 
@@ -16,7 +17,7 @@ __all__ = ["ShapResult", "explain", "attributions_by_raw_column"]
 
 
 @dataclass(frozen=True)
-class ShapResult:
+class ShapResult(HTMLDisplay):
     """SHAP attributions of a model, summed back to raw columns and data categories.
 
     ``share`` of a column is its mean absolute attribution divided by the sum over all
@@ -88,6 +89,25 @@ class ShapResult:
         ax.barh(df["category"], df["share"] * 100, xerr=err * 100, color="#3b6ea5", capsize=3)
         ax.set_xlabel("share of influence (%)")
         return ax
+
+    def __repr__(self) -> str:
+        top = ", ".join(f"{c} {s:.1%}" for c, s in zip(self.category_share["category"], self.category_share["share"]))
+        return (f"ShapResult({self.algorithm}, {self.n_rows_explained} of {self.n_rows_total} rows explained, "
+                f"unit {self.unit}, {len(self.columns)} columns; by category: {top})")
+
+    def _display_view(self) -> tuple[str, dict[str, Any]]:
+        from ._groupstats import _records
+
+        cats = _records(self.category_share.assign(columns=[", ".join(c) for c in self.category_share["columns"]]))
+        cols = _records(self.column_share)
+        return "shap_result", {
+            "algorithm": self.algorithm, "unit": self.unit, "rows_explained": self.n_rows_explained,
+            "rows_total": self.n_rows_total, "max_additivity_error": self.max_additivity_error,
+            "categories": cats, "columns": cols[:15], "more": max(len(cols) - 15, 0), "ci_pct": interval_label(self.method),
+            "chart": {"title": "share of influence by data category", "labels": [c["category"] for c in cats],
+                      "values": [c["share"] for c in cats], "lows": [c["ci_low"] for c in cats],
+                      "highs": [c["ci_high"] for c in cats], "xlabel": "share of influence (%)"},
+        }
 
 
 def attributions_by_raw_column(values: np.ndarray, mapping: np.ndarray) -> np.ndarray:

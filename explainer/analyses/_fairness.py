@@ -10,8 +10,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._display import HTMLDisplay, interval_label
 from ..errors import InvalidInputError
-from ._groupstats import FOUR_FIFTHS, GroupMetricsResult, group_metrics
+from ._groupstats import FOUR_FIFTHS, GroupMetricsResult, _records, feature_tables, group_metrics
 from ._ranking import per_user_ranking
 
 __all__ = ["FairnessResult", "audit_fairness", "exposure_by_group", "item_exposure", "metricframe_check"]
@@ -20,7 +21,7 @@ _MF_METRICS = ("count", "selection_rate", "true_positive_rate", "false_positive_
 
 
 @dataclass(frozen=True)
-class FairnessResult:
+class FairnessResult(HTMLDisplay):
     """Assessed differences between groups of customers.
 
     Attributes
@@ -67,6 +68,20 @@ class FairnessResult:
             return pd.DataFrame()
         g = self.exposure_gaps
         return g[g["flagged"]].sort_values("ratio").reset_index(drop=True)
+
+    def __repr__(self) -> str:
+        n_gaps = len(self.flagged_exposure())
+        exposure = f", {n_gaps} exposure gaps below four-fifths" if self.exposure_gaps is not None else ""
+        return (f"FairnessResult(sensitive_features={list(self.sensitive_features)}, "
+                f"min_group_size={self.min_group_size}{exposure}; {self.groups!r})")
+
+    def _display_view(self) -> tuple[str, dict[str, Any]]:
+        return "fairness_result", {
+            "sensitive_features": list(self.sensitive_features), "min_group_size": self.min_group_size,
+            "mf_diff": self.metricframe_max_abs_diff, "has_exposure": self.exposure_gaps is not None,
+            "gaps": _records(self.flagged_exposure()), "features": feature_tables(self.groups.by_group),
+            "disparities": _records(self.groups.disparities), "ci_pct": interval_label(self.method),
+        }
 
 
 def _binom_boot(n: np.ndarray, s: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:

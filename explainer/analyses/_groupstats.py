@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from explainer._display import HTMLDisplay, interval_label
 from explainer.errors import InvalidInputError
 
 __all__ = [
@@ -79,7 +80,7 @@ _DISPARITY_COLUMNS = ["feature", "measure", "value", "ci_low", "ci_high", "flagg
 
 
 @dataclass(frozen=True)
-class GroupMetricsResult:
+class GroupMetricsResult(HTMLDisplay):
     """Per-group metrics and disparities, with bootstrap intervals.
 
     Attributes
@@ -157,8 +158,11 @@ class GroupMetricsResult:
             )
         return float(rows["value"].iloc[0])
 
-    def _repr_html_(self) -> str:
-        return str(self.disparities.to_html(index=False, na_rep=""))
+    def _display_view(self) -> tuple[str, dict[str, Any]]:
+        return "group_metrics", {
+            "features": feature_tables(self.by_group), "disparities": _records(self.disparities),
+            "min_group_size": self.method.get("min_group_size", ""), "ci_pct": interval_label(self.method),
+        }
 
     def __repr__(self) -> str:
         n_feat = self.by_group["feature"].nunique()
@@ -180,6 +184,32 @@ def _plain(v: Any) -> Any:
         f = float(v)
         return None if math.isnan(f) or math.isinf(f) else f
     return v if isinstance(v, str) else str(v)
+
+
+#: Metrics shown side by side in the display tables, when present.
+DISPLAY_METRICS: tuple[str, ...] = (
+    "selection_rate", "true_positive_rate", "false_positive_rate", "precision", "accuracy", "mean_score",
+)
+
+
+def feature_tables(by_group: pd.DataFrame, metrics: tuple[str, ...] = DISPLAY_METRICS) -> list[dict[str, Any]]:
+    """Plain per-feature tables of a ``by_group`` frame: one row per group, one cell per metric.
+
+    Each cell holds ``value``, ``ci_low`` and ``ci_high`` (None where undefined); each row
+    holds ``group``, ``n`` and ``too_few`` (fewer rows than the minimum group size).
+    """
+    out = []
+    for feature, part in by_group.groupby("feature", sort=False):
+        present = [m for m in metrics if m in set(part["metric"])]
+        groups = []
+        for group, rows in part.groupby("group", sort=False):
+            cells = {}
+            for rec in _records(rows[rows["metric"].isin(present)]):
+                cells[rec["metric"]] = {"value": rec["value"], "ci_low": rec["ci_low"], "ci_high": rec["ci_high"]}
+            groups.append({"group": str(group), "n": int(rows["n"].iloc[0]),
+                           "too_few": bool(rows["too_few_to_judge"].iloc[0]), "cells": cells})
+        out.append({"name": str(feature), "metrics": present, "groups": groups})
+    return out
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:

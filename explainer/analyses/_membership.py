@@ -16,6 +16,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from .._display import HTMLDisplay
 from ..errors import InvalidInputError
 
 __all__ = ["MembershipResult", "membership_inference_risk"]
@@ -28,7 +29,7 @@ _EPS = 1e-12
 
 
 @dataclass(frozen=True)
-class MembershipResult:
+class MembershipResult(HTMLDisplay):
     """Result of a loss-threshold membership inference attack.
 
     How to read ``auc``: the probability that a random training row gets a higher attack
@@ -124,6 +125,21 @@ class MembershipResult:
             ],
             columns=cols,
         )
+
+    def __repr__(self) -> str:
+        if not self.available:
+            return f"MembershipResult(not assessed: {self.reason})"
+        return (f"MembershipResult(auc={self.auc:.3f}, advantage={self.advantage:.3f}, level={self.level!r}, "
+                f"{self.n_members} members and {self.n_nonmembers} non-members scored)")
+
+    def _display_view(self) -> tuple[str, dict[str, Any]]:
+        from ._groupstats import _records
+
+        return "membership_result", {
+            "available": self.available, "reason": self.reason, "summary": self.summary,
+            "rows": _records(self.to_frame()), "n_members": self.n_members, "n_nonmembers": self.n_nonmembers,
+            "ci_pct": f"{_CONFIDENCE:.0%}",
+        }
 
 
 # --------------------------------------------------------------------------------------

@@ -8,7 +8,9 @@ from typing import Any
 
 import pandas as pd
 
+from .._display import HTMLDisplay
 from ._explain import ShapResult
+from ._groupstats import _records
 
 __all__ = ["MinimisationResult", "assess_minimisation", "LOW_SHARE"]
 
@@ -17,7 +19,7 @@ LOW_SHARE = 0.01
 
 
 @dataclass(frozen=True)
-class MinimisationResult:
+class MinimisationResult(HTMLDisplay):
     """Per collected column: is it a model input, how much does it count, what to do.
 
     ``table`` columns: ``column``, ``category``, ``role``, ``is_input``, ``share``,
@@ -43,6 +45,21 @@ class MinimisationResult:
 
     def verdict_of(self, column: str) -> str:
         return str(self.table.set_index("column").loc[column, "verdict"])
+
+    def counts(self) -> dict[str, int]:
+        """Number of collected columns per verdict, in the order drop, review, keep, not an input."""
+        order = ("drop", "review", "keep", "not an input")
+        found = self.table["verdict"].value_counts()
+        return {v: int(found[v]) for v in order if v in found.index}
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{n} {v}" for v, n in self.counts().items())
+        return f"MinimisationResult({len(self.table)} collected columns: {counts})"
+
+    def _display_view(self, verdict: str | None = None) -> tuple[str, dict[str, Any]]:
+        t = self.table if verdict is None else self.table[self.table["verdict"] == verdict]
+        return "minimisation_result", {"rows": _records(t), "counts": list(self.counts().items()),
+                                       "low_share": self.method.get("low_share"), "verdict": verdict}
 
 
 def assess_minimisation(

@@ -22,6 +22,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from .._display import HTMLDisplay
 from ..errors import InvalidInputError
 from ..inventory._pseudonymise import (
     BROAD_AGE_BANDS,
@@ -104,7 +105,7 @@ class GeneralisationStep:
 
 
 @dataclass(frozen=True)
-class ReidentificationResult:
+class ReidentificationResult(HTMLDisplay):
     """Re-identification risk of a table, measured over its quasi-identifiers.
 
     How to read it: ``k`` is the size of the smallest group of rows that share all
@@ -229,6 +230,22 @@ class ReidentificationResult:
                 }
             )
         return pd.DataFrame(rows)
+
+    def __repr__(self) -> str:
+        return (f"ReidentificationResult(k={self.k} over {len(self.quasi_identifiers)} quasi-identifiers, "
+                f"{self.unique_share:.1%} of {self.n_rows} rows alone in their class, "
+                f"k_threshold={self.k_threshold}, {len(self.suggestions)} suggested steps)")
+
+    def _display_view(self) -> tuple[str, dict[str, Any]]:
+        from ._groupstats import _records
+
+        return "reidentification_result", {
+            "quasi_identifiers": list(map(str, self.quasi_identifiers)), "n_rows": self.n_rows,
+            "n_classes": self.n_classes, "k": self.k, "k_threshold": self.k_threshold,
+            "unique_share": self.unique_share, "reached_threshold": self.reached_threshold,
+            "l_diversity": {str(c): int(v) for c, v in self.l_diversity.items()},
+            "steps": _records(self.to_frame()), "notes": list(self.notes),
+        }
 
     def plot(self, ax: Any = None) -> Any:
         """Plot the share of rows alone in their class, as given and after each step.

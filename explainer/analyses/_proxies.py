@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from explainer._display import HTMLDisplay
 from explainer.errors import InvalidInputError
 
 __all__ = ["ProxyResult", "find_proxies"]
@@ -32,7 +33,7 @@ _TABLE_COLUMNS = ["sensitive_feature", "column", "auc", "nmi", "flagged", "deriv
 
 
 @dataclass(frozen=True)
-class ProxyResult:
+class ProxyResult(HTMLDisplay):
     """How well each input column predicts each sensitive attribute.
 
     Attributes
@@ -105,8 +106,8 @@ class ProxyResult:
             f"{len(self.flagged)} flagged at AUC >= {self.threshold})"
         )
 
-    def _repr_html_(self) -> str:
-        return str(self.table.to_html(index=False, na_rep="", float_format="{:.3f}".format))
+    def _display_view(self) -> tuple[str, dict[str, Any]]:
+        return "proxy_result", {"rows": self.to_dict()["table"], "threshold": float(self.threshold)}
 
 
 # --------------------------------------------------------------------------- inputs

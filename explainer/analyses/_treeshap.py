@@ -25,6 +25,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from .._display import HTMLDisplay
 from ..errors import InvalidInputError, ModelNotFittedError
 
 __all__ = ["ShapMatrix", "explain_matrix", "FASTTREESHAP_EXTRA"]
@@ -49,7 +50,7 @@ _DEFAULT_BACKGROUND_ROWS = 100
 
 
 @dataclass(frozen=True, eq=False)
-class ShapMatrix:
+class ShapMatrix(HTMLDisplay):
     """SHAP values of one model output for every explained row.
 
     Attributes
@@ -81,6 +82,16 @@ class ShapMatrix:
     def shape(self) -> tuple[int, int]:
         """``(n_rows, n_features)`` of :attr:`values`."""
         return (int(self.values.shape[0]), int(self.values.shape[1]))
+
+    def __repr__(self) -> str:
+        kind = "exact" if self.exact else "estimated"
+        return (f"ShapMatrix({self.shape[0]} rows x {self.shape[1]} columns, {self.algorithm}, {kind}, "
+                f"unit {self.output_unit}, max additivity error {self.max_additivity_error:.1e})")
+
+    def _display_view(self) -> tuple[str, dict[str, Any]]:
+        return "shap_matrix", {"n_rows": self.shape[0], "n_features": self.shape[1], "algorithm": self.algorithm,
+                               "exact": self.exact, "unit": self.output_unit, "base_value": float(self.base_value),
+                               "max_additivity_error": float(self.max_additivity_error)}
 
 
 # --------------------------------------------------------------------------- model facts

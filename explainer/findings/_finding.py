@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from .._display import HTMLDisplay
+
 __all__ = ["Finding", "Severity"]
 
 
@@ -23,7 +25,7 @@ class Severity(str, Enum):
 
 
 @dataclass(frozen=True)
-class Finding:
+class Finding(HTMLDisplay):
     """One thing the audit measured.
 
     Attributes
@@ -58,6 +60,14 @@ class Finding:
             "public_text": self.public_text,
             "evidence": self.evidence,
         }
+
+    def __repr__(self) -> str:
+        cols = f" ({', '.join(self.columns)})" if self.columns else ""
+        return f"Finding({self.severity.value} {self.code}{cols}: {self.text})"
+
+    def _display_view(self) -> tuple[str, dict[str, Any]]:
+        return "finding", {"severity": self.severity.value, "code": self.code, "columns": list(self.columns),
+                           "text": self.text, "public_text": self.public_text}
 
     def matches(self, selector: str) -> bool:
         """True if ``selector`` is this code, a prefix of it (``fairness``), or a severity at or below it."""

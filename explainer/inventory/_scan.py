@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._display import HTMLDisplay
 from ..errors import DataFileNotFoundError, InvalidInputError
 from . import _patterns as P
 from ._schema import ColumnRecord, DataInventory
@@ -114,24 +115,8 @@ _SOURCE_OF = {
     "other": "unknown",
 }
 
-_HTML_TEMPLATE = """\
-<div class="explainer-scan">
-<p><strong>PII scan (draft inventory)</strong>: {{ n_columns }} columns, {{ rows_read }} rows read
-{%- if rows_total is not none %} of {{ rows_total }}{% endif %}. Review every guess before use.</p>
-<table>
-<thead><tr><th>column</th><th>category</th><th>confidence</th><th>rule</th><th>match share</th><th>role</th><th>evidence</th></tr></thead>
-<tbody>
-{%- for g in guesses %}
-<tr><td>{{ g.column }}</td><td>{{ g.category }}</td><td>{{ "%.2f"|format(g.confidence) }}</td><td>{{ g.rule }}</td><td>{{ "%.0f"|format(100 * g.match_share) }}%</td><td>{{ g.role }}</td><td>{{ g.evidence|map(attribute="detail")|join("; ") }}</td></tr>
-{%- endfor %}
-</tbody>
-</table>
-</div>
-"""
-
-
 @dataclass(frozen=True)
-class ScanResult:
+class ScanResult(HTMLDisplay):
     """What :func:`scan` found: one guess per column, and how much data it read.
 
     Parameters
@@ -199,16 +184,12 @@ class ScanResult:
         """Write the draft inventory as YAML to ``path`` (if given) and return the text."""
         return self.inventory.to_yaml(path)
 
-    def _repr_html_(self) -> str:
-        import jinja2
-
-        env = jinja2.Environment(autoescape=jinja2.select_autoescape(default=True, default_for_string=True))
-        return env.from_string(_HTML_TEMPLATE).render(
-            guesses=self.guesses,
-            n_columns=len(self.guesses),
-            rows_read=self.rows_read,
-            rows_total=self.rows_total,
-        )
+    def _display_view(self) -> tuple[str, dict[str, Any]]:
+        guesses = [{"column": str(g.column), "category": g.category, "confidence": g.confidence, "rule": g.rule,
+                    "match_share": g.match_share, "role": g.role, "evidence": [e.detail for e in g.evidence]}
+                   for g in self.guesses]
+        return "scan_result", {"guesses": guesses, "n_columns": len(self.guesses), "rows_read": self.rows_read,
+                               "rows_total": self.rows_total}
 
     def __repr__(self) -> str:
         total = f" of {self.rows_total}" if self.rows_total is not None else ""

@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, get_args
 
+from .._display import HTMLDisplay
 from ..errors import DataFileNotFoundError, InvalidInputError
 
 Category = Literal[
@@ -192,15 +193,8 @@ def record_from_mapping(raw: Any, *, where: str) -> ColumnRecord:
     )
 
 
-_HTML = """<table><caption>Data inventory ({{ inventory | length }} columns)</caption>
-<thead><tr><th scope="col">Column</th><th scope="col">Category</th><th scope="col">Role</th><th scope="col">Source</th>
-<th scope="col">Purposes</th><th scope="col">Retention</th></tr></thead><tbody>
-{% for r in inventory %}<tr><td>{{ r.column }}</td><td>{{ r.category }}</td><td>{{ r.role }}</td><td>{{ r.source }}</td>
-<td>{{ r.purposes | join(", ") }}</td><td>{{ r.retention or "" }}</td></tr>{% endfor %}</tbody></table>"""
-
-
 @dataclass(frozen=True)
-class DataInventory:
+class DataInventory(HTMLDisplay):
     """Every column of a data set with its category, purpose, source, retention and role.
 
     Build it from YAML with :meth:`from_yaml`, draft it from data with
@@ -334,11 +328,10 @@ class DataInventory:
         raw = read_yaml(p, "inventory")
         return cls.from_dict(raw, source=f"inventory file {p.name!r}")
 
-    def _repr_html_(self) -> str:
-        import jinja2
-
-        env = jinja2.Environment(autoescape=jinja2.select_autoescape(default=True, default_for_string=True))
-        return env.from_string(_HTML).render(inventory=self)
+    def _display_view(self) -> tuple[str, dict[str, Any]]:
+        records = [{"column": r.column, "category": r.category, "role": r.role, "source": r.source,
+                    "purposes": list(r.purposes), "retention": r.retention} for r in self.records]
+        return "data_inventory", {"records": records, "notes": list(self.notes)}
 
     def __repr__(self) -> str:
         cats: dict[str, int] = {}

@@ -3,6 +3,7 @@
 Reads an :class:`~explainer.Audit` and writes ``disclosure.html``, ``audit.html`` and
 ``audit.json``; nothing here recomputes a result.
 """
-from ._render import render_audit, render_disclosure, render_fragment, write_reports
+from ._fragments import render_fragment
+from ._render import render_audit, render_disclosure, write_reports
 
 __all__ = ["render_audit", "render_disclosure", "render_fragment", "write_reports"]

@@ -14,7 +14,7 @@ from ._phrases import GAP_TEXT, HEADINGS, say
 if TYPE_CHECKING:
     from .._audit import Audit
 
-__all__ = ["render_disclosure", "render_audit", "render_fragment", "write_reports", "section_texts"]
+__all__ = ["render_disclosure", "render_audit", "write_reports", "section_texts"]
 
 _SECTIONS = [  # (key, DISCLOSURE.md section, first layer)
     ("who", 1, True), ("what", 2, True), ("automation", 3, True), ("purposes", 4, True),
@@ -357,14 +357,6 @@ def _f(v: Any) -> float | None:
 def render_audit(doc: dict[str, Any]) -> str:
     """Render audit.html from an audit.json document."""
     return _env().get_template("audit.html.j2").render(r=_audit_context(doc))
-
-
-def render_fragment(name: str, **ctx: Any) -> str:
-    """Render a notebook display fragment from the same templates as the reports."""
-    env = _env()
-    if "audit" in ctx:
-        ctx = {"r": _audit_context(ctx["audit"].to_dict())}
-    return env.get_template(f"fragments/{name}.html.j2").render(**ctx)
 
 
 def write_reports(audit: Audit | dict[str, Any], out: str | os.PathLike[str], *, force: bool = False,

@@ -53,6 +53,7 @@ def _imports(path: Path) -> set[str]:
     ("models", ("explainer.analyses", "explainer.report", "explainer.cli", "explainer.widgets")),
     ("findings", ("explainer.analyses", "explainer.report", "explainer.cli", "explainer.widgets")),
     ("report", ("explainer.analyses", "explainer.cli", "explainer.widgets", "explainer.models")),
+    ("widgets", ("explainer.cli",)),
 ])
 def test_imports_point_backwards(stage, forbidden):
     bad = []
@@ -61,6 +62,23 @@ def test_imports_point_backwards(stage, forbidden):
             if mod.startswith(forbidden):
                 bad.append(f"{f.name} imports {mod}")
     assert bad == []
+
+
+def test_results_reach_the_templates_only_through_the_display_module():
+    """Stages below ``report`` display their results through ``explainer._display``.
+
+    That module imports no stage when it is loaded; on the first display it hands plain
+    data to ``explainer.report._fragments``, so results never import the report, and the
+    report never imports a result class.
+    """
+    path = PKG / "_display.py"
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    top = {n.module for n in tree.body if isinstance(n, ast.ImportFrom)}
+    top |= {a.name for n in tree.body if isinstance(n, ast.Import) for a in n.names}
+    assert top <= {"__future__", "typing"}
+    assert {m for m in _imports(path) if m.startswith("explainer")} == {"explainer.report._fragments"}
+    frag = {m for m in _imports(PKG / "report" / "_fragments.py") if m.startswith("explainer")}
+    assert not {m for m in frag if m.startswith(("explainer.analyses", "explainer.inventory", "explainer.models"))}
 
 
 def test_no_code_path_reads_the_planted_truths():

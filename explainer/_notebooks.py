@@ -1,0 +1,126 @@
+"""Run the tutorial notebooks and export them to offline HTML (what ``make reports`` does).
+
+``python -m explainer._notebooks notebooks --out reports/notebooks [--customers N]`` executes
+every ``*.ipynb`` in a fresh kernel (nbclient) with this checkout's package first on the
+path, and writes one self-contained HTML file per notebook (nbconvert, JupyterLab's layout
+without any script or style loaded from the network). The folder is written whole or not
+at all. Widgets are exported as their still HTML copy; their state is not stored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ._optional import import_optional
+from .errors import DataFileNotFoundError, ExplainerError, InvalidInputError
+
+__all__ = ["execute_notebook", "export_html", "run_notebooks", "main", "CUSTOMERS_ENV"]
+
+#: Environment variable the notebooks read for the demo's number of customers.
+CUSTOMERS_ENV = "EXPLAINER_NOTEBOOK_CUSTOMERS"
+_WIDGET_MIME = ("application/vnd.jupyter.widget-view+json", "application/vnd.jupyter.widget-state+json")
+_TEMPLATES = Path(__file__).parent / "report" / "nbconvert"
+
+
+def execute_notebook(path: str | os.PathLike[str], *, customers: int | None = None, timeout: int = 900,
+                     kernel_name: str = "python3") -> Any:
+    """Execute a notebook in a new kernel, in the notebook's folder, and return it with outputs.
+
+    Parameters
+    ----------
+    path : path-like
+        The ``.ipynb`` file. It is read, not changed.
+    customers : int, default=None
+        Sets ``EXPLAINER_NOTEBOOK_CUSTOMERS`` for the kernel (the demo's size).
+    timeout : int, default=900
+        Seconds allowed per cell.
+
+    Raises
+    ------
+    nbclient.exceptions.CellExecutionError
+        When a cell raises; the message names the cell and the error.
+    """
+    nbformat = import_optional("nbformat", purpose="Running notebooks")
+    nbclient = import_optional("nbclient", purpose="Running notebooks")
+    p = Path(path)
+    if not p.is_file():
+        raise DataFileNotFoundError(f"notebook file must exist. Got {str(p)!r}, which was not found.")
+    if customers is not None and (not isinstance(customers, int) or customers < 200):
+        raise InvalidInputError(f"customers must be an integer of at least 200. Got {customers!r}.")
+    nb = nbformat.read(p, as_version=4)
+    env = dict(os.environ)
+    root = str(Path(__file__).resolve().parents[1])
+    env["PYTHONPATH"] = os.pathsep.join([root, *([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])])
+    env.setdefault("OMP_NUM_THREADS", "2")
+    if customers is not None:
+        env[CUSTOMERS_ENV] = str(customers)
+    client = nbclient.NotebookClient(nb, timeout=timeout, kernel_name=kernel_name, store_widget_state=False,
+                                     resources={"metadata": {"path": str(p.parent.resolve())}})
+    client.execute(env=env)
+    return nb
+
+
+def export_html(nb: Any, out: str | os.PathLike[str], *, title: str | None = None) -> Path:
+    """Write an executed notebook as one self-contained HTML file (no network requests)."""
+    nbconvert = import_optional("nbconvert", purpose="Exporting notebooks to HTML")
+    nb = copy.deepcopy(nb)
+    nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            for mime in _WIDGET_MIME:
+                output.get("data", {}).pop(mime, None)
+    exporter = nbconvert.HTMLExporter(template_name="offline", extra_template_basedirs=[str(_TEMPLATES)])
+    exporter.embed_images = True
+    target = Path(out)
+    html, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title or target.stem}})
+    target.write_text(html, encoding="utf-8")
+    return target
+
+
+def run_notebooks(folder: str | os.PathLike[str], out: str | os.PathLike[str], *, customers: int | None = None,
+                  timeout: int = 900, progress: Any = None) -> list[Path]:
+    """Execute every notebook of ``folder`` in name order and export each to ``out/<name>.html``."""
+    from ._io import ReportDir
+
+    src = Path(folder)
+    books = sorted(src.glob("*.ipynb"))
+    if not books:
+        raise InvalidInputError(f"folder must hold .ipynb notebooks. Got {str(src)!r}, which holds none.")
+    say = progress or (lambda _msg: None)
+    written = []
+    with ReportDir(out, force=True, marker="index.html") as tmp:
+        for book in books:
+            say(f"running {book.name}")
+            nb = execute_notebook(book, customers=customers, timeout=timeout)
+            export_html(nb, tmp / f"{book.stem}.html")
+            written.append(Path(out) / f"{book.stem}.html")
+    return written
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m explainer._notebooks",
+                                     description="Run the notebooks and export them to offline HTML.")
+    parser.add_argument("folder", help="folder of .ipynb notebooks")
+    parser.add_argument("--out", required=True, help="folder for the HTML files (replaced whole)")
+    parser.add_argument("--customers", type=int, default=None, help="demo size the notebooks use")
+    parser.add_argument("--timeout", type=int, default=900, help="seconds allowed per cell")
+    args = parser.parse_args(argv)
+    try:
+        paths = run_notebooks(args.folder, args.out, customers=args.customers, timeout=args.timeout,
+                              progress=lambda m: print(m, flush=True))
+    except ExplainerError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    for p in paths:
+        print(f"wrote {p}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

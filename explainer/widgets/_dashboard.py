@@ -1,0 +1,341 @@
+"""The audit dashboard: ipywidgets over an :class:`~explainer.Audit`, no server, no port.
+
+A thin front: every number comes from the audit's results, every table and chart from the
+report's fragment templates (:func:`explainer.report.render_fragment`). Each control
+re-renders one ``HTML`` widget, so the output can be read (and tested) from Python.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .._display import interval_label
+from ..errors import InvalidInputError
+from ..report import render_fragment
+
+if TYPE_CHECKING:
+    from .._audit import Audit
+
+__all__ = ["Dashboard"]
+
+SEVERITIES = ("high", "medium", "low", "info")
+VERDICTS = ("drop", "review", "keep", "not an input")
+#: Group metrics offered in the fairness tab, in this order, when the audit measured them.
+FAIRNESS_METRICS = ("selection_rate", "true_positive_rate", "false_positive_rate", "false_negative_rate",
+                    "precision", "accuracy", "mean_score")
+EXPOSURE = "exposure"
+#: Disparity measures that summarise each metric across groups.
+_DISPARITY_OF = {
+    "selection_rate": ("demographic_parity_ratio", "demographic_parity_difference"),
+    "true_positive_rate": ("equal_opportunity_difference", "equalized_odds_difference"),
+    "false_positive_rate": ("equalized_odds_difference",),
+    "false_negative_rate": ("equal_opportunity_difference",),
+}
+
+
+def _label(name: str) -> str:
+    return name.replace("_", " ")
+
+
+class Dashboard:
+    """Tabs over one audit: overview, findings, data use, fairness, one customer, minimisation.
+
+    Build it with :meth:`explainer.Audit.dashboard`. In Jupyter it shows the live widget
+    (``dashboard.widget``); where no widget can run (an HTML export of a notebook) it shows a
+    still copy of the tables (:meth:`snapshot`), without any customer's data.
+
+    The controls are attributes, so a notebook or a test can set them from Python:
+    ``severity``; ``category``; ``feature``, ``metric`` and ``item`` (fairness);
+    ``customer`` and ``customer_item`` (one customer); ``verdict`` (minimisation). Each
+    control re-renders the matching output: ``overview``, ``findings``, ``data_use``,
+    ``fairness``, ``why`` and ``minimisation`` (``ipywidgets.HTML``).
+    """
+
+    def __init__(self, audit: Audit, *, data: pd.DataFrame | None = None) -> None:
+        import ipywidgets as W
+
+        self.audit = audit
+        self._data = self._check_data(audit, data)
+        fair = audit.fairness
+
+        self.overview = W.HTML(render_fragment("audit_summary", doc=audit.to_dict(), with_findings=False))
+        self.severity = W.SelectMultiple(options=list(SEVERITIES), value=list(SEVERITIES), description="Severity",
+                                         rows=4)
+        self.findings = W.HTML()
+
+        cats = [] if audit.explanation is None else list(audit.explanation.category_share["category"])
+        others = sorted(set(audit.minimisation.table["category"]) - set(cats))
+        self.category = W.Dropdown(options=[("all categories", "")] + [(c, c) for c in cats + others],
+                                   value="", description="Category")
+        self.data_use = W.HTML()
+
+        features = [] if fair is None else list(dict.fromkeys(fair.groups.by_group["feature"]))
+        present = set() if fair is None else set(fair.groups.by_group["metric"])
+        metrics = [(_label(m), m) for m in FAIRNESS_METRICS if m in present]
+        if fair is not None and fair.exposure is not None and len(fair.exposure):
+            metrics.append(("exposure to an item (share shown it)", EXPOSURE))
+        items = [] if fair is None or fair.exposure is None or not len(fair.exposure) else sorted(
+            map(str, fair.exposure["item"].unique()))
+        self.feature = W.Dropdown(options=features, description="Group by")
+        self.metric = W.Dropdown(options=metrics, description="Metric")
+        self.item = W.Dropdown(options=items, description="Item", disabled=True)
+        self.fairness = W.HTML()
+
+        self._rows = self._explained_rows()
+        customers = [] if self._rows is None else list(dict.fromkeys(self._rows["customer"]))
+        self.customer = W.Dropdown(options=customers, description="Customer")
+        self.customer_item = W.Dropdown(options=[], description="Item")
+        self.why = W.HTML()
+
+        self.verdict = W.ToggleButtons(options=[("all", "")] + [(v, v) for v in VERDICTS], value="",
+                                       description="Verdict")
+        self.minimisation = W.HTML()
+
+        self.severity.observe(lambda _c: self._show_findings(), names="value")
+        self.category.observe(lambda _c: self._show_data_use(), names="value")
+        for control in (self.feature, self.metric, self.item):
+            control.observe(lambda _c: self._show_fairness(), names="value")
+        self.customer.observe(lambda _c: self._customer_changed(), names="value")
+        self.customer_item.observe(lambda _c: self._show_why(), names="value")
+        self.verdict.observe(lambda _c: self._show_minimisation(), names="value")
+
+        self._show_findings()
+        self._show_data_use()
+        self._show_fairness()
+        self._customer_changed()
+        self._show_minimisation()
+
+        pages = [
+            ("Overview", W.VBox([self.overview])),
+            ("Findings", W.VBox([self.severity, self.findings])),
+            ("Data use", W.VBox([self.category, self.data_use])),
+            ("Fairness", W.VBox([W.HBox([self.feature, self.metric, self.item]), self.fairness])),
+            ("One customer", W.VBox([W.HBox([self.customer, self.customer_item]), self.why])),
+            ("Minimisation", W.VBox([self.verdict, self.minimisation])),
+        ]
+        self.widget = W.Tab(children=[p for _, p in pages], titles=[t for t, _ in pages])
+
+    # ------------------------------------------------------------------------ inputs
+    @staticmethod
+    def _check_data(audit: Audit, data: pd.DataFrame | None) -> pd.DataFrame | None:
+        if data is None:
+            return None
+        if not isinstance(data, pd.DataFrame):
+            raise InvalidInputError(f"data must be the DataFrame the audit ran on. Got {type(data).__name__}.")
+        rows = audit.data_info.get("rows")
+        if len(data) != rows:
+            raise InvalidInputError(
+                f"data must be the DataFrame the audit ran on, with {rows} rows. Got {len(data)} rows. "
+                "Pass the same data you passed to explainer.audit.")
+        needed = [c for c in (audit.model.user_id, audit.model.item_id, *audit.model.input_columns)
+                  if c and c not in data.columns]
+        if needed:
+            raise InvalidInputError(
+                f"data must hold the columns the audit used. Got {len(needed)} missing, for example "
+                f"{needed[:5]!r}. Pass the same data you passed to explainer.audit.")
+        return data
+
+    def _explained_rows(self) -> pd.DataFrame | None:
+        """Customer and item of each row the audit explained (positions into its values)."""
+        ex = self.audit.explanation
+        if self._data is None or ex is None or ex.row_index is None:
+            return None
+        pos = np.asarray(ex.row_index)
+        uid, iid = self.audit.model.user_id, self.audit.model.item_id
+        customer = (self._data[uid].iloc[pos].to_numpy() if uid else pos + 1)
+        item = self._data[iid].iloc[pos].astype(str).to_numpy() if iid else np.full(len(pos), "")
+        return pd.DataFrame({"customer": customer, "item": item, "position": pos, "row": np.arange(len(pos))})
+
+    # ------------------------------------------------------------------------ views
+    def _show_findings(self) -> None:
+        wanted = set(self.severity.value)
+        found = [f.to_dict() for f in self.audit.findings if f.severity.value in wanted]
+        chosen = [s for s in SEVERITIES if s in wanted]
+        self.findings.value = render_fragment("findings", findings=found,
+                                              severities=chosen if len(chosen) < len(SEVERITIES) else [])
+
+    def _data_use_context(self, category: str) -> dict[str, Any]:
+        ex = self.audit.explanation
+        table = self.audit.minimisation.table
+        table = table[table["role"] != "target"]
+        if category:
+            table = table[table["category"] == category]
+        direction = {} if ex is None else dict(zip(ex.column_share["column"], ex.column_share["direction"]))
+        rows = []
+        for r in table.sort_values("share", ascending=False, na_position="last").itertuples(index=False):
+            share = None if r.share is None or pd.isna(r.share) else float(r.share)
+            rows.append({"column": r.column, "category": r.category, "is_input": bool(r.is_input), "share": share,
+                         "ci_low": None if share is None else float(r.ci_low),
+                         "ci_high": None if share is None else float(r.ci_high),
+                         "direction": direction.get(r.column, "")})
+        chart = None
+        if ex is not None and not category:
+            cs = ex.category_share
+            chart = {"title": "share of influence by data category", "labels": list(cs["category"]),
+                     "values": list(cs["share"]), "lows": list(cs["ci_low"]), "highs": list(cs["ci_high"]),
+                     "xlabel": "share of influence (%)"}
+        return {"rows": rows, "category": category, "chart": chart,
+                "ci_pct": "" if ex is None else interval_label(ex.method)}
+
+    def _show_data_use(self) -> None:
+        self.data_use.value = render_fragment("data_use", **self._data_use_context(self.category.value))
+
+    def fairness_rows(self) -> pd.DataFrame:
+        """The group rows the fairness tab shows for the chosen feature, metric (and item)."""
+        fair = self.audit.fairness
+        cols = ["group", "n", "value", "ci_low", "ci_high", "too_few_to_judge"]
+        if fair is None or self.feature.value is None or self.metric.value is None:
+            return pd.DataFrame(columns=cols)
+        if self.metric.value == EXPOSURE:
+            e = fair.exposure
+            part = e[(e["feature"] == self.feature.value) & (e["item"].astype(str) == self.item.value)]
+            return part.rename(columns={"rate": "value"})[cols].reset_index(drop=True)
+        bg = fair.groups.by_group
+        part = bg[(bg["feature"] == self.feature.value) & (bg["metric"] == self.metric.value)]
+        return part[cols].reset_index(drop=True)
+
+    def _fairness_summary(self) -> str:
+        fair = self.audit.fairness
+        if fair is None:
+            return ""
+        feature, metric = self.feature.value, self.metric.value
+        if metric == EXPOSURE:
+            g = fair.exposure_gaps
+            if g is None or not len(g):
+                return "Fewer than two groups are large enough to compare."
+            hit = g[(g["feature"] == feature) & (g["item"].astype(str) == self.item.value)]
+            if not len(hit):
+                return "Fewer than two groups are large enough to compare for this item."
+            r = hit.iloc[0]
+            return (f"Lowest rate {r['low_rate']:.3f} ({r['low_group']}) against highest {r['high_rate']:.3f} "
+                    f"({r['high_group']}): ratio {r['ratio']:.2f}, interval {r['ratio_ci_low']:.2f} to "
+                    f"{r['ratio_ci_high']:.2f}; {'below' if r['flagged'] else 'not below'} four-fifths.")
+        d = fair.groups.disparities
+        parts = []
+        for measure in _DISPARITY_OF.get(metric, ()):
+            hit = d[(d["feature"] == feature) & (d["measure"] == measure)]
+            if len(hit) and pd.notna(hit["value"].iloc[0]):
+                r = hit.iloc[0]
+                flag = "" if pd.isna(r["flagged"]) else ("; below four-fifths" if r["flagged"] else
+                                                         "; not below four-fifths")
+                parts.append(f"{_label(measure)} {r['value']:.3f} (interval {r['ci_low']:.3f} to "
+                             f"{r['ci_high']:.3f}{flag})")
+        return ("Across the groups large enough to judge: " + "; ".join(parts) + ".") if parts else ""
+
+    def _show_fairness(self) -> None:
+        fair = self.audit.fairness
+        self.item.disabled = self.metric.value != EXPOSURE
+        if fair is None:
+            self.fairness.value = render_fragment(
+                "message", text="No group metrics: the audit had no sensitive features or no outcomes.")
+            return
+        rows = self.fairness_rows()
+        recs = [{"group": str(r.group), "n": int(r.n), "value": None if pd.isna(r.value) else float(r.value),
+                 "ci_low": None if pd.isna(r.ci_low) else float(r.ci_low),
+                 "ci_high": None if pd.isna(r.ci_high) else float(r.ci_high), "too_few": bool(r.too_few_to_judge)}
+                for r in rows.itertuples(index=False)]
+        drawable = [r for r in recs if r["value"] is not None]
+        label = self.metric.label or ""
+        chart = {"title": f"{label} by {self.feature.value}",
+                 "labels": [r["group"] + (" (too few)" if r["too_few"] else "") for r in drawable],
+                 "values": [r["value"] for r in drawable],
+                 "lows": [r["value"] if r["ci_low"] is None else r["ci_low"] for r in drawable],
+                 "highs": [r["value"] if r["ci_high"] is None else r["ci_high"] for r in drawable],
+                 "xlabel": label, "scale": 1.0} if drawable else None
+        self.fairness.value = render_fragment(
+            "group_table", rows=recs, feature=self.feature.value, metric_label=label,
+            item=self.item.value if self.metric.value == EXPOSURE else None, min_group_size=fair.min_group_size,
+            ci_pct=interval_label(fair.method), summary=self._fairness_summary(), chart=chart)
+
+    def _customer_changed(self) -> None:
+        if self._rows is None:
+            self.customer_item.options = []
+        else:
+            items = list(self._rows.loc[self._rows["customer"] == self.customer.value, "item"])
+            self.customer_item.options = items
+            if items and self.customer_item.value is None:
+                self.customer_item.value = items[0]
+        self._show_why()
+
+    def why_rows(self) -> pd.DataFrame:
+        """Attributions of the chosen customer and item, summed by data category (largest first)."""
+        ex = self.audit.explanation
+        if self._rows is None or ex is None:
+            return pd.DataFrame(columns=["category", "value", "columns"])
+        hit = self._rows[(self._rows["customer"] == self.customer.value)
+                         & (self._rows["item"] == self.customer_item.value)]
+        if not len(hit):
+            return pd.DataFrame(columns=["category", "value", "columns"])
+        values = ex.values[int(hit["row"].iloc[0])]
+        category = dict(zip(ex.column_share["column"], ex.column_share["category"]))
+        frame = pd.DataFrame({"column": list(ex.columns), "value": values,
+                              "category": [category.get(c, "other") for c in ex.columns]})
+        out = frame.groupby("category", sort=False).agg(value=("value", "sum"),
+                                                        columns=("column", lambda c: ", ".join(c)))
+        out = out.reset_index()
+        return out.reindex(out["value"].abs().sort_values(ascending=False).index).reset_index(drop=True)
+
+    def _show_why(self) -> None:
+        ex = self.audit.explanation
+        if self._rows is None or ex is None:
+            need = ("the data the audit ran on: audit.dashboard(data)" if self._data is None
+                    else "an explanation, which this audit does not have")
+            self.why.value = render_fragment("message", text=f"To explore one customer, the dashboard needs {need}.")
+            return
+        rows = self.why_rows()
+        if not len(rows):
+            self.why.value = ""
+            return
+        hit = self._rows[(self._rows["customer"] == self.customer.value)
+                         & (self._rows["item"] == self.customer_item.value)].iloc[0]
+        rank = n_items = None
+        shown = False
+        model = self.audit.model
+        if model.task == "ranking" and model.user_id and self._data is not None:
+            mine = np.flatnonzero(self._data[model.user_id].to_numpy() == self.customer.value)
+            scores = model.predict_score(self._data.iloc[mine])
+            own = scores[int(np.flatnonzero(mine == int(hit["position"]))[0])]
+            rank = int((scores > own).sum()) + 1
+            n_items, shown = len(mine), rank <= model.k
+        used = set(rows["category"])
+        t = self.audit.minimisation.table
+        unused = sorted(set(t.loc[~t["is_input"] & ~t["role"].isin(["target"]), "category"]) - used)
+        recs = [{"category": r.category, "value": float(r.value), "columns": r.columns,
+                 "direction": "raises the score" if r.value > 0 else "lowers the score"}
+                for r in rows.itertuples(index=False)]
+        values = ex.values[int(hit["row"])]
+        chart = {"title": "attribution by data category", "labels": [r["category"] for r in recs],
+                 "values": [r["value"] for r in recs], "xlabel": f"attribution ({ex.unit})", "scale": 1.0}
+        self.why.value = render_fragment(
+            "why_rows", customer=self.customer.value, item=self.customer_item.value, rows=recs, unit=ex.unit,
+            base_value=ex.base_value, output=float(ex.base_value + values.sum()), rank=rank, n_items=n_items,
+            shown=shown, k=model.k, unused=unused, chart=chart,
+            note="Attributions are estimates from the audit's explained sample; they add up to the model "
+                 "output. Only this customer's row is shown.")
+
+    def _show_minimisation(self) -> None:
+        name, ctx = self.audit.minimisation._display_view(verdict=self.verdict.value or None)
+        self.minimisation.value = render_fragment(name, **ctx)
+
+    # ------------------------------------------------------------------------ display
+    def snapshot(self) -> str:
+        """A still HTML copy of the overview, findings, data use, fairness and minimisation tabs.
+
+        It holds no customer's row: the per-customer view exists only in the live widget.
+        """
+        return render_fragment(
+            "dashboard_snapshot", overview=self.overview.value, findings=self.findings.value,
+            data_use=self.data_use.value, fairness=self.fairness.value, minimisation=self.minimisation.value)
+
+    def __repr__(self) -> str:
+        return (f"Dashboard({self.audit!r}; tabs: overview, findings, data use, fairness, one customer, "
+                "minimisation)")
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        bundle = dict(self.widget._repr_mimebundle_(include=include, exclude=exclude) or {})
+        bundle["text/plain"] = repr(self)
+        bundle["text/html"] = self.snapshot()
+        return bundle

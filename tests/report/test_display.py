@@ -1,0 +1,147 @@
+"""Rich display: every result object renders through the report's fragment templates."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import explainer as ex
+from explainer._display import HTMLDisplay
+from explainer.errors import InvalidInputError
+from explainer.report import render_fragment
+from explainer.report._fragments import FRAGMENTS
+from html_tables import personal_values, table, tables
+
+FRAGMENT_DIR = Path(ex.__file__).parent / "report" / "templates" / "fragments"
+PERSONAL = ["full_name", "email", "phone", "postcode", "date_of_birth", "pet_name"]
+
+
+@pytest.fixture(scope="module")
+def results(demo_audit):
+    from explainer.analyses import membership_inference_risk, reidentification_risk
+
+    people = pd.DataFrame({"age": np.arange(200) % 50 + 20, "zip": [f"LS{i % 7}" for i in range(200)],
+                           "illness": ["a", "b", "c", "d"] * 50})
+    reid = reidentification_risk(people, quasi_identifiers=["age", "zip"], sensitive_columns=["illness"])
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"x": rng.normal(size=400)})
+    y = (X["x"] + rng.normal(size=400) > 0).astype(int)
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression().fit(X.iloc[:200], y.iloc[:200])
+    member = membership_inference_risk(model, X.iloc[:200], y.iloc[:200], X.iloc[200:], y.iloc[200:], n_boot=50)
+    return {
+        "audit": demo_audit, "explanation": demo_audit.explanation, "fairness": demo_audit.fairness,
+        "groups": demo_audit.fairness.groups, "proxies": demo_audit.proxies,
+        "minimisation": demo_audit.minimisation, "inventory": demo_audit.inventory,
+        "finding": demo_audit.findings[0], "reidentification": reid, "membership": member,
+        "scan": ex.scan(pd.DataFrame({"email": ["a@b.example", "c@d.example"] * 20})),
+    }
+
+
+def test_every_result_object_has_html_and_plain_text(results):
+    for name, obj in results.items():
+        assert isinstance(obj, HTMLDisplay), name
+        html = obj._repr_html_()
+        assert html.lstrip().startswith('<div class="explainer-fragment'), name
+        text = repr(obj)
+        assert text.startswith(type(obj).__name__ + "(") and "array(" not in text, name
+        assert len(text.splitlines()[0]) < 400, name
+
+
+def test_every_fragment_has_a_template_and_unknown_names_are_refused():
+    assert sorted(p.name for p in FRAGMENT_DIR.glob("[!_]*.html.j2")) == sorted(f"{n}.html.j2" for n in FRAGMENTS)
+    with pytest.raises(InvalidInputError, match="name must be one of the display fragments"):
+        render_fragment("nope")
+
+
+def test_fragments_use_the_report_templates_and_macros():
+    # a fragment renders through the report's environment: its macros and its autoescaping
+    html = render_fragment("message", text="<script>alert(1)</script>")
+    assert "&lt;script&gt;" in html and "<script>" not in html
+    src = (FRAGMENT_DIR / "shap_result.html.j2").read_text(encoding="utf-8")
+    assert '{% import "_macros.html.j2" as m %}' in src
+
+
+def test_shap_display_shows_each_category_share_with_its_interval(results):
+    shap = results["explanation"]
+    rows = table(shap._repr_html_(), "Share of influence by data category")
+    assert [r["Category"] for r in rows] == list(shap.category_share["category"])
+    for r, (_, c) in zip(rows, shap.category_share.iterrows()):
+        assert r["Share"] == f"{c['share'] * 100:.1f}%"
+        assert r["Interval"] == f"{c['ci_low'] * 100:.1f}% to {c['ci_high'] * 100:.1f}%"
+    assert '<img src="data:image/svg+xml;base64,' in shap._repr_html_()
+
+
+def test_group_metrics_display_shows_values_intervals_and_too_few(results):
+    groups = results["groups"]
+    html = groups._repr_html_()
+    rows = table(html, "Groups by age_band")
+    bg = groups.by_group
+    for r in rows:
+        sel = bg[(bg["feature"] == "age_band") & (bg["group"] == r["Group"]) & (bg["metric"] == "selection_rate")]
+        v, lo, hi = sel[["value", "ci_low", "ci_high"]].iloc[0]
+        assert r["selection rate"] == f"{v:.3f} ({lo:.3f} to {hi:.3f})"
+        assert int(r["Rows"]) == int(sel["n"].iloc[0])
+    # every group under the minimum size is marked, and only those
+    few = bg.drop_duplicates(["feature", "group"])
+    marked = [(c, r["Group"]) for c, rs in tables(html) if c.startswith("Groups by")
+              for r in [dict(zip(rs[0], x)) for x in rs[1:]] if r["Note"] == "too few to judge"]
+    expected = [(f"Groups by {f}: value (95% interval)", g) for f, g, t in
+                zip(few["feature"], few["group"], few["too_few_to_judge"]) if t]
+    assert marked == expected and expected  # the demo has small intersections
+
+
+def test_fairness_display_lists_the_planted_exposure_gap(results):
+    rows = table(results["fairness"]._repr_html_(), "Exposure gaps")
+    hit = [r for r in rows if r["Feature"] == "age_band" and r["Item"] == "electronics"]
+    assert hit and hit[0]["Lower group"] == "65+"
+
+
+def test_proxy_and_minimisation_displays_match_their_tables(results):
+    prox = results["proxies"]
+    rows = table(prox._repr_html_(), "How well each input predicts")
+    assert len(rows) == len(prox.table)
+    flagged = {(r["Sensitive attribute"], r["Column"]) for r in rows if r["Flagged"] == "yes"}
+    assert flagged == set(prox.flagged) and ("ethnicity", "postcode") in flagged
+    mini = results["minimisation"]
+    rows = table(mini._repr_html_(), "Collected columns")
+    assert {r["Column"]: r["Verdict"] for r in rows} == dict(zip(mini.table["column"], mini.table["verdict"]))
+
+
+def test_privacy_displays_match_their_numbers(results):
+    reid = results["reidentification"]
+    rows = table(reid._repr_html_(), "Risk as given")
+    assert [int(r["Smallest group"]) for r in rows] == list(reid.to_frame()["k"])
+    member = results["membership"]
+    rows = table(member._repr_html_(), "Attack measures")
+    assert rows[0]["Value"] == f"{member.auc:.3f}"
+
+
+def test_audit_display_counts_findings_by_severity(results):
+    audit = results["audit"]
+    html = audit._repr_html_()
+    n_high = sum(f.severity.value == "high" for f in audit.findings)
+    assert f"{len(audit.findings)} findings: {n_high} high" in " ".join(html.split())
+    assert len(table(html, "Findings")) == len(audit.findings)
+
+
+def test_no_customer_value_in_any_display(results, recommender):
+    blob = "\n".join(o._repr_html_() + repr(o) for o in results.values())
+    data = recommender.test
+    for col in PERSONAL:
+        for value in personal_values(data[col])[:500]:
+            assert value not in blob, col
+
+
+
+def test_markup_in_names_is_shown_as_text():
+    evil = "<img src=x onerror=alert(1)>"
+    inv = ex.DataInventory([ex.ColumnRecord(evil, "contact")])
+    html = inv._repr_html_()
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html and evil not in html
+    assert re.search(r"<img", html) is None

@@ -1,0 +1,167 @@
+"""The dashboard driven from Python, without a browser: set controls, read the numbers shown."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from explainer.errors import InvalidInputError
+from explainer.widgets import Dashboard
+
+from html_tables import personal_values, table, tables
+
+
+@pytest.fixture(scope="module")
+def data(recommender):
+    return recommender.test
+
+
+@pytest.fixture()
+def dash(demo_audit, data):
+    return demo_audit.dashboard(data)
+
+
+def _num(text: str) -> float:
+    return float(text)
+
+
+def test_dashboard_is_a_tab_widget_with_the_six_views(dash):
+    import ipywidgets as W
+
+    assert isinstance(dash, Dashboard) and isinstance(dash.widget, W.Tab)
+    assert list(dash.widget.titles) == ["Overview", "Findings", "Data use", "Fairness", "One customer",
+                                        "Minimisation"]
+
+
+def test_fairness_tab_shows_the_group_values_of_the_chosen_feature_and_metric(dash, demo_audit):
+    bg = demo_audit.fairness.groups.by_group
+    for feature, metric in [("age_band", "selection_rate"), ("gender", "true_positive_rate")]:
+        dash.feature.value = feature
+        dash.metric.value = metric
+        rows = table(dash.fairness.value, f"{metric.replace('_', ' ')} by {feature}")
+        expected = bg[(bg["feature"] == feature) & (bg["metric"] == metric)]
+        assert [r["Group"] for r in rows] == list(expected["group"])
+        for r, (_, e) in zip(rows, expected.iterrows()):
+            assert abs(_num(r[metric.replace("_", " ")]) - e["value"]) <= 5e-4
+            lo, hi = r["95% interval"].split(" to ")
+            assert abs(_num(lo) - e["ci_low"]) <= 5e-4 and abs(_num(hi) - e["ci_high"]) <= 5e-4
+            assert int(r["Rows"]) == e["n"]
+    # the summary under the table is the feature's disparity for that metric
+    dash.feature.value, dash.metric.value = "age_band", "selection_rate"
+    d = demo_audit.fairness.groups.disparities
+    ratio = d[(d["feature"] == "age_band") & (d["measure"] == "demographic_parity_ratio")]["value"].iloc[0]
+    assert f"demographic parity ratio {ratio:.3f}" in dash.fairness.value
+
+
+def test_fairness_tab_marks_groups_too_few_to_judge(dash, demo_audit):
+    bg = demo_audit.fairness.groups.by_group
+    small = bg[bg["too_few_to_judge"]].iloc[0]
+    dash.feature.value = small["feature"]
+    dash.metric.value = "selection_rate"
+    rows = table(dash.fairness.value, f"selection rate by {small['feature']}")
+    m = demo_audit.fairness.min_group_size
+    for r in rows:
+        assert (r["Note"] == f"too few to judge (under {m} rows)") == (int(r["Rows"]) < m)
+    assert any(r["Note"] for r in rows)
+
+
+def test_exposure_view_finds_the_planted_electronics_gap(dash, demo_audit):
+    assert dash.item.disabled
+    dash.feature.value = "age_band"
+    dash.metric.value = "exposure"
+    assert not dash.item.disabled
+    dash.item.value = "electronics"
+    rows = table(dash.fairness.value, "exposure to an item")
+    e = demo_audit.fairness.exposure
+    e = e[(e["feature"] == "age_band") & (e["item"] == "electronics")].set_index("group")
+    for r in rows:
+        assert abs(_num(r["exposure to an item (share shown it)"]) - e.loc[r["Group"], "rate"]) <= 5e-4
+    lowest = min(rows, key=lambda r: _num(r["exposure to an item (share shown it)"]))
+    assert lowest["Group"] == "65+"
+    assert "below four-fifths" in dash.fairness.value and "not below" not in dash.fairness.value
+
+
+def test_findings_tab_filters_by_severity(dash, demo_audit):
+    dash.severity.value = ("high",)
+    rows = table(dash.findings.value, "Findings of severity high")
+    assert [r["Code"] for r in rows] == [f.code for f in demo_audit.findings if f.severity.value == "high"]
+    dash.severity.value = ("low", "info")
+    rows = table(dash.findings.value, "Findings of severity low, info")
+    assert len(rows) == sum(f.severity.value in ("low", "info") for f in demo_audit.findings)
+
+
+def test_data_use_tab_lists_a_category_with_its_measured_shares(dash, demo_audit):
+    dash.category.value = "behavioural"
+    rows = table(dash.data_use.value, "Columns of the category behavioural")
+    t = demo_audit.minimisation.table
+    expected = t[(t["category"] == "behavioural") & (t["role"] != "target")]
+    assert sorted(r["Column"] for r in rows) == sorted(expected["column"])
+    cs = demo_audit.explanation.column_share.set_index("column")
+    for r in rows:
+        if r["Model input"] == "yes":
+            assert r["Share"] == f"{cs.loc[r['Column'], 'share'] * 100:.1f}%"
+    dash.category.value = ""
+    assert "data:image/svg+xml;base64," in dash.data_use.value  # the chart by category
+
+
+def test_customer_view_adds_up_and_follows_the_chosen_customer(dash, demo_audit, data):
+    ex = demo_audit.explanation
+    category = dict(zip(ex.column_share["column"], ex.column_share["category"]))
+    seen = []
+    for customer in list(dash.customer.options)[:3]:
+        dash.customer.value = customer
+        for item in dash.customer_item.options:
+            dash.customer_item.value = item
+            rows = table(dash.why.value, "What moved this customer's score")
+            pos = [i for i, p in enumerate(ex.row_index)
+                   if data["customer_id"].iloc[p] == customer and str(data["category"].iloc[p]) == item]
+            values = ex.values[pos[0]]
+            by_cat: dict[str, float] = {}
+            for col, v in zip(ex.columns, values):
+                by_cat[category[col]] = by_cat.get(category[col], 0.0) + v
+            assert {r["Category"]: _num(r["Attribution"]) for r in rows} == pytest.approx(by_cat, abs=5e-4)
+            text = " ".join(re.sub(r"<[^>]+>", " ", dash.why.value).split())
+            out = float(re.search(r"model output (-?\d+\.\d+)", text).group(1))
+            assert out == pytest.approx(ex.base_value + values.sum(), abs=5e-4)
+            in_top = demo_audit.model.predict_decision(data)[ex.row_index[pos[0]]] == 1
+            assert (f"in the top {demo_audit.model.k}" in text and "not in the top" not in text) == bool(in_top)
+            seen.append(out)
+    assert len(set(seen)) > 1  # the view changes with the choice
+
+
+def test_minimisation_tab_filters_by_verdict(dash, demo_audit):
+    dash.verdict.value = "drop"
+    rows = table(dash.minimisation.value, "Collected columns with verdict drop")
+    assert [r["Column"] for r in rows] == list(demo_audit.minimisation.table.query("verdict == 'drop'")["column"])
+    assert {"email", "phone"} <= {r["Column"] for r in rows}  # planted truth (b): collected, not used
+
+
+def test_still_copy_for_html_export_holds_no_customer_data(dash, data):
+    bundle = dash._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    html = bundle["text/html"]
+    assert bundle["text/plain"].startswith("Dashboard(")
+    captions = [c for c, _ in tables(html)]
+    assert any(c.startswith("Findings") for c in captions) and any(c.startswith("Collected columns") for c in captions)
+    assert "What moved this customer" not in html
+    tokens = set(re.findall(r"\b\d{6}\b", html))
+    assert not tokens & set(map(str, data["customer_id"].unique()))
+    for col in ("full_name", "email", "phone", "postcode", "date_of_birth"):
+        assert not any(v in html for v in personal_values(data[col])[:500]), col
+
+
+def test_without_data_the_customer_tab_says_what_it_needs(demo_audit):
+    dash = demo_audit.dashboard()
+    assert "audit.dashboard(data)" in dash.why.value
+    assert dash.customer.options == ()
+
+
+def test_data_of_another_shape_is_refused(demo_audit, data):
+    with pytest.raises(InvalidInputError, match="data must be the DataFrame the audit ran on, with"):
+        demo_audit.dashboard(data.iloc[:10])
+    with pytest.raises(InvalidInputError, match="data must hold the columns the audit used"):
+        demo_audit.dashboard(data.drop(columns=["postcode"]))
+    with pytest.raises(InvalidInputError, match="data must be the DataFrame"):
+        demo_audit.dashboard(np.zeros(3))
