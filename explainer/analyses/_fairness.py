@@ -81,6 +81,8 @@ class FairnessResult(HTMLDisplay):
             "mf_diff": self.metricframe_max_abs_diff, "has_exposure": self.exposure_gaps is not None,
             "gaps": _records(self.flagged_exposure()), "features": feature_tables(self.groups.by_group),
             "disparities": _records(self.groups.disparities), "ci_pct": interval_label(self.method),
+            "item_exposure": None if self.item_exposure is None else _records(self.item_exposure),
+            "mitigation": None if self.mitigation is None else _records(self.mitigation.table),
         }
 
 

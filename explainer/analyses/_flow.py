@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._display import HTMLDisplay
 from ..errors import InvalidInputError
 
 __all__ = ["ProxyFlowResult", "proxy_flow"]
@@ -28,7 +29,7 @@ _COLUMNS = ["sensitive_feature", "group", "item", "column", "n_group", "n_rest",
 
 
 @dataclass(frozen=True)
-class ProxyFlowResult:
+class ProxyFlowResult(HTMLDisplay):
     """Gap in mean model output between each group and the rest, and the part of it per proxy.
 
     Attributes
@@ -48,6 +49,20 @@ class ProxyFlowResult:
 
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()
+
+    def __repr__(self) -> str:
+        judged = int((~self.table["too_few_to_judge"].astype(bool)).sum()) if len(self.table) else 0
+        return f"ProxyFlowResult({len(self.table)} group/input rows, {judged} with groups large enough to judge)"
+
+    def _display_view(self) -> tuple[str, dict[str, Any]]:
+        from ._groupstats import _records
+
+        t = self.table
+        if len(t):
+            t = t.reindex(t["contribution_gap"].abs().sort_values(ascending=False).index)
+        rows = _records(t)
+        return "proxy_flow_result", {"rows": rows[:20], "more": max(len(rows) - 20, 0),
+                                     "unit": self.method.get("unit", ""), "interval": self.method.get("interval", "")}
 
 
 def proxy_flow(

@@ -18,8 +18,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._display import HTMLDisplay
 from ..errors import InvalidInputError
-from ._groupstats import group_metrics
+from ._groupstats import _records, group_metrics
 
 __all__ = ["MitigationResult", "compare_mitigations"]
 
@@ -53,7 +54,7 @@ def _score_column() -> Any:
 
 
 @dataclass(frozen=True)
-class MitigationResult:
+class MitigationResult(HTMLDisplay):
     """Accuracy and disparity of the current decisions and of fairlearn's mitigations.
 
     Attributes
@@ -73,6 +74,14 @@ class MitigationResult:
 
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()
+
+    def __repr__(self) -> str:
+        feats = list(dict.fromkeys(self.table["feature"]))
+        return (f"MitigationResult({len(self.table)} rows: current decisions and ThresholdOptimizer for "
+                f"{feats}; a comparison, never applied)")
+
+    def _display_view(self) -> tuple[str, dict[str, Any]]:
+        return "mitigation_result", {"rows": _records(self.table), "method": dict(self.method)}
 
 
 def _split(strata: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -17,7 +17,8 @@ __all__ = ["render_fragment", "FRAGMENTS"]
 #: Templates under ``templates/fragments/`` that :func:`render_fragment` renders.
 FRAGMENTS = (
     "audit_summary", "data_inventory", "data_use", "dashboard_snapshot", "fairness_result", "finding",
-    "findings", "group_metrics", "group_table", "membership_result", "message", "minimisation_result", "proxy_result",
+    "findings", "group_metrics", "group_table", "membership_result", "message", "minimisation_result",
+    "mitigation_result", "proxy_flow_result", "proxy_result",
     "reidentification_result", "scan_result", "shap_matrix", "shap_result", "why_rows",
 )
 

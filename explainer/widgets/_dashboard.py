@@ -27,6 +27,7 @@ VERDICTS = ("drop", "review", "keep", "not an input")
 FAIRNESS_METRICS = ("selection_rate", "true_positive_rate", "false_positive_rate", "false_negative_rate",
                     "precision", "accuracy", "mean_score")
 EXPOSURE = "exposure"
+_NO_MODEL = "Not assessed: this audit of a decision log has no model, so it cannot tell which data was used."
 #: Disparity measures that summarise each metric across groups.
 _DISPARITY_OF = {
     "selection_rate": ("demographic_parity_ratio", "demographic_parity_difference"),
@@ -67,7 +68,8 @@ class Dashboard:
         self.findings = W.HTML()
 
         cats = [] if audit.explanation is None else list(audit.explanation.category_share["category"])
-        others = sorted(set(audit.minimisation.table["category"]) - set(cats))
+        collected = set() if audit.minimisation is None else set(audit.minimisation.table["category"])
+        others = sorted(collected - set(cats))
         self.category = W.Dropdown(options=[("all categories", "")] + [(c, c) for c in cats + others],
                                    value="", description="Category")
         self.data_use = W.HTML()
@@ -130,8 +132,9 @@ class Dashboard:
             raise InvalidInputError(
                 f"data must be the DataFrame the audit ran on, with {rows} rows. Got {len(data)} rows. "
                 "Pass the same data you passed to explainer.audit.")
-        needed = [c for c in (audit.model.user_id, audit.model.item_id, *audit.model.input_columns)
-                  if c and c not in data.columns]
+        model = audit.model
+        needed = [] if model is None else [c for c in (model.user_id, model.item_id, *model.input_columns)
+                                           if c and c not in data.columns]
         if needed:
             raise InvalidInputError(
                 f"data must hold the columns the audit used. Got {len(needed)} missing, for example "
@@ -141,7 +144,7 @@ class Dashboard:
     def _explained_rows(self) -> pd.DataFrame | None:
         """Customer and item of each row the audit explained (positions into its values)."""
         ex = self.audit.explanation
-        if self._data is None or ex is None or ex.row_index is None:
+        if self._data is None or ex is None or ex.row_index is None or self.audit.model is None:
             return None
         pos = np.asarray(ex.row_index)
         uid, iid = self.audit.model.user_id, self.audit.model.item_id
@@ -159,6 +162,7 @@ class Dashboard:
 
     def _data_use_context(self, category: str) -> dict[str, Any]:
         ex = self.audit.explanation
+        assert self.audit.minimisation is not None
         table = self.audit.minimisation.table
         table = table[table["role"] != "target"]
         if category:
@@ -181,6 +185,9 @@ class Dashboard:
                 "ci_pct": "" if ex is None else interval_label(ex.method)}
 
     def _show_data_use(self) -> None:
+        if self.audit.minimisation is None:
+            self.data_use.value = render_fragment("message", text=_NO_MODEL)
+            return
         self.data_use.value = render_fragment("data_use", **self._data_use_context(self.category.value))
 
     def fairness_rows(self) -> pd.DataFrame:
@@ -281,8 +288,8 @@ class Dashboard:
     def _show_why(self) -> None:
         ex = self.audit.explanation
         if self._rows is None or ex is None:
-            need = ("the data the audit ran on: audit.dashboard(data)" if self._data is None
-                    else "an explanation, which this audit does not have")
+            need = ("a model and its explanation, which this audit does not have" if ex is None
+                    else "the data the audit ran on: audit.dashboard(data)")
             self.why.value = render_fragment("message", text=f"To explore one customer, the dashboard needs {need}.")
             return
         rows = self.why_rows()
@@ -294,6 +301,7 @@ class Dashboard:
         rank = n_items = None
         shown = False
         model = self.audit.model
+        assert model is not None and self.audit.minimisation is not None
         if model.task == "ranking" and model.user_id and self._data is not None:
             mine = np.flatnonzero(self._data[model.user_id].to_numpy() == self.customer.value)
             scores = model.predict_score(self._data.iloc[mine])
@@ -317,6 +325,9 @@ class Dashboard:
                  "output. Only this customer's row is shown.")
 
     def _show_minimisation(self) -> None:
+        if self.audit.minimisation is None:
+            self.minimisation.value = render_fragment("message", text=_NO_MODEL)
+            return
         name, ctx = self.audit.minimisation._display_view(verdict=self.verdict.value or None)
         self.minimisation.value = render_fragment(name, **ctx)
 

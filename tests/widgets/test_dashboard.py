@@ -165,3 +165,24 @@ def test_data_of_another_shape_is_refused(demo_audit, data):
         demo_audit.dashboard(data.drop(columns=["postcode"]))
     with pytest.raises(InvalidInputError, match="data must be the DataFrame"):
         demo_audit.dashboard(np.zeros(3))
+
+
+def test_dashboard_of_a_decision_log_shows_hand_computed_rates():
+    """A log made by hand (tests/e2e/test_decision_log.py): group A selects 11 of 20, group B 3 of 20."""
+    import explainer as ex
+    from e2e.test_decision_log import _log
+
+    audit = ex.audit_decisions(_log(), predictions="score", target="repaid", sensitive_features=["region"],
+                               threshold=0.5, min_group_size=5, n_boot=50, mitigation=False)
+    dash = audit.dashboard()
+    dash.feature.value, dash.metric.value = "region", "selection_rate"
+    rows = {r["Group"]: r for r in table(dash.fairness.value, "selection rate by region")}
+    assert rows["A"]["selection rate"] == "0.550" and rows["B"]["selection rate"] == "0.150"
+    assert rows["A"]["Rows"] == "20" and rows["A"]["Note"] == ""
+    dash.metric.value = "true_positive_rate"
+    rows = {r["Group"]: r for r in table(dash.fairness.value, "true positive rate by region")}
+    assert rows["A"]["true positive rate"] == "0.800" and rows["B"]["true positive rate"] == "0.400"
+    assert "equal opportunity difference 0.400" in dash.fairness.value
+    for out in (dash.data_use, dash.minimisation):
+        assert "Not assessed: this audit of a decision log has no model" in out.value
+    assert "a model and its explanation" in dash.why.value
