@@ -132,6 +132,11 @@ def compare_mitigations(
     the second half. Intervals: binomial bootstrap for accuracy, stratified bootstrap of
     confusion counts for the disparities (see :func:`explainer.group_metrics`).
 
+    Groups under ``min_group_size`` rows, or with a single outcome in the fit half (which
+    ThresholdOptimizer cannot fit), are left out of the comparison for that feature and
+    listed in ``method["groups_left_out"]``; a feature with fewer than two groups left has
+    no rows.
+
     Parameters
     ----------
     y_true : array-like of 0/1
@@ -161,14 +166,25 @@ def compare_mitigations(
         )
     rng = np.random.default_rng(random_state)
     rows = []
+    left_out: dict[str, list[str]] = {}
     sf_all = sensitive_features.reset_index(drop=True)
     for feat in sf_all.columns:
         g = sf_all[feat].astype(str)
         fit = _split((g + "\x1f" + pd.Series(y).astype(str)).to_numpy(), rng)
-        fit_idx = np.flatnonzero(fit)
+        # ThresholdOptimizer needs both outcomes in every group it fits: groups under
+        # min_group_size rows, or with one outcome only in the fit half, are left out of
+        # this comparison (fit and evaluation alike) and named in method.
+        sizes = g.value_counts()
+        outcomes = pd.Series(y[fit]).groupby(g[fit].to_numpy()).nunique()
+        kept = [k for k in sizes.index if sizes[k] >= min_group_size and outcomes.get(k, 0) == 2]
+        left_out[str(feat)] = sorted(str(k) for k in set(sizes.index) - set(kept))
+        if len(kept) < 2:
+            continue
+        keep = g.isin(kept).to_numpy()
+        fit_idx = np.flatnonzero(fit & keep)
         if len(fit_idx) > max_fit_rows:
             fit_idx = np.sort(rng.choice(fit_idx, max_fit_rows, replace=False))
-        ev = ~fit
+        ev = ~fit & keep
         y_ev, s_ev, g_ev = y[ev], s[ev], g[ev].reset_index(drop=True)
         rows.append(_row(str(feat), "current", None, y_ev, (s_ev >= threshold).astype(int), g_ev,
                          min_group_size, n_boot, rng, random_state))
@@ -186,5 +202,5 @@ def compare_mitigations(
                 "max_fit_rows": max_fit_rows, "objective": "accuracy_score", "constraints": list(constraints),
                 "threshold": threshold, "random_state": random_state, "n_boot": n_boot,
                 "interval": "95% binomial bootstrap (accuracy), stratified bootstrap of counts (disparities)",
-                "applied": False},
+                "applied": False, "groups_left_out": left_out},
     )

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Literal
 
+from .._display import HTMLDisplay
 from ..errors import ExplainerWarning, InvalidInputError
 
 __all__ = [
@@ -412,7 +413,7 @@ _LINT_LABEL = {
 
 
 @dataclass(frozen=True)
-class ReadabilityReport:
+class ReadabilityReport(HTMLDisplay):
     """Readability of every section of a report, checked against the targets.
 
     Attributes
@@ -531,6 +532,19 @@ class ReadabilityReport:
             row["lints"] = len(sc.lints)
             rows.append(row)
         return pd.DataFrame(rows, index=pd.Index([*self.sections, "overall"], name="section"))
+
+    def _display_view(self) -> tuple[str, dict[str, Any]]:
+        rows = []
+        for name, sc in [*self.sections.items(), ("overall", self.overall)]:
+            layer = ("first" if name in self.first_layer else "per person" if name in self.per_person else
+                     "all" if name == "overall" else "second")
+            rows.append({"section": name, "layer": layer, "words": sc.words, "grade": sc.fk_grade,
+                         "ease": sc.reading_ease, "mean_words": sc.mean_sentence_words,
+                         "max_words": sc.max_sentence_words, "seconds": sc.reading_time_s})
+        lib = self.library
+        return "readability_report", {"rows": rows, "failures": self.failures(),
+                                      "library": f"{lib.get('name', '')} {lib.get('version', '')}".strip(),
+                                      "wpm": WORDS_PER_MINUTE}
 
     def __repr__(self) -> str:
         n = len(self.failures())

@@ -198,6 +198,7 @@ class Dashboard:
             return pd.DataFrame(columns=cols)
         if self.metric.value == EXPOSURE:
             e = fair.exposure
+            assert e is not None  # the metric is offered only when exposure was measured
             part = e[(e["feature"] == self.feature.value) & (e["item"].astype(str) == self.item.value)]
             return part.rename(columns={"rate": "value"})[cols].reset_index(drop=True)
         bg = fair.groups.by_group
@@ -240,7 +241,7 @@ class Dashboard:
                 "message", text="No group metrics: the audit had no sensitive features or no outcomes.")
             return
         rows = self.fairness_rows()
-        recs = [{"group": str(r.group), "n": int(r.n), "value": None if pd.isna(r.value) else float(r.value),
+        recs: list[dict[str, Any]] = [{"group": str(r.group), "n": int(r.n), "value": None if pd.isna(r.value) else float(r.value),
                  "ci_low": None if pd.isna(r.ci_low) else float(r.ci_low),
                  "ci_high": None if pd.isna(r.ci_high) else float(r.ci_high), "too_few": bool(r.too_few_to_judge)}
                 for r in rows.itertuples(index=False)]

@@ -66,8 +66,10 @@ def test_notebook_runs_clean_and_exports_offline(name, personal, tmp_path):
         "01_quickstart": ["fairness.exposure_gap", "data.unused_column", "Dashboard(",
                           "['disclosure.html', 'audit.html', 'audit.json']",
                           "facts still to be completed by the publisher: []"],
-        "02_audit_your_own_model": ["campaign.csv", "email_address", "privacy.special_category_for_testing"],
-        "03_fairness_deep_dive": ["gender × age_band", "('ethnicity', 'postcode')", "too few to judge"],
+        "02_audit_your_own_model": ["campaign.csv", "email_address", "privacy.special_category_for_testing",
+                                    "ThresholdOptimizer (demographic parity)"],
+        "03_fairness_deep_dive": ["gender × age_band", "('ethnicity', 'postcode')", "too few to judge",
+                                  "carried by each proxy", "ThresholdOptimizer (equalized odds)"],
         "04_publish_disclosure": ["facts to complete", "gaps left: []", "targets met: True"],
     }[name]
     for snippet in expected:
