@@ -34,7 +34,18 @@ def results(demo_audit):
 
     model = LogisticRegression().fit(X.iloc[:200], y.iloc[:200])
     member = membership_inference_risk(model, X.iloc[:200], y.iloc[:200], X.iloc[200:], y.iloc[200:], n_boot=50)
+    from explainer.analyses._mitigation import compare_mitigations
+    from explainer.report._readability import measure_sections
+
+    g = rng.choice(["a", "b"], 1000)
+    yy = (rng.random(1000) < np.where(g == "a", 0.6, 0.3)).astype(int)
+    mitigation = compare_mitigations(yy, np.clip(0.4 * yy + rng.normal(0.3, 0.2, 1000), 0, 1),
+                                     pd.DataFrame({"g": g}), n_boot=30)
+    readability = measure_sections({"summary": "We rank products for you. You can turn it off.",
+                                    "data": ["We use what you bought.", "We do not use your name."]},
+                                   first_layer=["summary"])
     return {
+        "mitigation": mitigation, "proxy_flow": demo_audit.proxy_flow, "readability": readability,
         "audit": demo_audit, "explanation": demo_audit.explanation, "fairness": demo_audit.fairness,
         "groups": demo_audit.fairness.groups, "proxies": demo_audit.proxies,
         "minimisation": demo_audit.minimisation, "inventory": demo_audit.inventory,
@@ -145,3 +156,20 @@ def test_markup_in_names_is_shown_as_text():
     html = inv._repr_html_()
     assert "&lt;img src=x onerror=alert(1)&gt;" in html and evil not in html
     assert re.search(r"<img", html) is None
+
+
+def test_mitigation_flow_and_readability_displays_match_their_numbers(results):
+    mit = results["mitigation"]
+    rows = table(mit._repr_html_(), "Mitigation comparison")
+    assert [r["Decisions"] for r in rows] == ["current", "ThresholdOptimizer (demographic parity)",
+                                              "ThresholdOptimizer (equalized odds)"]
+    for r, (_, e) in zip(rows, mit.table.iterrows()):
+        assert r["Accuracy"].startswith(f"{e['accuracy']:.3f} (")
+    flow = results["proxy_flow"]
+    rows = table(flow._repr_html_(), "Gap in mean model output")
+    top = flow.table.reindex(flow.table["contribution_gap"].abs().sort_values(ascending=False).index).iloc[0]
+    assert rows[0]["Proxy"] == top["column"] and rows[0]["Carried by the proxy"] == f"{top['contribution_gap']:.3f}"
+    read = results["readability"]
+    rows = table(read._repr_html_(), "Readability per section")
+    assert [r["Section"] for r in rows] == ["summary", "data", "overall"]
+    assert rows[0]["Grade"] == f"{read.sections['summary'].fk_grade:.1f}" and rows[0]["Layer"] == "first"
