@@ -83,3 +83,22 @@ def test_notebook_runs_clean_and_exports_offline(name, personal, tmp_path):
     assert "Content-Security-Policy" in html
     for value in personal:
         assert value not in html and value not in text
+
+
+def test_the_reports_command_runs_a_folder_and_writes_one_page_per_notebook(tmp_path, capsys):
+    import nbformat
+
+    from explainer._notebooks import main
+
+    src = tmp_path / "books"
+    src.mkdir()
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Counts"),
+                                         nbformat.v4.new_code_cell("import os\nprint(os.environ['EXPLAINER_NOTEBOOK_CUSTOMERS'])")])
+    nbformat.write(nb, src / "a_counts.ipynb")
+    out = tmp_path / "reports" / "notebooks"
+    assert main([str(src), "--out", str(out), "--customers", "321"]) == 0
+    html = (out / "a_counts.html").read_text(encoding="utf-8")
+    assert "321" in html and "<script" not in html  # the kernel saw the size; the page is offline
+    assert sorted(p.name for p in out.iterdir()) == ["a_counts.html"]
+    assert main([str(tmp_path / "empty"), "--out", str(out)]) == 2
+    assert "folder must hold .ipynb notebooks" in capsys.readouterr().err
