@@ -18,7 +18,9 @@ from ._validate import check_audit_options, check_group_sizes, check_scores_vary
 from ._version import __version__
 from .analyses._explain import ShapResult, explain
 from .analyses._fairness import FairnessResult, audit_fairness
+from .analyses._membership import MembershipResult, membership_inference_risk
 from .analyses._minimisation import MinimisationResult, assess_minimisation
+from .analyses._privacy import ReidentificationResult, quasi_identifiers_from_inventory, reidentification_risk
 from .errors import InvalidInputError
 from .findings import Finding, Severity, category_label, column_label, phrase
 from .inventory import DataInventory
@@ -31,6 +33,10 @@ __all__ = ["Audit", "audit", "audit_decisions", "SCHEMA_VERSION"]
 SCHEMA_VERSION = "1.0"
 
 Progress = Callable[[str], None]
+
+#: The membership test scores at most this many customers (recommenders) or rows on each side.
+MEMBERSHIP_MAX_CUSTOMERS = 2000
+MEMBERSHIP_MAX_ROWS = 10000
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,8 @@ class Audit(HTMLDisplay):
     provenance: dict[str, Any]
     options: dict[str, Any] = field(default_factory=dict)
     proxy_flow: Any = None
+    reidentification: ReidentificationResult | None = None
+    membership: MembershipResult | None = None
 
     # --- export -------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -284,10 +292,64 @@ def _flow_rows(data: pd.DataFrame, item_id: str | None, random_state: int) -> np
     return np.sort(np.concatenate(out)) if out else np.arange(0)
 
 
+def _privacy_findings(reid: ReidentificationResult | None, member: MembershipResult | None,
+                      unit: str) -> list[Finding]:
+    """``privacy.reidentification_risk`` and ``privacy.membership_inference_risk``, when measured."""
+    out: list[Finding] = []
+    fmt = lambda v: f"{v:.1%}"  # noqa: E731
+    code = "privacy.reidentification_risk"
+    if reid is not None and reid.k < reid.k_threshold:
+        if reid.unique_share >= 0.05:
+            sev = Severity.HIGH
+        elif reid.unique_share > 0 or reid.share_below_threshold >= 0.05:
+            sev = Severity.MEDIUM
+        else:
+            sev = Severity.LOW
+        l_one = [c for c, v in reid.l_diversity.items() if v <= 1]
+        l_text = phrase(code, "l_diversity", sensitive=" and ".join(l_one)) if l_one else ""
+        steps_text = ""
+        if reid.suggestions:
+            last = reid.suggestions[-1]
+            final: dict[str, str] = {}  # each column's last (coarsest) suggested step, in order of first use
+            for st in reid.suggestions:
+                final[st.column] = st.description
+            steps = "; ".join(final.values())
+            if reid.reached_threshold:
+                steps_text = phrase(code, "steps_reached", steps=steps, k_after=last.k_after)
+            else:
+                steps_text = phrase(code, "steps", steps=steps, k_after=last.k_after,
+                                    unique_after=fmt(last.unique_share_after))
+        out.append(Finding(
+            code, sev, reid.quasi_identifiers,
+            phrase(code, n_unique=reid.n_unique, n=reid.n_rows, unit=unit, unique_share=fmt(reid.unique_share),
+                   columns=", ".join(reid.quasi_identifiers), k=reid.k, k_threshold=reid.k_threshold,
+                   below=fmt(reid.share_below_threshold), l_text=l_text, steps_text=steps_text),
+            None,
+            {"k": reid.k, "k_threshold": reid.k_threshold, "unique_share": reid.unique_share,
+             "share_below_threshold": reid.share_below_threshold, "n": reid.n_rows, "unit": unit,
+             "l_diversity": dict(reid.l_diversity),
+             "k_after_suggestions": reid.suggestions[-1].k_after if reid.suggestions else reid.k,
+             "reached_threshold": reid.reached_threshold}))
+    code = "privacy.membership_inference_risk"
+    if member is not None and member.available and member.level in ("some", "clear"):
+        assert member.auc is not None and member.auc_interval is not None
+        out.append(Finding(
+            code, Severity.HIGH if member.level == "clear" else Severity.MEDIUM, (),
+            phrase(code, unit=unit, auc=f"{member.auc:.2f}",
+                   ci=f"{member.auc_interval[0]:.2f} to {member.auc_interval[1]:.2f}",
+                   train_loss=f"{member.train_loss:.3f}", holdout_loss=f"{member.holdout_loss:.3f}"),
+            None,
+            {"auc": member.auc, "ci_low": member.auc_interval[0], "ci_high": member.auc_interval[1],
+             "advantage": member.advantage, "level": member.level, "n_members": member.n_members,
+             "unit": unit}))
+    return out
+
+
 def _findings(task: str, inv: DataInventory, shap: ShapResult | None,
               fair: FairnessResult | None, mini: MinimisationResult | None, proxies: Any,
-              flow: Any = None) -> list[Finding]:
-    out: list[Finding] = []
+              flow: Any = None, reid: ReidentificationResult | None = None, member: MembershipResult | None = None,
+              unit: str = "rows") -> list[Finding]:
+    out: list[Finding] = _privacy_findings(reid, member, unit)
     fmt = lambda v: f"{v:.1%}"  # noqa: E731
     for _, r in (mini.table.iterrows() if mini is not None else ()):
         col, c = r["column"], r["category"]
@@ -380,6 +442,99 @@ def _findings(task: str, inv: DataInventory, shap: ShapResult | None,
     return out
 
 
+def _reidentification(data: pd.DataFrame, inv: DataInventory, user_id: str | None, sensitive: Sequence[str],
+                      quasi_identifiers: Sequence[str] | None, k_anonymity: int) -> ReidentificationResult | None:
+    """k-anonymity and l-diversity of the audited customers over their quasi-identifiers."""
+    if quasi_identifiers is None:
+        qis = quasi_identifiers_from_inventory(data, inv)
+    else:
+        if isinstance(quasi_identifiers, str):
+            raise InvalidInputError(
+                f"quasi_identifiers must be a list of column names. Got the single string {quasi_identifiers!r}. "
+                f"Pass [{quasi_identifiers!r}].")
+        qis = list(quasi_identifiers)
+        missing = [c for c in qis if c not in data.columns]
+        if missing:
+            raise InvalidInputError(
+                f"quasi_identifiers must name columns of the data. Got {missing[:5]!r}, which are not there. "
+                f"Columns include {sorted(map(str, data.columns))[:5]!r}.")
+    if not qis:
+        return None
+    cat = {r.column: r for r in inv}
+    sens = [c for c in map(str, data.columns) if c not in qis and c in cat
+            and (cat[c].category == "special_category" or cat[c].role == "sensitive" or c in sensitive)]
+    if user_id:  # one row per customer: a recommender scores each customer several times
+        table = data[[user_id, *qis, *sens]].drop_duplicates(subset=[user_id])
+    else:
+        table = data[[*qis, *sens]]
+    return reidentification_risk(table, quasi_identifiers=qis, sensitive_columns=sens, k_threshold=k_anonymity)
+
+
+def _membership(adapter: ModelAdapter, data: pd.DataFrame, train_data: Any, target: str | None, *,
+                n_boot: int, random_state: int) -> tuple[MembershipResult, dict[str, Any]]:
+    """Loss-threshold attack: training rows (members) against the audited rows (held out)."""
+    n_boot = max(int(n_boot), 50)
+
+    def skip(reason: str) -> tuple[MembershipResult, dict[str, Any]]:
+        return MembershipResult.not_assessed(reason, n_boot=n_boot, random_state=random_state), {}
+
+    if train_data is None:
+        return skip("no training data was given. Pass train_data, the rows the model was trained on; "
+                    "the audited rows then serve as the held-out rows.")
+    if not isinstance(train_data, pd.DataFrame):
+        raise InvalidInputError(
+            f"train_data must be a pandas DataFrame. Got {type(train_data).__name__}. "
+            "Read files with explainer.read_table().")
+    missing = [c for c in adapter.input_columns if c not in train_data.columns]
+    if missing:
+        raise InvalidInputError(
+            f"train_data must hold every column the model reads. Got no {missing[:5]!r} ({len(missing)} missing). "
+            "Pass the rows the model was trained on, with the same columns as the data.")
+    if target is None:
+        return skip("no outcome column was given; the attack needs each row's true outcome.")
+    if target not in train_data.columns:
+        raise InvalidInputError(
+            f"train_data must hold the target column {target!r}. Got no such column. "
+            "Pass the training rows with their outcomes.")
+    if adapter.task == "regression":
+        return skip("the attack needs the probabilities of a classifier; this model is a regressor.")
+    y_ho = _binary_outcome(adapter, _target(data, target))
+    y_tr = _binary_outcome(adapter, _target(train_data, target))
+    if y_ho is None or y_tr is None:
+        return skip("the outcome is not 0/1, so the model's probabilities cannot be scored against it.")
+    if adapter.user_id:
+        if adapter.user_id not in train_data.columns:
+            raise InvalidInputError(
+                f"train_data must hold the user_id column {adapter.user_id!r}. Got no such column. "
+                "Pass the training rows with their customer ids.")
+        fresh = ~data[adapter.user_id].isin(pd.unique(train_data[adapter.user_id])).to_numpy()
+    else:
+        cols = [*adapter.input_columns, target]
+        seen = set(pd.util.hash_pandas_object(train_data[cols], index=False).tolist())
+        fresh = ~pd.util.hash_pandas_object(data[cols], index=False).isin(seen).to_numpy()
+    if adapter.user_id:
+        ids = data[adapter.user_id]
+        counts = (int(ids[fresh].nunique()), int(ids[~fresh].nunique()))
+    else:
+        counts = (int(fresh.sum()), int((~fresh).sum()))
+    info = {"train_rows": int(len(train_data)), "holdout": counts[0], "overlap_removed": counts[1],
+            "unit": "customers" if adapter.user_id else "rows"}
+    if not fresh.any():
+        return skip("every audited row is also in train_data, so no held-out rows are left. "
+                    "Audit rows the model was not trained on.")[0], info
+    p_check = adapter.predict_score(train_data.iloc[: min(len(train_data), 200)])
+    if not (np.all(p_check >= 0) and np.all(p_check <= 1)):
+        return skip("the model's scores are not probabilities between 0 and 1.")[0], info
+    holdout = data.loc[fresh]
+    result = membership_inference_risk(
+        adapter.predict_score, train_data, y_tr, holdout, y_ho[fresh], n_boot=n_boot, random_state=random_state,
+        max_rows=MEMBERSHIP_MAX_CUSTOMERS if adapter.user_id else MEMBERSHIP_MAX_ROWS,
+        groups_train=train_data[adapter.user_id].to_numpy() if adapter.user_id else None,
+        groups_holdout=holdout[adapter.user_id].to_numpy() if adapter.user_id else None,
+    )
+    return result, info
+
+
 def audit(
     model: Any,
     data: pd.DataFrame,
@@ -397,6 +552,9 @@ def audit(
     n_boot: int = 200,
     min_group_size: int = 30,
     proxy_threshold: float = 0.65,
+    train_data: pd.DataFrame | None = None,
+    quasi_identifiers: Sequence[str] | None = None,
+    k_anonymity: int = 5,
     n_jobs: int = 1,
     random_state: int = 0,
     data_sha256: str | None = None,
@@ -433,6 +591,22 @@ def audit(
         Groups smaller than this are marked too few to judge.
     proxy_threshold : float, default=0.65
         Cross-validated AUC at or above which an input is flagged as a proxy.
+    train_data : DataFrame, default=None
+        The rows the model was trained on, with the outcome in ``target``. With them the
+        audit measures membership inference risk: how well a loss-threshold attack tells
+        training rows from the audited rows, which serve as held-out rows (audited
+        customers or rows that are also in ``train_data`` are left out of that test).
+        Without them the result says it was not assessed.
+    quasi_identifiers : sequence of str, default=None
+        Columns someone could know about a person (date of birth, postcode, gender, ...),
+        measured for re-identification risk. None chooses them from the inventory: every
+        demographic column, location columns holding text or postcodes, and columns whose
+        name says birth and whose values are dates (see
+        :func:`explainer.analyses.quasi_identifiers_from_inventory`). ``[]`` skips the
+        measurement.
+    k_anonymity : int, default=5
+        Smallest group of customers sharing the same quasi-identifier values that the
+        re-identification check aims for; smaller groups give ``privacy.reidentification_risk``.
     random_state : int, default=0
         Seed of every sample and bootstrap; the same seed gives the same audit.json.
 
@@ -525,11 +699,16 @@ def audit(
             flow.method.update(rows_explained=int(len(rows)), rows_per_item=None if not adapter.item_id else
                                f"up to {FLOW_ROWS_PER_ITEM}, at most {FLOW_ROWS_TOTAL} in all")
 
+    say("privacy")
+    reid = _reidentification(data, inv, adapter.user_id, sensitive, quasi_identifiers, k_anonymity)
+    member, member_info = _membership(adapter, data, train_data, target, n_boot=n_boot, random_state=random_state)
+
     say("minimisation")
     mini = assess_minimisation(list(map(str, data.columns)), inputs=adapter.input_columns, shap=shap,
                                categories=categories, roles=roles,
                                keys=[c for c in (adapter.user_id, adapter.item_id) if c])
-    findings = _findings(adapter.task, inv, shap, fair, mini, proxies, flow)
+    findings = _findings(adapter.task, inv, shap, fair, mini, proxies, flow, reid, member,
+                         "customers" if adapter.user_id else "rows")
 
     n_users = int(data[adapter.user_id].nunique()) if adapter.user_id else None
     provenance = {
@@ -546,7 +725,8 @@ def audit(
         model_info={**adapter.describe(), "metrics": metrics},
         data_info={"rows": int(len(data)), "columns": int(data.shape[1]), "customers": n_users,
                    "sha256": data_sha256 or _data_hash(data),
-                   "sha256_of": "input file" if data_sha256 else "data frame content"},
+                   "sha256_of": "input file" if data_sha256 else "data frame content",
+                   **({"training": member_info} if member_info else {})},
         explanation=shap,
         fairness=fair,
         minimisation=mini,
@@ -557,7 +737,12 @@ def audit(
         options={"target": target, "sensitive_features": sensitive, "sample_size": sample_size,
                  "n_boot": n_boot, "min_group_size": min_group_size, "proxy_threshold": proxy_threshold,
                  "random_state": random_state, "k": adapter.k if adapter.task == "ranking" else None,
-                 "threshold": threshold if adapter.task == "binary" else None, "item_group": item_group},
+                 "threshold": threshold if adapter.task == "binary" else None, "item_group": item_group,
+                 "quasi_identifiers": list(reid.quasi_identifiers) if reid is not None else [],
+                 "quasi_identifiers_from": "inventory rule" if quasi_identifiers is None else "parameter",
+                 "k_anonymity": k_anonymity},
+        reidentification=reid,
+        membership=member,
     )
 
 
@@ -604,6 +789,8 @@ def audit_decisions(
     n_boot: int = 200,
     min_group_size: int = 30,
     mitigation: bool = True,
+    quasi_identifiers: Sequence[str] | None = None,
+    k_anonymity: int = 5,
     random_state: int = 0,
     data_sha256: str | None = None,
     command: str | None = None,
@@ -631,6 +818,8 @@ def audit_decisions(
     mitigation : bool, default=True
         With scores, compare the logged decisions with fairlearn's ThresholdOptimizer fitted
         on half the log (see :func:`explainer.analyses.compare_mitigations`). Nothing is applied.
+    quasi_identifiers, k_anonymity
+        Re-identification risk of the log's rows, as in :func:`audit`.
     random_state : int, default=0
         Seed of every bootstrap and split.
 
@@ -705,7 +894,11 @@ def audit_decisions(
         fair = replace(fair, mitigation=compare_mitigations(
             y01, score, data[sensitive], threshold=float(threshold) if threshold is not None else 0.5,
             min_group_size=min_group_size, n_boot=n_boot, random_state=random_state))
-    findings = _findings("binary", inv, None, fair, None, None)
+    say("privacy")
+    reid = _reidentification(data, inv, None, sensitive, quasi_identifiers, k_anonymity)
+    member = MembershipResult.not_assessed("there is no model to attack: a decision log holds decisions only.",
+                                           n_boot=max(int(n_boot), 50), random_state=random_state)
+    findings = _findings("binary", inv, None, fair, None, None, None, reid, member, "rows")
     provenance = {
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "versions": _versions(),
@@ -736,7 +929,12 @@ def audit_decisions(
         options={"target": target, "sensitive_features": sensitive, "predictions": predictions,
                  "sample_size": None, "n_boot": n_boot, "min_group_size": min_group_size,
                  "proxy_threshold": None, "random_state": random_state, "k": None,
-                 "threshold": float(threshold) if threshold is not None else None, "mitigation": mitigation},
+                 "threshold": float(threshold) if threshold is not None else None, "mitigation": mitigation,
+                 "quasi_identifiers": list(reid.quasi_identifiers) if reid is not None else [],
+                 "quasi_identifiers_from": "inventory rule" if quasi_identifiers is None else "parameter",
+                 "k_anonymity": k_anonymity},
+        reidentification=reid,
+        membership=member,
     )
 
 

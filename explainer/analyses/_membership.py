@@ -81,6 +81,11 @@ class MembershipResult(HTMLDisplay):
     n_boot: int
     random_state: int | None
 
+    @classmethod
+    def not_assessed(cls, reason: str, *, n_boot: int = 500, random_state: int | None = 0) -> MembershipResult:
+        """A result that says the risk was not assessed, and why (``reason``, one sentence)."""
+        return _not_available(reason, n_boot, random_state)
+
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict of the result."""
         return {
@@ -301,6 +306,8 @@ def membership_inference_risk(
     n_boot: int = 500,
     random_state: int | None = 0,
     max_rows: int = 20000,
+    groups_train: Any = None,
+    groups_holdout: Any = None,
 ) -> MembershipResult:
     """Assess how well a loss-threshold attack tells training rows from held-out rows.
 
@@ -326,7 +333,12 @@ def membership_inference_risk(
     random_state : int or None, default=0
         Seed for subsampling and the bootstrap.
     max_rows : int, default=20000
-        At most this many rows are scored from each side.
+        At most this many rows (or groups, see below) are scored from each side.
+    groups_train, groups_holdout : array-like, default=None
+        One group id per row (for example the customer id of a recommender's customer x
+        item rows). When given, members and non-members are groups, not rows: a group's
+        attack score is the mean of its rows' scores, groups are subsampled and
+        resampled whole, and ``n_members`` counts groups. Give both or neither.
 
     Returns
     -------
@@ -383,18 +395,43 @@ def membership_inference_risk(
         )
     n_ho = _n_rows(X_holdout, "X_holdout")
     y_ho = _labels(y_holdout, "y_holdout", n_ho)
-    m = min(n_tr, n_ho, max_rows)
+    if (groups_train is None) != (groups_holdout is None):
+        raise InvalidInputError(
+            "groups_train and groups_holdout must be given together. Got only "
+            f"{'groups_train' if groups_train is not None else 'groups_holdout'}. Pass both, or neither "
+            "to attack single rows."
+        )
+    grouped = groups_train is not None
+    if grouped:
+        g_tr = _labels(groups_train, "groups_train", n_tr)
+        g_ho = _labels(groups_holdout, "groups_holdout", n_ho)
+        codes_tr, uniq_tr = pd.factorize(pd.Series(g_tr), sort=True)
+        codes_ho, uniq_ho = pd.factorize(pd.Series(g_ho), sort=True)
+        size_tr, size_ho, unit = len(uniq_tr), len(uniq_ho), "groups"
+    else:
+        size_tr, size_ho, unit = n_tr, n_ho, "rows"
+    m = min(size_tr, size_ho, max_rows)
     if m < _MIN_ROWS:
         return _not_available(
-            f"too few rows to assess: {n_tr} training and {n_ho} held-out rows, and at least "
+            f"too few {unit} to assess: {size_tr} training and {size_ho} held-out {unit}, and at least "
             f"{_MIN_ROWS} of each are needed.",
             n_boot,
             random_state,
         )
 
     rng = np.random.default_rng(random_state)
-    idx_tr = np.sort(rng.choice(n_tr, size=m, replace=False)) if n_tr > m else np.arange(n_tr)
-    idx_ho = np.sort(rng.choice(n_ho, size=m, replace=False)) if n_ho > m else np.arange(n_ho)
+    pick_tr = np.sort(rng.choice(size_tr, size=m, replace=False)) if size_tr > m else np.arange(size_tr)
+    pick_ho = np.sort(rng.choice(size_ho, size=m, replace=False)) if size_ho > m else np.arange(size_ho)
+    if grouped:
+        # rows of the chosen groups, and each row's position among the chosen groups
+        slot_tr = np.full(size_tr, -1)
+        slot_tr[pick_tr] = np.arange(m)
+        slot_ho = np.full(size_ho, -1)
+        slot_ho[pick_ho] = np.arange(m)
+        idx_tr = np.flatnonzero(slot_tr[codes_tr] >= 0)
+        idx_ho = np.flatnonzero(slot_ho[codes_ho] >= 0)
+    else:
+        idx_tr, idx_ho = pick_tr, pick_ho
     p_tr = _proba_true(predict_proba_or_model, _take(X_train, idx_tr), y_tr[idx_tr])
     p_ho = _proba_true(predict_proba_or_model, _take(X_holdout, idx_ho), y_ho[idx_ho])
     if not (np.all(np.isfinite(p_tr)) and np.all(np.isfinite(p_ho))):
@@ -404,8 +441,14 @@ def membership_inference_risk(
             "Check the model and the input rows."
         )
     # Round so that floating-point noise (p versus 1 - (1 - p)) does not break ties.
-    s_tr = np.round(np.log(np.clip(p_tr, _EPS, 1.0)), 10)
-    s_ho = np.round(np.log(np.clip(p_ho, _EPS, 1.0)), 10)
+    s_tr = np.log(np.clip(p_tr, _EPS, 1.0))
+    s_ho = np.log(np.clip(p_ho, _EPS, 1.0))
+    if grouped:  # a group's score is the mean score of its rows
+        s_tr = np.bincount(slot_tr[codes_tr[idx_tr]], weights=s_tr, minlength=m) / np.bincount(
+            slot_tr[codes_tr[idx_tr]], minlength=m)
+        s_ho = np.bincount(slot_ho[codes_ho[idx_ho]], weights=s_ho, minlength=m) / np.bincount(
+            slot_ho[codes_ho[idx_ho]], minlength=m)
+    s_tr, s_ho = np.round(s_tr, 10), np.round(s_ho, 10)
 
     # Work on sorted unique scores; a bootstrap sample is a pair of count vectors.
     uniq, inv = np.unique(np.concatenate([s_tr, s_ho]), return_inverse=True)

@@ -37,6 +37,7 @@ from ..inventory._pseudonymise import (
 __all__ = [
     "GeneralisationStep",
     "ReidentificationResult",
+    "quasi_identifiers_from_inventory",
     "reidentification_risk",
 ]
 
@@ -756,3 +757,51 @@ def reidentification_risk(
         reference_date=None if ref is None else ref.isoformat(),
         notes=tuple(notes),
     )
+
+
+#: Inventory categories whose columns someone could know or look up about a person.
+QUASI_IDENTIFIER_CATEGORIES = ("demographic", "location")
+
+
+def quasi_identifiers_from_inventory(df: pd.DataFrame, inventory: Any) -> list[str]:
+    """Choose the quasi-identifiers of a table from its data inventory.
+
+    The rule, in order of the table's columns:
+
+    1. columns whose role is ``target``, ``item`` or ``identifier`` and columns of the
+       ``special_category`` category are never quasi-identifiers (identifiers single a
+       person out on their own; special-category columns are what must not be learnt);
+    2. every ``demographic`` column is one (date of birth, age, age band, gender, ...);
+    3. a ``location`` column is one when it holds text (postcode, town, region) or reads as
+       postcodes or ZIP codes; numeric location columns (coordinates, or counts whose name
+       mentions a place) are left out: pass them explicitly if they should count;
+    4. any other column whose name says birth and whose values read as dates is one.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table (values are read only to test their form, never kept).
+    inventory : DataInventory
+        What each column is; columns it lacks are skipped.
+
+    Returns
+    -------
+    list of str
+        The chosen columns, possibly empty.
+    """
+    out: list[str] = []
+    for col in df.columns:
+        if col not in inventory:
+            continue
+        rec = inventory[col]
+        if rec.role in ("target", "item", "identifier") or rec.category == "special_category":
+            continue
+        s = df[col]
+        if rec.category == "demographic":
+            out.append(str(col))
+        elif rec.category == "location":
+            if not pd.api.types.is_numeric_dtype(s.dtype) or _infer_kind(col, s) == "postcode":
+                out.append(str(col))
+        elif _tokens(col) & _BIRTH_TOKENS and _infer_kind(col, s) == "date_of_birth":
+            out.append(str(col))
+    return out

@@ -65,6 +65,22 @@ PHRASES: dict[str, dict[str, str]] = {
                 "of the outcomes: a ratio of {ratio} (interval {ci}), below the four-fifths line.",
         "public": None,
     },
+    "privacy.reidentification_risk": {
+        "text": "{n_unique} of {n} {unit} ({unique_share}) are the only one with their values of {columns}; "
+                "the smallest group sharing the same values has {k} (aim: at least {k_threshold}), and "
+                "{below} of {unit} are in groups under {k_threshold}.{l_text}{steps_text}",
+        "public": None,  # the disclosure says it in its own words (report/_phrases.py, privacy_reid)
+        "l_diversity": " In the smallest groups everyone has the same {sensitive}, so knowing a person's group "
+                       "reveals it (l = 1).",
+        "steps": " Coarsening {steps} gives a smallest group of {k_after} ({unique_after} alone).",
+        "steps_reached": " Coarsening {steps} reaches the aim: a smallest group of {k_after}.",
+    },
+    "privacy.membership_inference_risk": {
+        "text": "A loss-threshold attack tells training {unit} from held-out {unit} with AUC {auc} "
+                "(interval {ci}; 0.5 is chance): the model fits its training data more closely than new data "
+                "(mean log loss {train_loss} against {holdout_loss}), so it reveals who was in the training data.",
+        "public": None,
+    },
     "model.additivity": {
         "text": "Attributions do not add up to the model output: the largest gap is {error} {unit}.",
         "public": None,
@@ -82,7 +98,9 @@ def column_label(column: str) -> str:
 
 
 def phrase(code: str, which: str = "text", **values: Any) -> str | None:
-    template = PHRASES[code]["public" if which == "public" else "text"]
+    """The sentence of ``code``: ``which`` is "text" (reviewers), "public" or a named part."""
+    entry = PHRASES[code]
+    template = entry[which] if which in entry else entry["text"]
     if template is None:
         return None
     return template.format(**values)

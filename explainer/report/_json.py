@@ -44,6 +44,29 @@ def _records(df: pd.DataFrame | None) -> list[dict[str, Any]]:
     return [plain(r) for r in df.to_dict(orient="records")]
 
 
+def _suppressed(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Records of groups too few to judge keep their label and size but lose their numbers."""
+    out = []
+    for r in records:
+        if r.get("too_few_to_judge"):
+            r = {k: (None if k in ("rate", "value", "ci_low", "ci_high") else v) for k, v in r.items()}
+        out.append(r)
+    return out
+
+
+def _privacy(a: Audit) -> dict[str, Any]:
+    reid = getattr(a, "reidentification", None)
+    member = getattr(a, "membership", None)
+    unit = "customers" if a.model is not None and a.model.user_id else "rows"
+    return {
+        "reidentification": ({**plain(reid.to_dict()), "unit": unit, "n_unique": reid.n_unique}
+                             if reid is not None else None),
+        "membership_inference": {**plain(member.to_dict()), "unit": unit,
+                                 **({"training": plain(a.data_info["training"])}
+                                    if "training" in a.data_info else {})} if member is not None else None,
+    }
+
+
 def audit_to_dict(a: Audit) -> dict[str, Any]:
     from .._audit import SCHEMA_VERSION
 
@@ -81,16 +104,17 @@ def audit_to_dict(a: Audit) -> dict[str, Any]:
             for g, gp in part.groupby("group", sort=True):
                 metrics = {m: {"value": plain(r["value"]), "ci": [plain(r["ci_low"]), plain(r["ci_high"])]}
                            for m, r in gp.set_index("metric").iterrows()}
+                too_few = bool(gp["too_few_to_judge"].iloc[0])
                 groups.append({"group": str(g), "n": int(gp["n"].iloc[0]),
-                               "too_few_to_judge": bool(gp["too_few_to_judge"].iloc[0]), "metrics": metrics})
+                               "too_few_to_judge": too_few, "metrics": {} if too_few else metrics})
             by_feature[str(feat)] = {"intersection": str(feat) not in f.sensitive_features, "groups": groups,
                                      "disparities": _records(dis[dis["feature"] == feat])}
         fairness = {
             "sensitive_features": list(f.sensitive_features),
             "by_feature": by_feature,
-            "exposure": _records(f.exposure),
+            "exposure": _suppressed(_records(f.exposure)),
             "exposure_gaps": _records(f.exposure_gaps),
-            "quality": _records(f.quality),
+            "quality": _suppressed(_records(f.quality)),
             "method": plain(f.method),
             "metricframe_max_abs_diff": plain(f.metricframe_max_abs_diff),
             "item_exposure": _records(f.item_exposure),
@@ -119,6 +143,7 @@ def audit_to_dict(a: Audit) -> dict[str, Any]:
                          if a.minimisation is not None else None),
         "proxy_flow": ({"table": _records(a.proxy_flow.table), "method": plain(a.proxy_flow.method)}
                        if a.proxy_flow is not None else None),
+        "privacy": _privacy(a),
         "findings": [plain(f.to_dict()) for f in a.findings],
         "options": plain(a.options),
         "provenance": plain(a.provenance),

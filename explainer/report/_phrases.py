@@ -49,6 +49,14 @@ SAY: dict[str, str] = {
     "used_yes": "Used",
     "used_no": "Not used",
     "used_unknown": "Not checked",
+    "privacy_reid": "We checked how easy it is to pick out one customer from their {labels}. "
+                    "{pct} of our customers could be picked out this way.",
+    "privacy_reid_low": "We checked how easy it is to pick out one customer from their {labels}. "
+                        "Each customer shares these with at least {others} others.",
+    "privacy_member_none": "We also checked if someone could tell from the results who is in the data "
+                           "the system learned from. They could do no better than a guess.",
+    "privacy_member_some": "We also checked if someone could tell from the results who is in the data "
+                           "the system learned from. In our test, they could do better than a guess.",
     "source_provided": "You gave it to us",
     "source_observed": "We see it when you shop",
     "source_inferred": "We work it out",

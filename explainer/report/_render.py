@@ -154,6 +154,17 @@ def _disclosure_context(doc: dict[str, Any], cfg: Any) -> dict[str, Any]:
     retention = []
     for cat in by_cat:
         retention.append({"label": category_label(cat).capitalize(), "period": g(f"retention.{cat}")})
+    privacy = []
+    reid = (doc.get("privacy") or {}).get("reidentification")
+    if reid:
+        labels = _list_words([column_label(c) for c in reid["quasi_identifiers"]])
+        if reid["k"] < reid["k_threshold"]:
+            privacy.append(say("privacy_reid", labels=labels, pct=_pct(reid["unique_share"])))
+        else:
+            privacy.append(say("privacy_reid_low", labels=labels, others=reid["k"] - 1))
+    member = (doc.get("privacy") or {}).get("membership_inference")
+    if member and member.get("available"):
+        privacy.append(say("privacy_member_none" if member["level"] == "none" else "privacy_member_some"))
     special_use = g("special_categories_use") if any(f["category"] == "special_category" for f in doc["features"]) else None
     return {
         "system_name": system_name,
@@ -167,6 +178,7 @@ def _disclosure_context(doc: dict[str, Any], cfg: Any) -> dict[str, Any]:
         "purposes": purposes,
         "data_intro": say("data_intro"),
         "data_rows": rows,
+        "privacy": privacy,
         "special": special or [say("special_none")],
         "special_use": special_use,
         "parameters_intro": say("parameters_intro"),
@@ -324,6 +336,12 @@ def _audit_context(doc: dict[str, Any]) -> dict[str, Any]:
         "Mitigation comparison: fairlearn's ThresholdOptimizer is fitted on a random half of the rows (within "
         "each group and outcome) and measured with the current decisions on the other half. It is a "
         "comparison only; it was not applied to the model. Recommenders are not assessed this way.",
+        "Re-identification: customers (one row each) are grouped by their quasi-identifier values; k is the "
+        "smallest group, l the fewest distinct sensitive values in a group. Generalisation steps are chosen "
+        "greedily, each the coarsening that raises k most. Only counts are reported, never values.",
+        "Membership inference: loss-threshold attack (Yeom et al., 2018); each training and held-out customer "
+        "(or row) is scored by the mean log-probability the model gives to their true outcomes; the attack AUC "
+        "and its bootstrap interval compare equal numbers of each.",
         "Limitations: attributions describe this model on these rows, not causes in the world. A low share "
         "does not prove a column is harmless, and group results depend on the outcome data, which may carry "
         "past differences.",
@@ -343,7 +361,33 @@ def _audit_context(doc: dict[str, Any]) -> dict[str, Any]:
         "proxy_flow": (doc.get("proxy_flow") or {}).get("table") or [], "has_model": has_model,
         "minimisation": (doc.get("minimisation") or {}).get("columns") or [], "methods": methods,
         "provenance": provenance,
+        "privacy": _privacy_context(doc),
     }
+
+
+def _privacy_context(doc: dict[str, Any]) -> dict[str, Any]:
+    """Re-identification and membership inference blocks of audit.html, from audit.json."""
+    priv = doc.get("privacy") or {}
+    reid = priv.get("reidentification")
+    member = priv.get("membership_inference")
+    opts = doc.get("options") or {}
+    out: dict[str, Any] = {"reid": None, "member": member, "k_anonymity": opts.get("k_anonymity"),
+                           "qi_from": opts.get("quasi_identifiers_from")}
+    if reid:
+        pct1 = lambda v: f"{v * 100:.1f}%"  # noqa: E731
+        stages = [{"step": "as collected", "k": reid["k"], "unique": pct1(reid["unique_share"]),
+                   "below": pct1(reid["share_below_threshold"]), "classes": reid["n_classes"]}]
+        for st in reid["suggestions"]:
+            stages.append({"step": "then " + st["description"], "k": st["k_after"],
+                           "unique": pct1(st["unique_share_after"]),
+                           "below": pct1(st["share_below_threshold_after"]), "classes": st["n_classes_after"]})
+        out["reid"] = {**reid, "stages": stages,
+                       "sizes": [(c["class_size"], c["n_classes"]) for c in reid["class_size_distribution"][:10]],
+                       "n_sizes": len(reid["class_size_distribution"])}
+    if member and member.get("available"):
+        out["member_auc"] = _fmt_ci(member["auc"], *member["auc_interval"])
+        out["member_adv"] = _fmt_ci(member["advantage"], *member["advantage_interval"])
+    return out
 
 
 def _f(v: Any) -> float | None:
