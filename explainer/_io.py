@@ -12,16 +12,21 @@ from typing import Any
 
 from .errors import DataFileNotFoundError, InvalidInputError, OutputExistsError
 
-__all__ = ["atomic_write_text", "sha256_file", "read_table", "read_yaml", "ReportDir"]
+__all__ = ["atomic_write_text", "atomic_write_bytes", "sha256_file", "read_table", "read_yaml", "ReportDir"]
 
 
 def atomic_write_text(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file in the same folder, then rename."""
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder, then rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -96,6 +96,13 @@ def _parser() -> argparse.ArgumentParser:
                    help="ranking: item-side exposure by this item column (e.g. department); default: per item")
     a.add_argument("--trust-model", action="store_true", help="load a pickle or untrusted skops types")
     a.add_argument("--trust-type", action="append", default=[], metavar="TYPE", help="accept one skops type")
+    a.add_argument("--train-data", metavar="FILE",
+                   help="CSV or Parquet file of the rows the model was trained on: measures membership inference "
+                        "risk against the audited rows")
+    a.add_argument("--quasi-identifiers", nargs="+", metavar="COL",
+                   help="columns measured for re-identification risk (default: chosen from the inventory)")
+    a.add_argument("--k-anonymity", type=int, default=5,
+                   help="smallest group of customers sharing quasi-identifier values aimed for (default 5)")
     _add_common(a)
 
     s = sub.add_parser("scan", help="draft a data inventory from column names and values")
@@ -103,6 +110,16 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--out", help="write the draft inventory YAML here (default: print it)")
     s.add_argument("--sample-size", type=int, default=10_000, help="rows to read at most (default 10000)")
     s.add_argument("--seed", type=int, default=0)
+
+    ps = sub.add_parser("pseudonymise", help="replace identifier columns with keyed HMAC-SHA256 tokens")
+    ps.add_argument("data", help="CSV or Parquet file")
+    ps.add_argument("--columns", nargs="+", required=True, metavar="COL", help="identifier columns to tokenise")
+    key = ps.add_mutually_exclusive_group(required=True)
+    key.add_argument("--key-file", metavar="FILE", help="file holding the secret key (64 hex characters or more)")
+    key.add_argument("--key-env", metavar="VAR", help="environment variable holding the secret key")
+    ps.add_argument("--out", required=True, help="CSV or Parquet file to write (by its extension)")
+    ps.add_argument("--length", type=int, help="keep the first N hex characters of each token (16 to 64)")
+    ps.add_argument("--force", action="store_true", help="replace --out if it exists")
 
     r = sub.add_parser("report", help="re-render reports from audit.json without recomputing")
     r.add_argument("audit_json", help="an audit.json written by explainer")
@@ -138,12 +155,12 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     m = rec.metrics
     say(f"    held-out customers: hit rate@{args.k} {m[f'hit_rate_at_{args.k}']:.3f}, "
         f"NDCG@{args.k} {m[f'ndcg_at_{args.k}']:.3f} ({m['users_evaluated']} customers)")
-    say("3/4 audit: inventory, SHAP, group results, proxies, minimisation")
+    say("3/4 audit: inventory, SHAP, group results, proxies, privacy risk, minimisation")
     result = run_audit(
         rec.pipeline, rec.test, target="bought", sensitive_features=["gender", "age_band", "ethnicity"],
         user_id="customer_id", item_id="category", item_group="department", k=args.k,
         sample_size=args.sample_size, n_boot=args.n_boot,
-        min_group_size=args.min_group_size, random_state=args.seed,
+        min_group_size=args.min_group_size, random_state=args.seed, train_data=rec.train,
         command="explainer " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv else None,
         progress=lambda s: say(f"    {s}"),
     )
@@ -176,6 +193,10 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     say(f"    {len(data)} rows, {data.shape[1]} columns")
     if args.predictions:
         return _audit_log(args, data, say)
+    train = None
+    if args.train_data:
+        train = read_table(args.train_data, param="--train-data")
+        say(f"    training rows: {len(train)}")
     model = load_model(args.model, trust_model=args.trust_model, trusted_types=args.trust_type)
     inventory = DataInventory.from_yaml(args.inventory) if args.inventory else None
     from .report._config import DisclosureConfig
@@ -190,6 +211,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         threshold=0.5 if args.threshold is None else args.threshold, item_group=args.item_group,
         sample_size=args.sample_size, n_boot=args.n_boot, min_group_size=args.min_group_size,
         random_state=args.seed, data_sha256=sha256_file(Path(args.data)) if Path(args.data).is_file() else None,
+        train_data=train, quasi_identifiers=args.quasi_identifiers, k_anonymity=args.k_anonymity,
         command="explainer " + " ".join(shlex.quote(a) for a in sys.argv[1:]), progress=say,
     )
     return _finish(args, result, config, say)
@@ -210,7 +232,7 @@ def _audit_log(args: argparse.Namespace, data: Any, say: _Progress) -> int:
     result = audit_decisions(
         data, predictions=args.predictions, target=args.target, sensitive_features=args.sensitive,
         threshold=args.threshold, inventory=inventory, n_boot=args.n_boot, min_group_size=args.min_group_size,
-        random_state=args.seed, data_sha256=sha256_file(Path(args.data)) if Path(args.data).is_file() else None,
+        quasi_identifiers=args.quasi_identifiers, k_anonymity=args.k_anonymity, random_state=args.seed, data_sha256=sha256_file(Path(args.data)) if Path(args.data).is_file() else None,
         command="explainer " + " ".join(shlex.quote(a) for a in sys.argv[1:]), progress=say,
     )
     return _finish(args, result, config, say)
@@ -235,6 +257,37 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     print(f"explainer: scanned {result.rows_read} of {total} rows, {len(result.guesses)} columns", file=sys.stderr)
     if not args.out:
         sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _cmd_pseudonymise(args: argparse.Namespace) -> int:
+    from ._io import atomic_write_bytes, read_table
+    from .errors import InvalidInputError, OutputExistsError
+    from .inventory import Pseudonymiser
+
+    out = Path(args.out)
+    suffix = out.suffix.lower()
+    if suffix not in (".csv", ".parquet"):
+        raise InvalidInputError(f"--out must end in .csv or .parquet. Got {out.name!r}. Choose the file type by its name.")
+    if out.resolve() == Path(args.data).resolve():
+        raise InvalidInputError("--out must differ from DATA. Got the same file. Write the tokens to a new file.")
+    if out.exists() and not args.force:
+        raise OutputExistsError(f"--out must not exist yet. Got {str(out)!r}, which exists. Pass --force to replace it.")
+    pseud = (Pseudonymiser.from_file(args.key_file, length=args.length) if args.key_file
+             else Pseudonymiser.from_env(args.key_env, length=args.length))
+    data = read_table(args.data)
+    result = pseud.tokenise(data, columns=args.columns)
+    if suffix == ".csv":
+        payload = result.to_csv(index=False).encode("utf-8")
+    else:
+        import io
+
+        buf = io.BytesIO()
+        result.to_parquet(buf, index=False)
+        payload = buf.getvalue()
+    atomic_write_bytes(out, payload)
+    print(f"explainer: tokenised {len(dict.fromkeys(args.columns))} column(s) of {len(result)} rows into {out}",
+          file=sys.stderr)
     return EXIT_OK
 
 
@@ -272,8 +325,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"explainer-toolkit {__version__}")
             return EXIT_OK
         if args.command is None:
-            raise _UsageError("explainer: a command is required (demo, audit, scan, report). See 'explainer --help'.")
-        return {"demo": _cmd_demo, "audit": _cmd_audit, "scan": _cmd_scan, "report": _cmd_report}[args.command](args)
+            raise _UsageError("explainer: a command is required (demo, audit, scan, pseudonymise, report). See 'explainer --help'.")
+        return {"demo": _cmd_demo, "audit": _cmd_audit, "scan": _cmd_scan, "report": _cmd_report,
+                "pseudonymise": _cmd_pseudonymise}[args.command](args)
     except ExplainerError as err:
         if debug:
             traceback.print_exc()

@@ -8,7 +8,12 @@ from ._fairness import FairnessResult, audit_fairness
 from ._groupstats import GroupMetricsResult, decisions_from_scores, group_metrics
 from ._membership import MembershipResult, membership_inference_risk
 from ._minimisation import MinimisationResult, assess_minimisation
-from ._privacy import GeneralisationStep, ReidentificationResult, reidentification_risk
+from ._privacy import (
+    GeneralisationStep,
+    ReidentificationResult,
+    quasi_identifiers_from_inventory,
+    reidentification_risk,
+)
 from ._proxies import ProxyResult, find_proxies
 from ._ranking import per_user_ranking, ranking_metrics, top_k_mask
 from ._treeshap import ShapMatrix, explain_matrix
@@ -16,7 +21,8 @@ from ._treeshap import ShapMatrix, explain_matrix
 __all__ = [
     "ShapResult", "explain", "FairnessResult", "audit_fairness", "GroupMetricsResult", "decisions_from_scores",
     "group_metrics", "MembershipResult", "membership_inference_risk", "MinimisationResult",
-    "assess_minimisation", "GeneralisationStep", "ReidentificationResult", "reidentification_risk",
+    "assess_minimisation", "GeneralisationStep", "ReidentificationResult", "quasi_identifiers_from_inventory",
+    "reidentification_risk",
     "ProxyResult", "find_proxies", "per_user_ranking", "ranking_metrics", "top_k_mask", "ShapMatrix",
     "explain_matrix",
 ]
