@@ -34,6 +34,9 @@ SCHEMA_VERSION = "1.0"
 
 Progress = Callable[[str], None]
 
+#: A sensitive feature with more groups than this is refused: its labels would single people out.
+MAX_GROUPS = 100
+
 #: The membership test scores at most this many customers (recommenders) or rows on each side.
 MEMBERSHIP_MAX_CUSTOMERS = 2000
 MEMBERSHIP_MAX_ROWS = 10000
@@ -206,6 +209,13 @@ def _validate(data: Any, target: str | None, sensitive: Sequence[str]) -> pd.Dat
             raise InvalidInputError(
                 f"sensitive_features column {s!r} must have no missing values. Got {n_na} missing. "
                 "Fill them with an explicit 'unknown' group or drop those rows."
+            )
+        n_groups = int(data[s].nunique())
+        if n_groups > MAX_GROUPS:
+            raise InvalidInputError(
+                f"sensitive_features column {s!r} must split people into at most {MAX_GROUPS} groups. Got "
+                f"{n_groups} different values, which would name single people as groups. Use a column such as "
+                "gender or age band, or band this one first."
             )
         if data[s].nunique() < 2:
             raise InvalidInputError(
@@ -522,7 +532,7 @@ def _membership(adapter: ModelAdapter, data: pd.DataFrame, train_data: Any, targ
     if not fresh.any():
         return skip("every audited row is also in train_data, so no held-out rows are left. "
                     "Audit rows the model was not trained on.")[0], info
-    p_check = adapter.predict_score(train_data.iloc[: min(len(train_data), 200)])
+    p_check = score_checked(adapter, train_data.iloc[: min(len(train_data), 200)])
     if not (np.all(p_check >= 0) and np.all(p_check <= 1)):
         return skip("the model's scores are not probabilities between 0 and 1.")[0], info
     holdout = data.loc[fresh]
