@@ -4,10 +4,12 @@ Each analysis is a function that returns a frozen result object (``to_frame()``,
 ``to_dict()``). Analyses never import ``report``, ``cli`` or ``widgets``.
 """
 from ._explain import ShapResult, explain
-from ._fairness import FairnessResult, audit_fairness
+from ._fairness import FairnessResult, audit_fairness, item_exposure
+from ._flow import ProxyFlowResult, proxy_flow
 from ._groupstats import GroupMetricsResult, decisions_from_scores, group_metrics
 from ._membership import MembershipResult, membership_inference_risk
 from ._minimisation import MinimisationResult, assess_minimisation
+from ._mitigation import MitigationResult, compare_mitigations
 from ._privacy import (
     GeneralisationStep,
     ReidentificationResult,
@@ -24,5 +26,5 @@ __all__ = [
     "assess_minimisation", "GeneralisationStep", "ReidentificationResult", "quasi_identifiers_from_inventory",
     "reidentification_risk",
     "ProxyResult", "find_proxies", "per_user_ranking", "ranking_metrics", "top_k_mask", "ShapMatrix",
-    "explain_matrix",
+    "explain_matrix", "item_exposure", "ProxyFlowResult", "proxy_flow", "MitigationResult", "compare_mitigations",
 ]
