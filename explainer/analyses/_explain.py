@@ -13,7 +13,7 @@ from .._display import HTMLDisplay, interval_label
 from ..errors import InvalidInputError
 from ..models import ModelAdapter
 
-__all__ = ["ShapResult", "explain", "attributions_by_raw_column"]
+__all__ = ["ShapResult", "explain", "explain_rows", "sample_positions", "attributions_by_raw_column"]
 
 
 @dataclass(frozen=True)
@@ -224,7 +224,6 @@ def explain(
     -------
     ShapResult
     """
-    from ._treeshap import explain_matrix
 
     if sample_size is not None and (not isinstance(sample_size, (int, np.integer)) or sample_size < 10):
         raise InvalidInputError(f"sample_size must be an integer of at least 10, or None. Got {sample_size!r}.")
@@ -232,27 +231,65 @@ def explain(
         raise InvalidInputError(f"ci must be between 0 and 1. Got {ci!r}.")
     rng = np.random.default_rng(random_state)
     n_total = len(data)
+    idx, bg_idx = sample_positions(n_total, sample_size, rng, background=model.kind != "callable")
+    return explain_rows(
+        model, data.iloc[idx], data if bg_idx is None else data.iloc[bg_idx], n_total=n_total, row_index=idx,
+        rng=rng, categories=categories, sample_size=sample_size, n_boot=n_boot, ci=ci, n_jobs=n_jobs,
+        random_state=random_state, n_dependence=n_dependence, progress=progress,
+    )
+
+
+def sample_positions(n_total: int, sample_size: int | None, rng: np.random.Generator, *,
+                     background: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+    """Positions of the rows :func:`explain` explains and of its background rows.
+
+    Drawn from ``rng`` in a fixed order, so that a caller that holds the data in parts
+    (the Dask backend) can fetch exactly the rows :func:`explain` would use.
+    """
     if sample_size is not None and n_total > sample_size:
         idx = np.sort(rng.choice(n_total, sample_size, replace=False))
     else:
         idx = np.arange(n_total)
-    rows = data.iloc[idx]
-    cols = list(model.input_columns)
+    bg_idx = rng.choice(n_total, min(200, n_total), replace=False) if background else None
+    return idx, bg_idx
 
+
+def explain_rows(
+    model: ModelAdapter,
+    rows: pd.DataFrame,
+    background: pd.DataFrame,
+    *,
+    n_total: int,
+    row_index: np.ndarray,
+    rng: np.random.Generator,
+    categories: Mapping[str, str] | None = None,
+    sample_size: int | None = 2000,
+    n_boot: int = 200,
+    ci: float = 0.95,
+    n_jobs: int = 1,
+    random_state: int = 0,
+    n_dependence: int = 4,
+    progress: Callable[[int, int], None] | None = None,
+) -> ShapResult:
+    """:func:`explain` on rows already drawn with :func:`sample_positions` (and ``rng`` after it)."""
+    from ._treeshap import explain_matrix
+
+    idx = row_index
+    cols = list(model.input_columns)
     if model.kind == "callable":
         from ._blackbox import explain_callable
 
-        sm = explain_callable(model, rows, background=data, random_state=random_state)
+        sm = explain_callable(model, rows, background=background, random_state=random_state)
         raw_values = sm.values
     else:
         Z, _ = model.transform(rows)
-        bg_idx = rng.choice(n_total, min(200, n_total), replace=False)
-        background, _ = model.transform(data.iloc[bg_idx])
+        bg, _ = model.transform(background)
         sm = explain_matrix(
-            model.final_estimator, Z, background=background, n_jobs=n_jobs, random_state=random_state,
+            model.final_estimator, Z, background=bg, n_jobs=n_jobs, random_state=random_state,
             progress=progress,
         )
-        mapping = model.engineered_to_raw(data, random_state=random_state)
+        # the mapping is found on the explained rows, so that it does not depend on where the rest lives
+        mapping = model.engineered_to_raw(rows, random_state=random_state)
         raw_values = attributions_by_raw_column(sm.values, mapping)
 
     cats = {c: (categories or {}).get(c, "other") for c in cols}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import combinations
 from typing import Any
 
@@ -12,10 +12,17 @@ import pandas as pd
 
 from .._display import HTMLDisplay, interval_label
 from ..errors import InvalidInputError
-from ._groupstats import FOUR_FIFTHS, GroupMetricsResult, _records, feature_tables, group_metrics
+from ._groupstats import (
+    FOUR_FIFTHS, GroupCounts, GroupMetricsResult, _records, feature_tables, group_counts,
+    group_metrics_from_counts,
+)
 from ._ranking import per_user_ranking
 
-__all__ = ["FairnessResult", "audit_fairness", "exposure_by_group", "item_exposure", "metricframe_check"]
+__all__ = [
+    "FairnessResult", "audit_fairness", "exposure_by_group", "item_exposure", "exposure_counts",
+    "merge_exposure_counts", "exposure_from_counts", "quality_counts", "merge_quality_counts", "quality_from_counts",
+    "metricframe_check", "fairness_from_counts",
+]
 
 _MF_METRICS = ("count", "selection_rate", "true_positive_rate", "false_positive_rate", "accuracy")
 
@@ -92,30 +99,54 @@ def _binom_boot(n: np.ndarray, s: np.ndarray, n_boot: int, rng: np.random.Genera
     return rng.binomial(n.astype(np.int64), p, size=(n_boot, len(n))) / np.maximum(n, 1)
 
 
-def exposure_by_group(
-    selected: np.ndarray,
-    items: np.ndarray,
-    sensitive: pd.DataFrame,
+def exposure_counts(selected: Any, items: Any, sensitive: pd.DataFrame) -> pd.DataFrame:
+    """Rows and selected rows per sensitive feature, item and group: exposure's sufficient statistics.
+
+    Counts of disjoint parts of the data add up (:func:`merge_exposure_counts`), and
+    :func:`exposure_from_counts` turns them into what :func:`exposure_by_group` gives.
+
+    Returns
+    -------
+    DataFrame
+        ``feature``, ``item``, ``group`` (label), ``size`` (rows), ``sum`` (selected rows).
+    """
+    sel = np.asarray(selected, dtype=float)
+    it = np.asarray(items)
+    parts = []
+    for feat in sensitive.columns:
+        frame = pd.DataFrame({"item": it, "group": sensitive[feat].astype(str).to_numpy(), "s": sel})
+        agg = frame.groupby(["item", "group"], sort=True, observed=True)["s"].agg(["size", "sum"]).reset_index()
+        agg.insert(0, "feature", feat)
+        parts.append(agg)
+    return pd.concat(parts, ignore_index=True)[["feature", "item", "group", "size", "sum"]]
+
+
+def merge_exposure_counts(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """Sum :func:`exposure_counts` of disjoint row sets, in the order of a single count."""
+    table = pd.concat(list(parts), ignore_index=True)
+    out = []
+    for feat in dict.fromkeys(table["feature"]):
+        t = table[table["feature"] == feat]
+        agg = t.groupby(["item", "group"], sort=True, observed=True)[["size", "sum"]].sum().reset_index()
+        agg.insert(0, "feature", feat)
+        out.append(agg)
+    return pd.concat(out, ignore_index=True)[["feature", "item", "group", "size", "sum"]]
+
+
+def exposure_from_counts(
+    counts: pd.DataFrame,
     *,
     min_group_size: int = 30,
     n_boot: int = 500,
     ci: float = 0.95,
     random_state: int = 0,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Share of each group shown each item, and the gap between groups per item.
-
-    ``selected`` marks rows (customer x item) in the customer's top k. A group's exposure
-    to an item is the share of the group's rows for that item that are selected.
-    Intervals: parametric bootstrap of each group's count (binomial, group size fixed),
-    equivalent to resampling customers within the group.
-    """
+    """:func:`exposure_by_group` from (merged) :func:`exposure_counts`: same values, same draws."""
     rng = np.random.default_rng(random_state)
     alpha = (1 - ci) / 2
     rows, gaps = [], []
-    sel = np.asarray(selected, dtype=float)
-    for feat in sensitive.columns:
-        frame = pd.DataFrame({"item": np.asarray(items), "group": sensitive[feat].astype(str).to_numpy(), "s": sel})
-        agg = frame.groupby(["item", "group"], sort=True, observed=True)["s"].agg(["size", "sum"]).reset_index()
+    for feat in dict.fromkeys(counts["feature"]):
+        agg = counts[counts["feature"] == feat]
         for item, part in agg.groupby("item", sort=True):
             n = part["size"].to_numpy()
             s = part["sum"].to_numpy()
@@ -150,6 +181,100 @@ def exposure_by_group(
     if len(gap_df):
         gap_df = gap_df.sort_values(["ratio", "feature", "item"]).reset_index(drop=True)
     return exposure, gap_df
+
+
+def exposure_by_group(
+    selected: np.ndarray,
+    items: np.ndarray,
+    sensitive: pd.DataFrame,
+    *,
+    min_group_size: int = 30,
+    n_boot: int = 500,
+    ci: float = 0.95,
+    random_state: int = 0,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Share of each group shown each item, and the gap between groups per item.
+
+    ``selected`` marks rows (customer x item) in the customer's top k. A group's exposure
+    to an item is the share of the group's rows for that item that are selected.
+    Intervals: parametric bootstrap of each group's count (binomial, group size fixed),
+    equivalent to resampling customers within the group.
+    """
+    return exposure_from_counts(exposure_counts(selected, items, sensitive), min_group_size=min_group_size,
+                                n_boot=n_boot, ci=ci, random_state=random_state)
+
+
+_QUALITY_METRICS = (("hit", "hit_rate"), ("ndcg", "ndcg"))
+_QUALITY_COLUMNS = ["feature", "group", "metric", "value", "count"]
+
+
+def quality_counts(y_true: Any, y_score: Any, users: Any, sensitive: pd.DataFrame, k: int) -> pd.DataFrame:
+    """How many users of each group have each value of hit at k and of NDCG at k.
+
+    All rows of a user must be among the rows given (the ranking is per user). With 0/1
+    outcomes both measures take few distinct values, so these counts are small, add up
+    over disjoint sets of users (:func:`merge_quality_counts`), and hold all that the
+    bootstrap of a group mean needs (:func:`quality_from_counts`).
+
+    Returns
+    -------
+    DataFrame
+        ``feature``, ``group``, ``metric`` (``hit`` or ``ndcg``), ``value``, ``count`` (users).
+    """
+    users = np.asarray(users)
+    per = per_user_ranking(np.asarray(y_true, dtype=float), np.asarray(y_score, dtype=float), users, k)
+    first = pd.DataFrame({"user": users}).join(sensitive.reset_index(drop=True)).drop_duplicates("user")
+    per = per.merge(first, on="user", how="left")
+    per = per[per["n_relevant"] > 0]
+    parts = []
+    for feat in sensitive.columns:
+        grp = per[feat].astype(str).to_numpy()
+        for metric, _ in _QUALITY_METRICS:
+            c = pd.DataFrame({"group": grp, "value": per[metric].to_numpy(dtype=float)})
+            c = c.groupby(["group", "value"], sort=True).size().rename("count").reset_index()
+            c.insert(0, "feature", feat)
+            c.insert(2, "metric", metric)
+            parts.append(c)
+    return pd.concat(parts, ignore_index=True)[_QUALITY_COLUMNS] if parts else pd.DataFrame(columns=_QUALITY_COLUMNS)
+
+
+def merge_quality_counts(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """Sum :func:`quality_counts` of disjoint sets of users."""
+    table = pd.concat(list(parts), ignore_index=True)
+    if not len(table):
+        return pd.DataFrame(columns=_QUALITY_COLUMNS)
+    return table.groupby(["feature", "group", "metric", "value"], sort=False)["count"].sum().reset_index()[
+        _QUALITY_COLUMNS]
+
+
+def quality_from_counts(counts: pd.DataFrame, *, k: int, features: Sequence[str], min_group_size: int = 30,
+                        n_boot: int = 300, ci: float = 0.95, random_state: int = 0) -> pd.DataFrame:
+    """Hit rate and NDCG at k per group with bootstrap intervals, from :func:`quality_counts`.
+
+    The bootstrap resamples a group's users with replacement. The mean of a resample
+    depends only on how many drawn users have each value, which follows a multinomial
+    distribution over the value counts: drawing it is the same bootstrap, at a cost that
+    does not grow with the number of users.
+    """
+    rng = np.random.default_rng(random_state)
+    alpha = (1 - ci) / 2
+    out = []
+    for feat in features:
+        t = counts[counts["feature"] == feat]
+        for g in sorted(t["group"].unique()):
+            tg = t[t["group"] == g]
+            for metric, label in _QUALITY_METRICS:
+                tm = tg[tg["metric"] == metric].sort_values("value")
+                v = tm["value"].to_numpy(dtype=float)
+                c = tm["count"].to_numpy(dtype=np.int64)
+                n = int(c.sum())
+                draws = rng.multinomial(n, c / n, size=n_boot)
+                boots = draws @ v / n
+                out.append({"feature": feat, "group": g, "metric": f"{label}_at_{k}", "value": float(v @ c / n),
+                            "ci_low": float(np.quantile(boots, alpha)),
+                            "ci_high": float(np.quantile(boots, 1 - alpha)), "n": n,
+                            "too_few_to_judge": bool(n < min_group_size)})
+    return pd.DataFrame(out)
 
 
 def item_exposure(
@@ -242,27 +367,6 @@ def item_exposure(
     })
 
 
-def _quality_by_group(y_true: np.ndarray, y_score: np.ndarray, users: np.ndarray, sensitive: pd.DataFrame,
-                      k: int, min_group_size: int, n_boot: int, ci: float, rng: np.random.Generator) -> pd.DataFrame:
-    per = per_user_ranking(y_true, y_score, users, k)
-    first = pd.DataFrame({"user": users}).join(sensitive.reset_index(drop=True)).drop_duplicates("user")
-    per = per.merge(first, on="user", how="left")
-    per = per[per["n_relevant"] > 0]
-    alpha = (1 - ci) / 2
-    out = []
-    for feat in sensitive.columns:
-        for g, part in per.groupby(per[feat].astype(str), sort=True):
-            n = len(part)
-            for metric in ("hit", "ndcg"):
-                v = part[metric].to_numpy()
-                boots = v[rng.integers(0, n, (n_boot, n))].mean(axis=1) if n else np.array([np.nan])
-                out.append({"feature": feat, "group": g, "metric": f"{'hit_rate' if metric == 'hit' else 'ndcg'}_at_{k}",
-                            "value": float(v.mean()), "ci_low": float(np.quantile(boots, alpha)),
-                            "ci_high": float(np.quantile(boots, 1 - alpha)), "n": n,
-                            "too_few_to_judge": bool(n < min_group_size)})
-    return pd.DataFrame(out)
-
-
 def metricframe_check(y_true: np.ndarray, y_pred: np.ndarray, sensitive: pd.DataFrame, result: GroupMetricsResult) -> float:
     """Largest absolute difference between our per-group metrics and fairlearn's MetricFrame."""
     from fairlearn.metrics import (
@@ -333,34 +437,66 @@ def audit_fairness(
     sf = sensitive_features.reset_index(drop=True)
     yt = np.asarray(y_true)
     yp = np.asarray(y_pred)
-    groups = group_metrics(yt, yp, sensitive_features=sf, y_score=y_score, intersections=intersections,
-                           min_group_size=min_group_size, ci=ci, n_boot=n_boot, random_state=random_state)
     if check_metricframe is None:
         check_metricframe = len(yt) <= 200_000
-    mf_diff = metricframe_check(yt, yp, sf, groups) if check_metricframe else None
-    exposure = gaps = quality = item_exp = None
-    if items is not None and user_ids is not None and k is not None:
-        exposure, gaps = exposure_by_group(yp, np.asarray(items), sf, min_group_size=min_group_size,
-                                           n_boot=n_boot, ci=ci, random_state=random_state)
+    ranking = items is not None and user_ids is not None and k is not None
+    result = fairness_from_counts(
+        group_counts(yt, yp, sensitive_features=sf, y_score=y_score, intersections=intersections),
+        exposure_counts(yp, np.asarray(items), sf) if ranking else None,
+        quality_counts(yt, y_score, user_ids, sf, k) if ranking and y_score is not None else None,
+        k=k, min_group_size=min_group_size, n_boot=n_boot, ci=ci, random_state=random_state,
+    )
+    if check_metricframe:
+        result = replace(result, metricframe_max_abs_diff=metricframe_check(yt, yp, sf, result.groups))
+    if ranking:
         item_exp = item_exposure(yp, yt, np.asarray(user_ids),
                                  np.asarray(items) if item_groups is None else np.asarray(item_groups),
                                  items=np.asarray(items), n_boot=n_boot, ci=ci, random_state=random_state)
-        if y_score is not None:
-            quality = _quality_by_group(yt, np.asarray(y_score, dtype=float), np.asarray(user_ids), sf, k,
-                                        min_group_size, min(n_boot, 300), ci, np.random.default_rng(random_state))
+        result = replace(result, item_exposure=item_exp, method={
+            **result.method,
+            "item_group": "item" if item_groups is None else str(getattr(item_groups, "name", None) or "item group"),
+            "item_exposure_interval": "bootstrap over customers (multinomial weights)"})
+    return result
+
+
+def fairness_from_counts(
+    groups: GroupCounts,
+    exposure: pd.DataFrame | None = None,
+    quality: pd.DataFrame | None = None,
+    *,
+    k: int | None = None,
+    min_group_size: int = 30,
+    n_boot: int = 500,
+    ci: float = 0.95,
+    random_state: int = 0,
+) -> FairnessResult:
+    """:func:`audit_fairness` from merged sufficient statistics.
+
+    ``groups`` from :func:`~explainer.analyses._groupstats.group_counts`, ``exposure`` from
+    :func:`exposure_counts` and ``quality`` from :func:`quality_counts`, each summed over
+    the parts of the data. Gives the same result as :func:`audit_fairness` on all rows
+    (without the MetricFrame cross-check and the item-side exposure, which need the rows).
+    """
+    features = tuple(groups.features[: groups.n_single])
+    res = group_metrics_from_counts(groups, min_group_size=min_group_size, ci=ci, n_boot=n_boot,
+                                    random_state=random_state)
+    expo = gaps = qual = None
+    if exposure is not None:
+        expo, gaps = exposure_from_counts(exposure, min_group_size=min_group_size, n_boot=n_boot, ci=ci,
+                                          random_state=random_state)
+    if quality is not None and k is not None:
+        qual = quality_from_counts(quality, k=k, features=features, min_group_size=min_group_size,
+                                   n_boot=min(n_boot, 300), ci=ci, random_state=random_state)
     return FairnessResult(
-        sensitive_features=tuple(sf.columns),
-        groups=groups,
-        exposure=exposure,
+        sensitive_features=features,
+        groups=res,
+        exposure=expo,
         exposure_gaps=gaps,
-        quality=quality,
-        metricframe_max_abs_diff=mf_diff,
+        quality=qual,
+        metricframe_max_abs_diff=None,
         min_group_size=min_group_size,
-        item_exposure=item_exp,
         method={"n_boot": n_boot, "ci": ci, "min_group_size": min_group_size,
-                "item_group": None if item_exp is None else (
-                    "item" if item_groups is None else str(getattr(item_groups, "name", None) or "item group")),
-                "item_exposure_interval": "bootstrap over customers (multinomial weights)",
-                "four_fifths_threshold": FOUR_FIFTHS, "intersections": intersections,
-                "exposure_interval": "parametric bootstrap of each group's count (binomial)"},
+                "four_fifths_threshold": FOUR_FIFTHS, "intersections": groups.intersections,
+                "exposure_interval": "parametric bootstrap of each group's count (binomial)",
+                "quality_interval": "bootstrap over users, drawn as a multinomial over value counts"},
     )

@@ -19,7 +19,7 @@ cost that does not grow with the number of rows.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
@@ -32,7 +32,10 @@ from explainer.errors import InvalidInputError
 
 __all__ = [
     "GroupMetricsResult",
+    "GroupCounts",
     "group_metrics",
+    "group_counts",
+    "group_metrics_from_counts",
     "decisions_from_scores",
     "GROUP_METRICS",
     "DISPARITY_MEASURES",
@@ -372,18 +375,27 @@ def _as_frame(sensitive_features: Any, n: int) -> pd.DataFrame:
     return sf
 
 
-def _encode(col: pd.Series) -> tuple[np.ndarray, list[str]]:
-    """Integer codes 0..k-1 and labels for one sensitive column (sorted order)."""
+def _encode(col: pd.Series) -> tuple[np.ndarray, list[str], list[Any]]:
+    """Integer codes 0..k-1, labels and sort keys for one sensitive column (sorted order).
+
+    The sort key of a group is its value, or its position among the categories of a
+    categorical column, so that groups counted in separate parts sort the same way.
+    """
     if isinstance(col.dtype, pd.CategoricalDtype):
-        cat = col.cat.remove_unused_categories()
-        codes = np.asarray(cat.cat.codes, dtype=np.int64)
-        labels = [str(c) for c in cat.cat.categories]
-        return codes, labels
+        full = np.asarray(col.cat.codes, dtype=np.int64)
+        present = np.flatnonzero(np.bincount(full[full >= 0], minlength=len(col.cat.categories)))
+        remap = np.full(len(col.cat.categories), -1, dtype=np.int64)
+        remap[present] = np.arange(len(present))
+        codes = np.where(full >= 0, remap[np.maximum(full, 0)], -1)
+        labels = [str(col.cat.categories[i]) for i in present]
+        return codes, labels, [int(i) for i in present]
     try:
         codes, uniques = pd.factorize(col, sort=True)
+        keys = list(uniques)
     except TypeError:  # mixed types that cannot be sorted
         codes, uniques = pd.factorize(col.astype(str), sort=True)
-    return np.asarray(codes, dtype=np.int64), [str(u) for u in uniques]
+        keys = [str(u) for u in uniques]
+    return np.asarray(codes, dtype=np.int64), [str(u) for u in uniques], keys
 
 
 # --------------------------------------------------------------------------- core maths
@@ -459,30 +471,32 @@ class _Partition:
     name: str
     labels: list[str]
     codes: np.ndarray  # row -> group index (0..G-1), only non-empty groups
+    keys: list[Any]  # sort key of each group, comparable across parts of the data
 
 
-def _partitions(sf: pd.DataFrame, intersections: bool) -> list[_Partition]:
-    enc: dict[str, tuple[np.ndarray, list[str]]] = {}
+def _partitions(sf: pd.DataFrame, intersections: bool, *, check: bool = True) -> list[_Partition]:
+    enc: dict[str, tuple[np.ndarray, list[str], list[Any]]] = {}
     parts: list[_Partition] = []
     for col in sf.columns:
-        codes, labels = _encode(sf[col])
-        if len(labels) < 2:
+        codes, labels, keys = _encode(sf[col])
+        if check and len(labels) < 2:
             raise InvalidInputError(
                 f"sensitive_features column {col!r} must have at least two groups. "
                 f"Got {len(labels)}. Drop the column or pass data that holds more than one group."
             )
-        enc[col] = (codes, labels)
-        parts.append(_Partition(col, labels, codes))
+        enc[col] = (codes, labels, keys)
+        parts.append(_Partition(col, labels, codes, keys))
     if intersections:
         for a, b in combinations(sf.columns, 2):
-            ca, la = enc[a]
-            cb, lb = enc[b]
+            ca, la, ka = enc[a]
+            cb, lb, kb = enc[b]
             joint = ca * len(lb) + cb
             present = np.flatnonzero(np.bincount(joint, minlength=len(la) * len(lb)))
             remap = np.full(len(la) * len(lb), -1, dtype=np.int64)
             remap[present] = np.arange(len(present))
             labels = [f"{la[p // len(lb)]}{_GROUP_SEP}{lb[p % len(lb)]}" for p in present]
-            parts.append(_Partition(f"{a}{_INTERSECTION_SEP}{b}", labels, remap[joint]))
+            keys = [(ka[p // len(lb)], kb[p % len(lb)]) for p in present]
+            parts.append(_Partition(f"{a}{_INTERSECTION_SEP}{b}", labels, remap[joint], keys))
     return parts
 
 
@@ -592,6 +606,25 @@ def group_metrics(
     >>> res.value("g", "a", "true_positive_rate")
     1.0
     """
+    yt, yp, sf, score, w = _inputs(y_true, y_pred, sensitive_features, y_score, sample_weight)
+    _check_options(min_group_size, n_boot, ci)
+    counts = _counts(yt, yp, sf, score, w, intersections)
+    extra = None
+    if extra_metrics:
+        parts = {p.name: p for p in _partitions(sf, intersections)}
+        metrics = extra_metrics
+
+        def extra(name: str, g_counts: np.ndarray, eligible: np.ndarray) -> pd.DataFrame:
+            return _extra(metrics, yt, yp, w, parts[name], g_counts, eligible)
+
+    return _from_counts(counts, min_group_size=min_group_size, ci=ci, n_boot=n_boot,
+                        random_state=random_state, extra=extra)
+
+
+def _inputs(
+    y_true: Any, y_pred: Any, sensitive_features: Any, y_score: Any, sample_weight: Any
+) -> tuple[np.ndarray, np.ndarray, pd.DataFrame, np.ndarray | None, np.ndarray | None]:
+    """Validate and convert the row-level inputs shared by group_metrics and group_counts."""
     yt = _as_binary(y_true, "y_true")
     yp = _as_binary(y_pred, "y_pred")
     n = len(yt)
@@ -630,6 +663,10 @@ def group_metrics(
                 f"sample_weight must be finite and non-negative. Got {n_bad} entries that are not. "
                 "Fix or drop those rows."
             )
+    return yt, yp, sf, score, w
+
+
+def _check_options(min_group_size: Any, n_boot: Any, ci: Any) -> None:
     if isinstance(min_group_size, bool) or not isinstance(min_group_size, (int, np.integer)) or min_group_size < 1:
         raise InvalidInputError(
             f"min_group_size must be a positive integer. Got {min_group_size!r}. Pass e.g. 30."
@@ -638,26 +675,234 @@ def group_metrics(
         raise InvalidInputError(f"n_boot must be a non-negative integer. Got {n_boot!r}. Pass e.g. 1000.")
     if ci is not None and not (isinstance(ci, (float, int)) and 0.0 < float(ci) < 1.0):
         raise InvalidInputError(f"ci must be a number between 0 and 1, or None. Got {ci!r}. Pass e.g. 0.95.")
+
+
+_COUNT_COLUMNS = ["n", "tn", "fp", "fn", "tp", "w_sum", "w_sq", "s_sum", "s_sq"]
+
+
+def _sort_positions(keys: list[Any]) -> list[int]:
+    """Positions of ``keys`` in ascending order; mixed types are compared as text."""
+    idx = list(range(len(keys)))
+    try:
+        return sorted(idx, key=lambda i: keys[i])
+    except TypeError:
+        return sorted(idx, key=lambda i: str(keys[i]))
+
+
+@dataclass(frozen=True)
+class GroupCounts:
+    """Per-group sufficient statistics of :func:`group_metrics`, addable across row sets.
+
+    Every group metric, disparity and bootstrap interval of :func:`group_metrics` is a
+    function of these numbers only, so the counts of disjoint parts of the data (the
+    partitions of a Dask DataFrame, the files of a data set) can be summed with
+    :meth:`merge` and turned into exactly the metrics of the whole data with
+    :func:`group_metrics_from_counts`.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per feature (or intersection) and group: ``feature``, ``group`` (label),
+        ``key`` (sort key of the group: the value, its category position, or a pair for an
+        intersection), ``n`` (rows), ``tn``, ``fp``, ``fn``, ``tp`` (weighted confusion
+        counts), ``w_sum`` and ``w_sq`` (sum of weights and of squared weights), ``s_sum`` and
+        ``s_sq`` (weighted sum of scores and of squared scores; NaN without scores).
+    weighted, has_score, intersections : bool
+        Whether rows had weights, scores, and whether pairs of features were counted.
+    features : tuple of str
+        Features and intersections, in output order.
+    n_single : int
+        How many of ``features`` are single features (the rest are intersections).
+    """
+
+    table: pd.DataFrame
+    weighted: bool
+    has_score: bool
+    intersections: bool
+    features: tuple[str, ...]
+    n_single: int
+
+    def by_feature(self) -> list[tuple[str, pd.DataFrame]]:
+        """(feature, rows of its groups in label order) for every feature, in output order."""
+        out = []
+        for name in self.features:
+            tab = self.table[self.table["feature"] == name].reset_index(drop=True)
+            out.append((name, tab.iloc[_sort_positions(tab["key"].tolist())].reset_index(drop=True)))
+        return out
+
+    @staticmethod
+    def merge(parts: Sequence[GroupCounts]) -> GroupCounts:
+        """Sum the counts of disjoint row sets (for example the partitions of a data set).
+
+        Parameters
+        ----------
+        parts : sequence of GroupCounts
+            Counts of disjoint rows, computed with the same options.
+
+        Returns
+        -------
+        GroupCounts
+        """
+        parts = [p for p in parts if len(p.table)]
+        if not parts:
+            raise InvalidInputError("parts must hold at least one non-empty GroupCounts. Got none. Count some rows.")
+        first = parts[0]
+        if len({(p.weighted, p.has_score, p.intersections, p.features) for p in parts}) != 1:
+            raise InvalidInputError(
+                "parts must be counted with the same features and options. Got counts that differ. "
+                "Count every part with the same call."
+            )
+        table = pd.concat([p.table for p in parts], ignore_index=True)
+        agg: dict[str, str] = {c: "sum" for c in _COUNT_COLUMNS}
+        agg["key"] = "first"
+        table = table.groupby(["feature", "group"], sort=False, as_index=False).agg(agg)
+        table["n"] = table["n"].astype(np.int64)
+        if not first.has_score:
+            table["s_sum"] = table["s_sq"] = np.nan
+        return GroupCounts(table[["feature", "group", "key", *_COUNT_COLUMNS]], first.weighted,
+                           first.has_score, first.intersections, first.features, first.n_single)
+
+
+def _counts(yt: np.ndarray, yp: np.ndarray, sf: pd.DataFrame, score: np.ndarray | None,
+            w: np.ndarray | None, intersections: bool) -> GroupCounts:
+    cell = (2 * yt.astype(np.int64) + yp).astype(np.int64)  # 0=TN, 1=FP, 2=FN, 3=TP
+    frames = []
+    names = []
+    for part in _partitions(sf, intersections, check=False):
+        g = len(part.labels)
+        names.append(part.name)
+        n = np.bincount(part.codes, minlength=g).astype(np.int64)
+        cells = np.bincount(part.codes * 4 + cell, weights=w, minlength=4 * g).reshape(g, 4).astype(np.float64)
+        if w is None:
+            w_sum = w_sq = n.astype(np.float64)
+        else:
+            w_sum = np.bincount(part.codes, weights=w, minlength=g)
+            w_sq = np.bincount(part.codes, weights=w * w, minlength=g)
+        if score is None:
+            s_sum = s_sq = np.full(g, np.nan)
+        else:
+            ws = score if w is None else score * w
+            s_sum = np.bincount(part.codes, weights=ws, minlength=g)
+            s_sq = np.bincount(part.codes, weights=ws * score, minlength=g)
+        keys = np.empty(g, dtype=object)
+        keys[:] = part.keys
+        frames.append(pd.DataFrame({
+            "feature": part.name, "group": np.array(part.labels, dtype=object), "key": keys, "n": n,
+            "tn": cells[:, 0], "fp": cells[:, 1], "fn": cells[:, 2], "tp": cells[:, 3],
+            "w_sum": w_sum, "w_sq": w_sq, "s_sum": s_sum, "s_sq": s_sq,
+        }))
+    return GroupCounts(pd.concat(frames, ignore_index=True), w is not None, score is not None,
+                       bool(intersections), tuple(names), int(sf.shape[1]))
+
+
+def group_counts(
+    y_true: Any,
+    y_pred: Any,
+    *,
+    sensitive_features: Any,
+    y_score: Any = None,
+    sample_weight: Any = None,
+    intersections: bool = True,
+) -> GroupCounts:
+    """Count the per-group sufficient statistics of :func:`group_metrics` for some rows.
+
+    Use it on each part of data that does not fit in memory, sum the parts with
+    :meth:`GroupCounts.merge` and finish with :func:`group_metrics_from_counts`: the
+    result equals :func:`group_metrics` on all rows at once. A part may hold a single
+    group of a feature; the two-group check is made on the merged counts.
+
+    Parameters
+    ----------
+    y_true, y_pred, sensitive_features, y_score, sample_weight, intersections
+        As in :func:`group_metrics`.
+
+    Returns
+    -------
+    GroupCounts
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> g = pd.Series(["a", "a", "b", "b"], name="g")
+    >>> parts = [group_counts([1, 0], [1, 0], sensitive_features=g[:2]),
+    ...          group_counts([1, 0], [0, 0], sensitive_features=g[2:].reset_index(drop=True))]
+    >>> res = group_metrics_from_counts(GroupCounts.merge(parts), min_group_size=1, ci=None)
+    >>> res.value("g", "b", "true_positive_rate")
+    0.0
+    """
+    yt, yp, sf, score, w = _inputs(y_true, y_pred, sensitive_features, y_score, sample_weight)
+    return _counts(yt, yp, sf, score, w, intersections)
+
+
+def group_metrics_from_counts(
+    counts: GroupCounts,
+    *,
+    min_group_size: int = 30,
+    ci: float | None = 0.95,
+    n_boot: int = 1000,
+    random_state: int | None = 0,
+) -> GroupMetricsResult:
+    """Group metrics, disparities and intervals from (merged) :class:`GroupCounts`.
+
+    Gives what :func:`group_metrics` gives on the rows that were counted (without
+    ``extra_metrics``, which need the rows): the same values up to the order of float
+    sums, and the same bootstrap draws for the same ``random_state``.
+
+    Parameters
+    ----------
+    counts : GroupCounts
+        From :func:`group_counts`, merged over parts with :meth:`GroupCounts.merge`.
+    min_group_size, ci, n_boot, random_state
+        As in :func:`group_metrics`.
+
+    Returns
+    -------
+    GroupMetricsResult
+    """
+    if not isinstance(counts, GroupCounts):
+        raise InvalidInputError(
+            f"counts must be a GroupCounts. Got {type(counts).__name__}. Build it with group_counts()."
+        )
+    _check_options(min_group_size, n_boot, ci)
+    return _from_counts(counts, min_group_size=min_group_size, ci=ci, n_boot=n_boot, random_state=random_state)
+
+
+def _from_counts(
+    counts: GroupCounts,
+    *,
+    min_group_size: int,
+    ci: float | None,
+    n_boot: int,
+    random_state: int | None,
+    extra: Callable[[str, np.ndarray, np.ndarray], pd.DataFrame] | None = None,
+) -> GroupMetricsResult:
+    """Metrics from counts; ``extra(feature, counts, eligible)`` adds rows after a feature's."""
     do_boot = ci is not None and n_boot > 0
     rng = np.random.default_rng(random_state)
     z = _normal_quantile(0.5 + float(ci) / 2.0) if ci is not None else float("nan")
+    weighted = counts.weighted
+    has_score = counts.has_score
 
-    cell = (2 * yt.astype(np.int64) + yp).astype(np.int64)  # 0=TN, 1=FP, 2=FN, 3=TP
     bg_parts: list[pd.DataFrame] = []
     disp_parts: list[pd.DataFrame] = []
-    for part in _partitions(sf, intersections):
-        g = len(part.labels)
-        counts = np.bincount(part.codes, minlength=g).astype(np.int64)
-        flat = part.codes * 4 + cell
-        cells = np.bincount(flat, weights=w, minlength=4 * g).reshape(g, 4).astype(np.float64)
+    for i_feat, (name, tab) in enumerate(counts.by_feature()):
+        g = len(tab)
+        if i_feat < counts.n_single and g < 2:
+            raise InvalidInputError(
+                f"sensitive_features column {name!r} must have at least two groups. "
+                f"Got {g}. Drop the column or pass data that holds more than one group."
+            )
+        labels = tab["group"].tolist()
+        n_rows = tab["n"].to_numpy(dtype=np.int64)
+        cells = tab[["tn", "fp", "fn", "tp"]].to_numpy(dtype=np.float64)
         tn, fp, fn, tp = cells[:, 0], cells[:, 1], cells[:, 2], cells[:, 3]
         rates = _rates(tp, fp, fn, tn)
-        eligible = counts >= min_group_size
-        values: dict[str, np.ndarray] = {"count": counts.astype(np.float64), **rates}
+        eligible = n_rows >= min_group_size
+        values: dict[str, np.ndarray] = {"count": n_rows.astype(np.float64), **rates}
         lows: dict[str, np.ndarray] = {k: np.full(g, np.nan) for k in values}
         highs: dict[str, np.ndarray] = {k: np.full(g, np.nan) for k in values}
         if do_boot:  # group sizes are fixed by the stratified bootstrap
-            lows["count"] = highs["count"] = counts.astype(np.float64)
+            lows["count"] = highs["count"] = n_rows.astype(np.float64)
         disp_val = _disparities({k: np.where(eligible, v, np.nan) for k, v in rates.items()})
         disp_lo = {k: np.array(np.nan) for k in disp_val}
         disp_hi = {k: np.array(np.nan) for k in disp_val}
@@ -669,7 +914,7 @@ def group_metrics(
                 p = np.where(tot > 0, cells / tot, 0.25)
             p = p / p.sum(axis=1, keepdims=True)
             # (G, n_boot, 4): a multinomial per group and replicate, group size fixed.
-            draws = rng.multinomial(counts[:, None], p[:, None, :], size=(g, int(n_boot)))
+            draws = rng.multinomial(n_rows[:, None], p[:, None, :], size=(g, int(n_boot)))
             d = draws.astype(np.float64)
             b_rates = _rates(d[..., 3], d[..., 1], d[..., 2], d[..., 0])  # each (G, n_boot)
             for k, reps in b_rates.items():
@@ -681,23 +926,20 @@ def group_metrics(
                 lo, hi = _quantiles(reps[None, :], float(ci))
                 disp_lo[k], disp_hi[k] = lo[0], hi[0]
 
-        if score is not None:
-            sw = w if w is not None else None
-            s_sum = np.bincount(part.codes, weights=score if sw is None else score * sw, minlength=g)
-            w_sum = counts.astype(np.float64) if sw is None else np.bincount(part.codes, weights=sw, minlength=g)
+        if has_score:
+            w_sum = tab["w_sum"].to_numpy(dtype=np.float64)
+            s_sum = tab["s_sum"].to_numpy(dtype=np.float64)
+            s_sq = tab["s_sq"].to_numpy(dtype=np.float64)
             with np.errstate(divide="ignore", invalid="ignore"):
                 mean = np.where(w_sum > 0, s_sum / w_sum, np.nan)
-            resid = score - mean[part.codes]
-            if sw is None:
-                ss = np.bincount(part.codes, weights=resid * resid, minlength=g)
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    var = np.where(counts > 1, ss / (counts - 1), np.nan)
-                    n_eff = counts.astype(np.float64)
-            else:
-                ss = np.bincount(part.codes, weights=sw * resid * resid, minlength=g)
-                w2 = np.bincount(part.codes, weights=sw * sw, minlength=g)
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    var = np.where(w_sum > 0, ss / w_sum, np.nan)
+                # sum of (weighted) squared deviations from the group mean
+                dev = np.maximum(s_sq - w_sum * mean * mean, 0.0)
+                if not weighted:
+                    var = np.where(n_rows > 1, dev / (n_rows - 1), np.nan)
+                    n_eff = n_rows.astype(np.float64)
+                else:
+                    w2 = tab["w_sq"].to_numpy(dtype=np.float64)
+                    var = np.where(w_sum > 0, dev / w_sum, np.nan)
                     n_eff = np.where(w2 > 0, w_sum * w_sum / w2, np.nan)
                     var = np.where(n_eff > 1, var * n_eff / (n_eff - 1), np.nan)
             values["mean_score"] = mean
@@ -713,24 +955,24 @@ def group_metrics(
         bg_parts.append(
             pd.DataFrame(
                 {
-                    "feature": part.name,
-                    "group": np.repeat(np.array(part.labels, dtype=object), n_metrics),
+                    "feature": name,
+                    "group": np.repeat(np.array(labels, dtype=object), n_metrics),
                     "metric": np.tile(np.array(metric_names, dtype=object), g),
                     "value": np.column_stack([values[m] for m in metric_names]).ravel(),
                     "ci_low": np.column_stack([lows[m] for m in metric_names]).ravel(),
                     "ci_high": np.column_stack([highs[m] for m in metric_names]).ravel(),
-                    "n": np.repeat(counts, n_metrics),
+                    "n": np.repeat(n_rows, n_metrics),
                     "too_few_to_judge": np.repeat(~eligible, n_metrics),
                 }
             )
         )
-        if extra_metrics:
-            bg_parts.append(_extra(extra_metrics, yt, yp, w, part, counts, eligible))
+        if extra is not None:
+            bg_parts.append(extra(name, n_rows, eligible))
         n_elig = int(eligible.sum())
         disp_parts.append(
             pd.DataFrame(
                 {
-                    "feature": part.name,
+                    "feature": name,
                     "measure": list(DISPARITY_MEASURES),
                     "value": [float(disp_val[m]) for m in DISPARITY_MEASURES],
                     "ci_low": [float(disp_lo[m]) for m in DISPARITY_MEASURES],
@@ -761,12 +1003,13 @@ def group_metrics(
         "ci": float(ci) if ci is not None else None,
         "random_state": random_state,
         "min_group_size": int(min_group_size),
-        "score_interval": "normal approximation" if score is not None and ci is not None else None,
+        "score_interval": "normal approximation" if has_score and ci is not None else None,
         "zero_division": "nan",
-        "weighted": w is not None,
-        "intersections": bool(intersections),
+        "weighted": weighted,
+        "intersections": counts.intersections,
     }
     return GroupMetricsResult(by_group=by_group, disparities=disparities, method=method)
+
 
 
 def _extra(
