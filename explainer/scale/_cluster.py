@@ -1,0 +1,107 @@
+"""Connect to a Dask cluster, or start a local one, and turn inputs into Dask DataFrames."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from .._optional import import_optional
+from ..errors import DataFileNotFoundError, InvalidInputError
+
+__all__ = ["dask_client", "as_dask_frame", "is_dask_frame", "DEFAULT_PARTITION_ROWS"]
+
+#: Rows per partition when a pandas DataFrame or a CSV file is split for the cluster.
+DEFAULT_PARTITION_ROWS = 250_000
+
+
+def is_dask_frame(data: Any) -> bool:
+    """Whether ``data`` is a Dask DataFrame (checked without importing dask)."""
+    return type(data).__module__.split(".")[0] in ("dask", "dask_expr") and hasattr(data, "npartitions")
+
+
+@contextmanager
+def dask_client(scheduler: Any = None, *, n_workers: int = 2, threads_per_worker: int = 1,
+                memory_limit: str | int = "auto") -> Iterator[Any]:
+    """A ``distributed.Client`` for the duration of a ``with`` block.
+
+    Parameters
+    ----------
+    scheduler : str, distributed.Client or None, default=None
+        The address of a running scheduler (``"tcp://10.0.0.5:8786"``), a Client (used as
+        it is and left open), or None to start a local cluster of ``n_workers`` worker
+        processes that is closed when the block ends.
+    n_workers, threads_per_worker, memory_limit
+        Size of the local cluster (ignored when ``scheduler`` is given).
+    """
+    distributed = import_optional("distributed", purpose="The Dask backend")
+    if isinstance(scheduler, distributed.Client):
+        yield scheduler
+        return
+    if scheduler is None:
+        if isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 1:
+            raise InvalidInputError(f"n_workers must be a positive integer. Got {n_workers!r}. Pass e.g. 2.")
+        cluster = distributed.LocalCluster(n_workers=n_workers, threads_per_worker=threads_per_worker,
+                                           processes=True, dashboard_address=None, memory_limit=memory_limit)
+        client = distributed.Client(cluster)
+        try:
+            yield client
+        finally:
+            client.close()
+            cluster.close()
+        return
+    if not isinstance(scheduler, str):
+        raise InvalidInputError(
+            f"scheduler must be an address such as 'tcp://host:8786', a distributed.Client or None. "
+            f"Got {type(scheduler).__name__}. Pass the address your cluster prints."
+        )
+    try:
+        client = distributed.Client(scheduler, timeout="20s")
+    except (OSError, TimeoutError) as err:
+        raise InvalidInputError(
+            f"scheduler must be the address of a running Dask scheduler. Got {scheduler!r}, which did not "
+            f"answer ({type(err).__name__}). Check the address and that the scheduler runs."
+        ) from err
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def as_dask_frame(data: Any, *, partition_rows: int = DEFAULT_PARTITION_ROWS, param: str = "data") -> Any:
+    """A Dask DataFrame from a Dask DataFrame, a pandas DataFrame or a Parquet/CSV path.
+
+    A Parquet folder is read lazily, one partition per file (or row group); a pandas
+    DataFrame is split into partitions of ``partition_rows`` rows in its row order.
+    """
+    dd = import_optional("dask.dataframe", purpose="The Dask backend")
+    import pandas as pd
+
+    if is_dask_frame(data):
+        return data
+    if isinstance(data, pd.DataFrame):
+        return dd.from_pandas(data, chunksize=max(1, int(partition_rows)), sort=False)
+    if not isinstance(data, (str, os.PathLike)):
+        raise InvalidInputError(
+            f"{param} must be a Dask DataFrame, a pandas DataFrame or the path of a Parquet data set. "
+            f"Got {type(data).__name__}. Read it with dask.dataframe.read_parquet()."
+        )
+    p = Path(data)
+    if not p.exists():
+        raise DataFileNotFoundError(f"{param} file must exist. Got {str(p)!r}, which was not found.")
+    suffix = p.suffix.lower()
+    if p.is_dir():
+        if not any(p.rglob("*.parquet")):
+            raise InvalidInputError(
+                f"{param} must be a Parquet data set. Got a folder with no .parquet files. Point at the data set."
+            )
+        return dd.read_parquet(str(p))
+    if suffix in (".parquet", ".pq"):
+        return dd.read_parquet(str(p))
+    if suffix in (".csv", ".tsv"):
+        return dd.read_csv(str(p), sep="\t" if suffix == ".tsv" else ",", blocksize="64MB")
+    raise InvalidInputError(
+        f"{param} must be a .parquet file or folder, or a .csv file. Got {p.name!r}. Convert it to Parquet."
+    )
