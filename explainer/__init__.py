@@ -35,6 +35,7 @@ _LAZY = {
     "scan": ".inventory._scan",
     "ScanResult": ".inventory._scan",
     "explain": ".analyses._explain",
+    "explain_all": ".scale",
     "ShapResult": ".analyses._explain",
     "audit_fairness": ".analyses._fairness",
     "FairnessResult": ".analyses._fairness",

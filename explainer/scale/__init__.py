@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["audit_dask", "explain_all", "ExplainAllResult", "read_attributions", "dask_client"]
+__all__ = ["audit_dask", "explain_all", "ExplainAllResult", "read_attributions", "dask_client", "to_dask"]
 
 _LAZY = {
     "audit_dask": "._audit",
@@ -19,6 +19,7 @@ _LAZY = {
     "ExplainAllResult": "._explain_all",
     "read_attributions": "._explain_all",
     "dask_client": "._cluster",
+    "to_dask": "._cluster",
 }
 
 

@@ -271,11 +271,11 @@ def audit_dask(
     say = progress or (lambda _msg: None)
     dask = import_optional("dask", purpose="The Dask backend")
     sensitive = [str(s) for s in sensitive_features]
-    ddf = as_dask_frame(data, partition_rows=partition_rows)
+    adapter = wrap_model(model, task=task, user_id=user_id, item_id=item_id, k=k, threshold=threshold)  # type: ignore[arg-type]
+    ddf = as_dask_frame(data, partition_rows=partition_rows, by=adapter.user_id if adapter.task == "ranking" else None)
     columns = [str(c) for c in ddf.columns]
     if len(set(columns)) != len(columns):
         raise InvalidInputError("data columns must be unique. Got repeated names. Rename them.")
-    adapter = wrap_model(model, task=task, user_id=user_id, item_id=item_id, k=k, threshold=threshold)  # type: ignore[arg-type]
     for name, col in (("target", target), ("user_id", adapter.user_id), ("item_id", adapter.item_id)):
         if col is not None and col not in columns:
             raise InvalidInputError(
@@ -307,7 +307,8 @@ def audit_dask(
             return _compute(client, tasks, say, "read")
 
         facts = pass_one(ddf)
-        if adapter.task == "ranking" and not _disjoint(facts):
+        if (adapter.task == "ranking" and not _disjoint(facts)
+                and sum(f.get("users", 0) for f in facts) != int(ddf[adapter.user_id].nunique().compute())):
             say(f"dask: customers span partitions; shuffling rows on {adapter.user_id!r}")
             ddf = ddf.shuffle(on=adapter.user_id)
             facts = pass_one(ddf)

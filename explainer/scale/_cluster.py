@@ -11,7 +11,7 @@ from typing import Any
 from .._optional import import_optional
 from ..errors import DataFileNotFoundError, InvalidInputError
 
-__all__ = ["dask_client", "as_dask_frame", "is_dask_frame", "DEFAULT_PARTITION_ROWS"]
+__all__ = ["dask_client", "to_dask", "as_dask_frame", "is_dask_frame", "DEFAULT_PARTITION_ROWS"]
 
 #: Rows per partition when a pandas DataFrame or a CSV file is split for the cluster.
 DEFAULT_PARTITION_ROWS = 250_000
@@ -70,11 +70,56 @@ def dask_client(scheduler: Any = None, *, n_workers: int = 2, threads_per_worker
         client.close()
 
 
-def as_dask_frame(data: Any, *, partition_rows: int = DEFAULT_PARTITION_ROWS, param: str = "data") -> Any:
+def to_dask(data: Any, *, partition_rows: int = DEFAULT_PARTITION_ROWS, by: str | None = None) -> Any:
+    """Split a pandas DataFrame into a Dask DataFrame, keeping its row order.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+    partition_rows : int, default=250,000
+        Rows per partition (about: a cut moves forward to the next change of ``by``).
+    by : str, default=None
+        A column whose runs of equal values must not be cut, for example the customer id
+        of customer x item rows that are stored customer by customer.
+
+    Returns
+    -------
+    dask.dataframe.DataFrame
+    """
+    dask = import_optional("dask", purpose="The Dask backend")
+    dd = import_optional("dask.dataframe", purpose="The Dask backend")
+    import numpy as np
+    import pandas as pd
+
+    if not isinstance(data, pd.DataFrame):
+        raise InvalidInputError(f"data must be a pandas DataFrame. Got {type(data).__name__}.")
+    if isinstance(partition_rows, bool) or not isinstance(partition_rows, int) or partition_rows < 1:
+        raise InvalidInputError(f"partition_rows must be a positive integer. Got {partition_rows!r}. Pass e.g. 250000.")
+    n = len(data)
+    cuts = [0]
+    if by is not None:
+        if by not in data.columns:
+            raise InvalidInputError(f"by must name a column of the data. Got {by!r}, which is not there.")
+        v = data[by].to_numpy()
+        change = np.flatnonzero(v[1:] != v[:-1]) + 1  # rows where a new run starts
+        while cuts[-1] + partition_rows < n:
+            nxt = np.searchsorted(change, cuts[-1] + partition_rows)
+            if nxt >= len(change):
+                break
+            cuts.append(int(change[nxt]))
+    else:
+        cuts += list(range(partition_rows, n, partition_rows))
+    cuts.append(n)
+    parts = [dask.delayed(data.iloc[a:b].copy()) for a, b in zip(cuts[:-1], cuts[1:]) if b > a]
+    return dd.from_delayed(parts or [dask.delayed(data)], meta=data.iloc[:0], verify_meta=False)
+
+
+def as_dask_frame(data: Any, *, partition_rows: int = DEFAULT_PARTITION_ROWS, param: str = "data",
+                  by: str | None = None) -> Any:
     """A Dask DataFrame from a Dask DataFrame, a pandas DataFrame or a Parquet/CSV path.
 
     A Parquet folder is read lazily, one partition per file (or row group); a pandas
-    DataFrame is split into partitions of ``partition_rows`` rows in its row order.
+    DataFrame is split with :func:`to_dask` in its row order.
     """
     dd = import_optional("dask.dataframe", purpose="The Dask backend")
     import pandas as pd
@@ -82,7 +127,7 @@ def as_dask_frame(data: Any, *, partition_rows: int = DEFAULT_PARTITION_ROWS, pa
     if is_dask_frame(data):
         return data
     if isinstance(data, pd.DataFrame):
-        return dd.from_pandas(data, chunksize=max(1, int(partition_rows)), sort=False)
+        return to_dask(data, partition_rows=partition_rows, by=by)
     if not isinstance(data, (str, os.PathLike)):
         raise InvalidInputError(
             f"{param} must be a Dask DataFrame, a pandas DataFrame or the path of a Parquet data set. "
