@@ -103,7 +103,27 @@ def _parser() -> argparse.ArgumentParser:
                    help="columns measured for re-identification risk (default: chosen from the inventory)")
     a.add_argument("--k-anonymity", type=int, default=5,
                    help="smallest group of customers sharing quasi-identifier values aimed for (default 5)")
+    a.add_argument("--backend", choices=["pandas", "dask"], default=None,
+                   help="dask: run on a Dask cluster, memory bounded by the partition size (scale extra)")
+    a.add_argument("--scheduler", metavar="ADDRESS",
+                   help="address of a running Dask scheduler (implies --backend dask; default: a local cluster)")
+    a.add_argument("--workers", type=int, default=2, help="worker processes of the local Dask cluster (default 2)")
     _add_common(a)
+
+    e = sub.add_parser("explain-all", help="write every row's attributions as partitioned Parquet, on Dask")
+    e.add_argument("data", help="Parquet file or folder (or CSV): the rows to explain")
+    e.add_argument("--model", required=True, help="model file: .skops (safe) or a pickle with --trust-model")
+    e.add_argument("--out", required=True, help="folder for the Parquet data set (resumes a run found there)")
+    e.add_argument("--id", dest="id_columns", nargs="+", required=True, metavar="COL",
+                   help="column(s) that identify a row, copied into the output as its key")
+    e.add_argument("--scheduler", metavar="ADDRESS", help="address of a running Dask scheduler (default: local)")
+    e.add_argument("--workers", type=int, default=2, help="worker processes of the local cluster (default 2)")
+    e.add_argument("--task", choices=["binary", "regression", "ranking"], help="inferred when absent")
+    e.add_argument("--trust-model", action="store_true", help="load a pickle or untrusted skops types")
+    e.add_argument("--trust-type", action="append", default=[], metavar="TYPE", help="accept one skops type")
+    e.add_argument("--force", action="store_true", help="replace a folder that holds another run")
+    e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--quiet", action="store_true", help="no progress lines")
 
     s = sub.add_parser("scan", help="draft a data inventory from column names and values")
     s.add_argument("data", help="CSV or Parquet file")
@@ -188,9 +208,18 @@ def _cmd_audit(args: argparse.Namespace) -> int:
                           "Pass a model file, or the column of logged decisions or scores.")
     parse_fail_on(args.fail_on)  # a typo must not silently disable the gate: refuse it before any work
     say = _Progress(args.quiet)
-    say(f"read data: {Path(args.data).name}")
-    data = read_table(args.data)
-    say(f"    {len(data)} rows, {data.shape[1]} columns")
+    dask = args.backend == "dask" or (args.backend is None and args.scheduler is not None)
+    if args.scheduler is not None and args.backend == "pandas":
+        raise _UsageError("explainer audit: --scheduler needs --backend dask. Drop one of the two.")
+    if dask and args.predictions:
+        raise _UsageError("explainer audit: --predictions runs in-process only. Got --backend dask. Drop one.")
+    data: Any = args.data
+    if dask:
+        say(f"data: {Path(args.data).name}, read in partitions on the Dask cluster")
+    else:
+        say(f"read data: {Path(args.data).name}")
+        data = read_table(args.data)
+        say(f"    {len(data)} rows, {data.shape[1]} columns")
     if args.predictions:
         return _audit_log(args, data, say)
     train = None
@@ -205,6 +234,12 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     from ._io import ReportDir
 
     ReportDir(args.out, force=args.force)  # refuse an existing report before the long work
+    if dask:
+        from functools import partial
+
+        from .scale import audit_dask
+
+        run_audit = partial(audit_dask, scheduler=args.scheduler, n_workers=args.workers)
     result = run_audit(
         model, data, target=args.target, inventory=inventory, sensitive_features=args.sensitive,
         task=args.task, user_id=args.user_id, item_id=args.item_id, k=args.k,
@@ -246,6 +281,22 @@ def _finish(args: argparse.Namespace, result: Any, config: Any, say: _Progress) 
     for p in out["paths"]:
         say(f"wrote {p}")
     return _gate(result.findings, parse_fail_on(args.fail_on))
+
+
+def _cmd_explain_all(args: argparse.Namespace) -> int:
+    from . import explain_all
+    from .models import load_model
+
+    say = _Progress(args.quiet)
+    model = load_model(args.model, trust_model=args.trust_model, trusted_types=args.trust_type)
+    result = explain_all(model, args.data, id_column=args.id_columns, out=args.out,
+                         scheduler=args.scheduler, n_workers=args.workers, task=args.task, force=args.force,
+                         random_state=args.seed, progress=say)
+    say(f"wrote {result.rows} rows in {result.partitions} part files to {result.out} "
+        f"({result.computed} explained now, {result.skipped} from an earlier run)")
+    print("explainer: the part files hold per-person attributions keyed by "
+          f"{', '.join(result.id_columns)}: keep and delete them as the input data.", file=sys.stderr)
+    return EXIT_OK
 
 
 def _cmd_scan(args: argparse.Namespace) -> int:
@@ -325,9 +376,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"explainer-toolkit {__version__}")
             return EXIT_OK
         if args.command is None:
-            raise _UsageError("explainer: a command is required (demo, audit, scan, pseudonymise, report). See 'explainer --help'.")
+            raise _UsageError("explainer: a command is required (demo, audit, explain-all, scan, pseudonymise, report). "
+                              "See 'explainer --help'.")
         return {"demo": _cmd_demo, "audit": _cmd_audit, "scan": _cmd_scan, "report": _cmd_report,
-                "pseudonymise": _cmd_pseudonymise}[args.command](args)
+                "pseudonymise": _cmd_pseudonymise, "explain-all": _cmd_explain_all}[args.command](args)
     except ExplainerError as err:
         if debug:
             traceback.print_exc()

@@ -225,6 +225,7 @@ def audit_dask(
     n_jobs: int = 1,
     random_state: int = 0,
     partition_rows: int = DEFAULT_PARTITION_ROWS,
+    data_sha256: str | None = None,
     command: str | None = None,
     progress: Progress | None = None,
 ) -> Audit:
@@ -298,20 +299,22 @@ def audit_dask(
         raise InvalidInputError(f"target must not be a model input. Got {target!r}, which the model reads.")
 
     with dask_client(scheduler, n_workers=n_workers) as client:
-        say(f"dask: {ddf.npartitions} partitions on {len(client.scheduler_info().get('workers', {}))} workers")
-        facts_cols = list(dict.fromkeys([c for c in (adapter.user_id, target, *sensitive) if c] or [columns[0]]))
+        say(f"dask: {len(ddf.to_delayed())} partitions on {len(client.scheduler_info().get('workers', {}))} workers")
 
-        def pass_one(frame: Any) -> list[dict[str, Any]]:
-            sub = frame[facts_cols]
-            tasks = [dask.delayed(_facts)(p, adapter.user_id, target, sensitive) for p in sub.to_delayed()]
+        # one list of partitions for both passes: a projected read may group files differently
+        parts = ddf.to_delayed()
+
+        def pass_one(parts: list[Any]) -> list[dict[str, Any]]:
+            tasks = [dask.delayed(_facts)(p, adapter.user_id, target, sensitive) for p in parts]
             return _compute(client, tasks, say, "read")
 
-        facts = pass_one(ddf)
+        facts = pass_one(parts)
         if (adapter.task == "ranking" and not _disjoint(facts)
                 and sum(f.get("users", 0) for f in facts) != int(ddf[adapter.user_id].nunique().compute())):
             say(f"dask: customers span partitions; shuffling rows on {adapter.user_id!r}")
             ddf = ddf.shuffle(on=adapter.user_id)
-            facts = pass_one(ddf)
+            parts = ddf.to_delayed()
+            facts = pass_one(parts)
         n_total = sum(f["rows"] for f in facts)
         if n_total < 20:
             raise InvalidInputError(f"data must hold at least 20 rows to audit. Got {n_total}.")
@@ -354,7 +357,7 @@ def audit_dask(
             proxy_positions = {}
         plan = _Plan(adapter, target, tuple(sensitive), y_map, positions, proxy_fraction, proxy_positions)
         plan_d = dask.delayed(plan, pure=True)
-        tasks = [dask.delayed(_work)(p, i, int(offsets[i]), plan_d, y_max) for i, p in enumerate(ddf.to_delayed())]
+        tasks = [dask.delayed(_work)(p, i, int(offsets[i]), plan_d, y_max) for i, p in enumerate(parts)]
         say("predict and count on the workers")
         results = _compute(client, tasks, say, "count")
         n_workers_seen = len(client.scheduler_info().get("workers", {}))
@@ -420,7 +423,8 @@ def audit_dask(
     digest = hashlib.sha256("".join(r["digest"] for r in sorted(results, key=lambda r: r["index"])).encode())
     digest.update("\x1f".join(columns).encode())
     data_info = {"rows": int(n_total), "columns": len(columns), "customers": n_users,
-                 "sha256": digest.hexdigest(), "sha256_of": "per-partition content digests (Dask)",
+                 "sha256": data_sha256 or digest.hexdigest(),
+                 "sha256_of": "input file" if data_sha256 else "per-partition content digests (Dask)",
                  "partitions": len(results)}
     return _finish(adapter, inv, columns, shap=shap, fair=fair, proxies=proxies, metrics=metrics,
                    data_info=data_info, command=command, say=say,

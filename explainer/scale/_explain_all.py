@@ -1,8 +1,9 @@
 """Every row's attributions, computed in partitions on a Dask cluster, written as Parquet.
 
 The output folder holds one ``part-NNNNN.parquet`` per input partition and, next to it,
-``part-NNNNN.json`` (rows, seconds, largest additivity error), plus ``_manifest.json``
-(what was explained and how). A part file is written under a temporary name and renamed
+``_parts/part-NNNNN.json`` (rows, seconds, largest additivity error), plus
+``_manifest.json`` (what was explained and how); Parquet readers skip names that start
+with ``_``, so ``pandas.read_parquet(out)`` reads the attributions only. A part file is written under a temporary name and renamed
 when complete, and its JSON is written after it, so a part with both files is finished.
 A run that finds finished parts skips them: an interrupted run resumes where it stopped.
 
@@ -85,7 +86,7 @@ def _part(i: int) -> str:
 
 
 def _is_done(out: Path, i: int) -> bool:
-    return (out / f"{_part(i)}.parquet").is_file() and (out / f"{_part(i)}.json").is_file()
+    return (out / f"{_part(i)}.parquet").is_file() and (out / "_parts" / f"{_part(i)}.json").is_file()
 
 
 def _explain_partition(df: pd.DataFrame, i: int, plan: dict[str, Any]) -> dict[str, Any]:
@@ -119,11 +120,11 @@ def _explain_partition(df: pd.DataFrame, i: int, plan: dict[str, Any]) -> dict[s
     os.replace(tmp, out / f"{_part(i)}.parquet")
     info = {"partition": i, "rows": int(len(frame)), "max_additivity_error": err,
             "seconds": round(time.perf_counter() - t0, 3)}
-    atomic_write_text(out / f"{_part(i)}.json", json.dumps(info))
+    atomic_write_text(out / "_parts" / f"{_part(i)}.json", json.dumps(info))
     return info
 
 
-def _fingerprint(adapter: ModelAdapter, ddf: Any, data: Any, id_columns: Sequence[str]) -> dict[str, Any]:
+def _fingerprint(adapter: ModelAdapter, ddf: Any, data: Any, id_columns: Sequence[str], n_parts: int) -> dict[str, Any]:
     model_sha = hashlib.sha256(pickle.dumps(adapter.model)).hexdigest()
     source: Any
     if isinstance(data, (str, os.PathLike)):
@@ -133,7 +134,7 @@ def _fingerprint(adapter: ModelAdapter, ddf: Any, data: Any, id_columns: Sequenc
     else:
         source = {"dtypes": [str(t) for t in ddf.dtypes]}
     return {"model_sha256": model_sha, "columns": [str(c) for c in ddf.columns], "id_columns": list(id_columns),
-            "partitions": int(ddf.npartitions), "source": source}
+            "partitions": n_parts, "source": source}
 
 
 def explain_all(
@@ -237,7 +238,9 @@ def explain_all(
     dest = Path(out)
     if dest.exists() and not dest.is_dir():
         raise InvalidInputError(f"out must be a folder. Got {str(dest)!r}, which is a file.")
-    fingerprint = _fingerprint(adapter, ddf, data, ids)
+    parts = ddf.to_delayed()  # the unit of work and of resumption
+    n_parts = len(parts)
+    fingerprint = _fingerprint(adapter, ddf, data, ids, n_parts)
     manifest_path = dest / MANIFEST
     manifest: dict[str, Any] | None = None
     if manifest_path.is_file():
@@ -261,12 +264,11 @@ def explain_all(
     for stale in dest.glob(".part-*.tmp"):  # left by an interrupted run
         stale.unlink(missing_ok=True)
 
-    n_parts = int(ddf.npartitions)
     with dask_client(scheduler, n_workers=n_workers) as client:
         if manifest is None:
             # which raw column each engineered column comes from, found once on rows of a few partitions
             heads = [dask.delayed(lambda p: p.head(_MAPPING_ROWS // min(4, n_parts)))(p)
-                     for p in ddf.to_delayed()[: min(4, n_parts)]]
+                     for p in parts[: min(4, n_parts)]]
             sample = pd.concat(client.compute(heads, sync=True), ignore_index=True)
             mapping = adapter.engineered_to_raw(sample, random_state=random_state)
             manifest = {
@@ -281,7 +283,6 @@ def explain_all(
         say(f"explain-all: {n_parts} partitions, {skipped} already done, {len(todo)} to explain")
         plan = dask.delayed({"out": str(dest), "adapter": adapter, "id_columns": ids, "chunk_size": chunk_size,
                              "random_state": random_state, "mapping": manifest["mapping"]}, pure=True)
-        parts = ddf.to_delayed()
         tasks = [dask.delayed(_explain_partition)(parts[i], i, plan) for i in todo]
         if tasks:
             distributed = import_optional("distributed", purpose="explain_all")
@@ -292,7 +293,7 @@ def explain_all(
                 say(f"explain-all: {skipped + done}/{n_parts} partitions done ({rows_done} rows this run, "
                     f"{time.perf_counter() - t0:.1f}s)")
 
-    infos = [json.loads((dest / f"{_part(i)}.json").read_text(encoding="utf-8")) for i in range(n_parts)]
+    infos = [json.loads((dest / "_parts" / f"{_part(i)}.json").read_text(encoding="utf-8")) for i in range(n_parts)]
     return ExplainAllResult(
         out=dest, partitions=n_parts, computed=len(todo), skipped=skipped,
         rows=sum(int(x["rows"]) for x in infos), id_columns=tuple(ids), columns=tuple(adapter.input_columns),
