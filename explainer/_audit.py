@@ -570,6 +570,8 @@ def audit(
     data_sha256: str | None = None,
     command: str | None = None,
     progress: Progress | None = None,
+    backend: str = "pandas",
+    scheduler: Any = None,
 ) -> Audit:
     """Audit how a model uses customer data.
 
@@ -619,11 +621,35 @@ def audit(
         re-identification check aims for; smaller groups give ``privacy.reidentification_risk``.
     random_state : int, default=0
         Seed of every sample and bootstrap; the same seed gives the same audit.json.
+    backend : {"pandas", "dask"}, default="pandas"
+        ``"dask"`` runs the audit on a Dask cluster (the ``scale`` extra): ``data`` may then
+        be a Dask DataFrame or the path of a (partitioned) Parquet data set, and memory is
+        bounded by the partition size. A Dask DataFrame selects ``"dask"`` by itself. See
+        :func:`explainer.scale.audit_dask`.
+    scheduler : str, distributed.Client or None, default=None
+        With ``backend="dask"``: the address of a running scheduler (``"tcp://host:8786"``)
+        or a Client. None starts a local cluster for the audit and closes it afterwards.
 
     Returns
     -------
     Audit
     """
+    if backend not in ("pandas", "dask"):
+        raise InvalidInputError(f"backend must be 'pandas' or 'dask'. Got {backend!r}. Pass one of the two.")
+    if backend == "dask" or type(data).__module__.split(".")[0] in ("dask", "dask_expr"):
+        from .scale import audit_dask
+
+        return audit_dask(
+            model, data, scheduler=scheduler, target=target, inventory=inventory,
+            sensitive_features=sensitive_features, task=task, user_id=user_id, item_id=item_id, k=k,
+            threshold=threshold, item_group=item_group, sample_size=sample_size, n_boot=n_boot,
+            min_group_size=min_group_size, proxy_threshold=proxy_threshold, n_jobs=n_jobs,
+            random_state=random_state, data_sha256=data_sha256, command=command, progress=progress,
+        )
+    if scheduler is not None:
+        raise InvalidInputError(
+            "scheduler must be None with backend='pandas'. Got a scheduler. Pass backend='dask' to use it."
+        )
     say = progress or (lambda _msg: None)
     sensitive = list(sensitive_features)
     data = _validate(data, target, sensitive)
@@ -645,7 +671,6 @@ def audit(
     say("inventory")
     inv = _complete_inventory(data, inventory, target=target, inputs=adapter.input_columns, sensitive=sensitive,
                               random_state=random_state, user_id=adapter.user_id, item_id=adapter.item_id)
-    roles = {r.column: r.role for r in inv}
     # the item a recommender ranks is not data about the customer: its influence is its own group
     categories = {r.column: ("item" if r.role == "item" else r.category) for r in inv}
 
@@ -692,51 +717,86 @@ def audit(
         )
 
     flow = None
-    hidden = [c for c in sensitive if c not in adapter.input_columns]
-    if proxies is not None and shap is not None and hidden:
-        pairs = [(f, c) for f, c in proxies.flagged if f in hidden]
-        if pairs:
-            say("proxy flow")
-            from .analyses._flow import proxy_flow
-
-            rows = data.iloc[_flow_rows(data, adapter.item_id, random_state)]
-            flow_shap = explain(adapter, rows, categories=categories, sample_size=None, n_boot=2, n_jobs=n_jobs,
-                                random_state=random_state, n_dependence=0)
-            flow = proxy_flow(flow_shap.values, flow_shap.columns, rows[hidden], pairs,
-                              items=rows[adapter.item_id].to_numpy() if adapter.item_id else None,
-                              min_group_size=min_group_size, n_boot=n_boot, unit=flow_shap.unit,
-                              random_state=random_state)
-            flow.method.update(rows_explained=int(len(rows)), rows_per_item=None if not adapter.item_id else
-                               f"up to {FLOW_ROWS_PER_ITEM}, at most {FLOW_ROWS_TOTAL} in all")
+    if proxies is not None and shap is not None:
+        flow = _proxy_flow(adapter, sensitive, proxies, data, categories, min_group_size=min_group_size,
+                           n_boot=n_boot, n_jobs=n_jobs, random_state=random_state, say=say)
 
     say("privacy")
     reid = _reidentification(data, inv, adapter.user_id, sensitive, quasi_identifiers, k_anonymity)
     member, member_info = _membership(adapter, data, train_data, target, n_boot=n_boot, random_state=random_state)
 
+    n_users = int(data[adapter.user_id].nunique()) if adapter.user_id else None
+    data_info = {"rows": int(len(data)), "columns": int(data.shape[1]), "customers": n_users,
+                 "sha256": data_sha256 or _data_hash(data),
+                 "sha256_of": "input file" if data_sha256 else "data frame content"}
+    return _finish(adapter, inv, list(map(str, data.columns)), shap=shap, fair=fair, proxies=proxies, flow=flow,
+                   metrics=metrics, data_info=data_info, command=command, say=say,
+                   options={"target": target, "sensitive_features": sensitive, "sample_size": sample_size,
+                            "n_boot": n_boot, "min_group_size": min_group_size, "proxy_threshold": proxy_threshold,
+                            "random_state": random_state, "threshold": threshold, "item_group": item_group},
+                   reid=reid, member=member, member_info=member_info, quasi_identifiers=quasi_identifiers,
+                   k_anonymity=k_anonymity)
+
+
+def _proxy_flow(adapter: ModelAdapter, sensitive: Sequence[str], proxies: Any, pool: pd.DataFrame,
+                categories: dict[str, str], *, min_group_size: int, n_boot: int, n_jobs: int, random_state: int,
+                say: Progress) -> Any:
+    """How much of the model's movement flows through flagged proxies of hidden attributes.
+
+    Explains rows drawn from ``pool`` (all the data in process; the sampled customers on Dask)
+    with :func:`_flow_rows`.
+    """
+    hidden = [c for c in sensitive if c not in adapter.input_columns]
+    pairs = [(f, c) for f, c in proxies.flagged if f in hidden]
+    if not hidden or not pairs:
+        return None
+    say("proxy flow")
+    from .analyses._flow import proxy_flow
+
+    rows = pool.iloc[_flow_rows(pool, adapter.item_id, random_state)]
+    flow_shap = explain(adapter, rows, categories=categories, sample_size=None, n_boot=2, n_jobs=n_jobs,
+                        random_state=random_state, n_dependence=0)
+    flow = proxy_flow(flow_shap.values, flow_shap.columns, rows[hidden], pairs,
+                      items=rows[adapter.item_id].to_numpy() if adapter.item_id else None,
+                      min_group_size=min_group_size, n_boot=n_boot, unit=flow_shap.unit,
+                      random_state=random_state)
+    flow.method.update(rows_explained=int(len(rows)), rows_per_item=None if not adapter.item_id else
+                       f"up to {FLOW_ROWS_PER_ITEM}, at most {FLOW_ROWS_TOTAL} in all")
+    return flow
+
+
+def _finish(adapter: ModelAdapter, inv: DataInventory, columns: list[str], *, shap: ShapResult | None,
+            fair: FairnessResult | None, proxies: Any, flow: Any, metrics: dict[str, Any],
+            data_info: dict[str, Any], command: str | None, say: Progress, options: dict[str, Any],
+            reid: Any = None, member: Any = None, member_info: Any = None,
+            quasi_identifiers: Sequence[str] | None = None, k_anonymity: int = 5,
+            provenance_extra: dict[str, Any] | None = None) -> Audit:
+    """Minimisation, findings and provenance: the part of an audit shared by every backend."""
+    roles = {r.column: r.role for r in inv}
+    categories = {r.column: ("item" if r.role == "item" else r.category) for r in inv}
     say("minimisation")
-    mini = assess_minimisation(list(map(str, data.columns)), inputs=adapter.input_columns, shap=shap,
+    mini = assess_minimisation(columns, inputs=adapter.input_columns, shap=shap,
                                categories=categories, roles=roles,
                                keys=[c for c in (adapter.user_id, adapter.item_id) if c])
     findings = _findings(adapter.task, inv, shap, fair, mini, proxies, flow, reid, member,
                          "customers" if adapter.user_id else "rows")
-
-    n_users = int(data[adapter.user_id].nunique()) if adapter.user_id else None
     provenance = {
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "versions": _versions(),
-        "random_state": random_state,
+        "random_state": options["random_state"],
         "command": command,
         "platform": f"{platform.system()} {platform.machine()}",
         "argv_python": sys.executable.rsplit("/", 1)[-1],
+        **(provenance_extra or {}),
     }
+    opts = dict(options)
+    threshold = opts.pop("threshold")
+    item_group = opts.pop("item_group")
     return Audit(
         model=adapter,
         inventory=inv,
         model_info={**adapter.describe(), "metrics": metrics},
-        data_info={"rows": int(len(data)), "columns": int(data.shape[1]), "customers": n_users,
-                   "sha256": data_sha256 or _data_hash(data),
-                   "sha256_of": "input file" if data_sha256 else "data frame content",
-                   **({"training": member_info} if member_info else {})},
+        data_info={**data_info, **({"training": member_info} if member_info else {})},
         explanation=shap,
         fairness=fair,
         minimisation=mini,
@@ -744,9 +804,7 @@ def audit(
         findings=tuple(findings),
         provenance=provenance,
         proxy_flow=flow,
-        options={"target": target, "sensitive_features": sensitive, "sample_size": sample_size,
-                 "n_boot": n_boot, "min_group_size": min_group_size, "proxy_threshold": proxy_threshold,
-                 "random_state": random_state, "k": adapter.k if adapter.task == "ranking" else None,
+        options={**opts, "k": adapter.k if adapter.task == "ranking" else None,
                  "threshold": threshold if adapter.task == "binary" else None, "item_group": item_group,
                  "quasi_identifiers": list(reid.quasi_identifiers) if reid is not None else [],
                  "quasi_identifiers_from": "inventory rule" if quasi_identifiers is None else "parameter",

@@ -34,10 +34,19 @@ def check_audit_options(*, n_boot: Any, min_group_size: Any) -> None:
 
 def check_group_sizes(data: pd.DataFrame, sensitive: Sequence[str], *, user_id: str | None = None) -> None:
     """Refuse a sensitive group with a single member: its rates would be one person's outcome."""
+    check_group_size_counts({s: group_sizes(data, s, user_id=user_id) for s in sensitive}, user_id=user_id)
+
+
+def group_sizes(data: pd.DataFrame, column: str, *, user_id: str | None = None) -> pd.Series:
+    """Customers (or rows, without ``user_id``) per group of ``column``; adds up over parts split by customer."""
+    return data.groupby(column, observed=True)[user_id].nunique() if user_id else data[column].value_counts()
+
+
+def check_group_size_counts(sizes: dict[str, pd.Series], *, user_id: str | None = None) -> None:
+    """:func:`check_group_sizes` from group sizes (summed over the parts of the data)."""
     unit = "customer" if user_id else "row"
-    for s in sensitive:
-        sizes = data.groupby(s, observed=True)[user_id].nunique() if user_id else data[s].value_counts()
-        n_single = int((sizes == 1).sum())
+    for s, sz in sizes.items():
+        n_single = int((sz == 1).sum())
         if n_single:
             raise InvalidInputError(
                 f"sensitive_features column {s!r} must have at least two {unit}s in every group: a group's "

@@ -21,7 +21,8 @@ from ._ranking import per_user_ranking
 __all__ = [
     "FairnessResult", "audit_fairness", "exposure_by_group", "item_exposure", "exposure_counts",
     "merge_exposure_counts", "exposure_from_counts", "quality_counts", "merge_quality_counts", "quality_from_counts",
-    "metricframe_check", "fairness_from_counts",
+    "metricframe_check", "fairness_from_counts", "item_exposure_counts", "merge_item_exposure_counts",
+    "item_exposure_from_counts",
 ]
 
 _MF_METRICS = ("count", "selection_rate", "true_positive_rate", "false_positive_rate", "accuracy")
@@ -295,8 +296,8 @@ def item_exposure(
     clicks) in the same rows. ``ratio = slot_share / outcome_share`` is 1.0 when slots
     follow demand; below 0.8 (the four-fifths line) the group is ``flagged`` as
     under-exposed. Intervals: bootstrap over customers (a customer's slots and outcomes
-    stay together), drawn as a multinomial over the distinct per-customer rows, which is
-    the same distribution as resampling customers at a cost that does not grow with them.
+    stay together), drawn as a multinomial over the customers' slot and outcome patterns
+    (see :func:`item_exposure_counts`).
 
     Parameters
     ----------
@@ -323,6 +324,20 @@ def item_exposure(
     >>> t[["item_group", "slot_share", "outcome_share"]].values.tolist()
     [['a', 1.0, 0.6666666666666666], ['b', 0.0, 0.3333333333333333]]
     """
+    return item_exposure_from_counts(item_exposure_counts(selected, y_true, user_ids, item_groups, items=items),
+                                     n_boot=n_boot, ci=ci, random_state=random_state)
+
+
+def item_exposure_counts(selected: Any, y_true: Any, user_ids: Any, item_groups: Any, *,
+                         items: Any = None) -> dict[str, Any]:
+    """Sufficient statistics of :func:`item_exposure`: how many customers share each pattern.
+
+    A customer enters :func:`item_exposure` only through two short vectors, the slots and
+    the outcomes per item group. Customers with the same vectors are interchangeable in
+    the bootstrap over customers, so the count of customers per distinct pattern holds all
+    the information; patterns are few (with k slots, C(groups, k) slot patterns). Counts of
+    disjoint sets of customers add up with :func:`merge_item_exposure_counts`.
+    """
     sel = np.asarray(selected, dtype=float)
     y = np.asarray(y_true, dtype=float)
     u_codes, _ = pd.factorize(np.asarray(user_ids), sort=False)
@@ -331,6 +346,37 @@ def item_exposure(
     key = u_codes.astype(np.int64) * n_g + g_codes
     S = np.bincount(key, weights=sel, minlength=n_u * n_g).reshape(n_u, n_g)
     P = np.bincount(key, weights=y, minlength=n_u * n_g).reshape(n_u, n_g)
+    names = [str(g) for g in g_names]
+    frame = pd.DataFrame(np.hstack([S, P]), columns=[("slots", g) for g in names] + [("outcomes", g) for g in names])
+    patterns = frame.value_counts(sort=False).rename("customers").reset_index()
+    pairs = (pd.DataFrame({"item_group": np.asarray(names, dtype=object)[g_codes], "item": np.asarray(items)})
+             .drop_duplicates() if items is not None else None)
+    return {"groups": names, "patterns": patterns, "items": pairs}
+
+
+def merge_item_exposure_counts(parts: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Sum :func:`item_exposure_counts` of disjoint sets of customers."""
+    names = sorted({g for p in parts for g in p["groups"]})
+    cols = [("slots", g) for g in names] + [("outcomes", g) for g in names]
+    tables = [p["patterns"].reindex(columns=[*cols, "customers"], fill_value=0.0) for p in parts]
+    patterns = pd.concat(tables, ignore_index=True).groupby(cols, sort=False)["customers"].sum().reset_index()
+    items = None
+    if all(p["items"] is not None for p in parts):
+        items = pd.concat([p["items"] for p in parts], ignore_index=True).drop_duplicates()
+    return {"groups": names, "patterns": patterns, "items": items}
+
+
+def item_exposure_from_counts(counts: dict[str, Any], *, n_boot: int = 500, ci: float = 0.95,
+                              random_state: int = 0) -> pd.DataFrame:
+    """:func:`item_exposure` from (merged) :func:`item_exposure_counts`."""
+    names = list(counts["groups"])
+    n_g = len(names)
+    cols = [("slots", g) for g in names] + [("outcomes", g) for g in names]
+    pat = counts["patterns"].sort_values(cols, kind="stable").reset_index(drop=True)  # one order for every source
+    S = pat[[("slots", g) for g in names]].to_numpy(dtype=float)
+    P = pat[[("outcomes", g) for g in names]].to_numpy(dtype=float)
+    c = pat["customers"].to_numpy(dtype=np.int64)
+    n_u = int(c.sum())
 
     def shares(s: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         ss = s / s.sum(-1, keepdims=True)
@@ -339,29 +385,28 @@ def item_exposure(
             return ss, ps, np.where(ps > 0, ss / ps, np.nan)
 
     with np.errstate(divide="ignore", invalid="ignore"):
-        slot, out, ratio = shares(S.sum(0), P.sum(0))
-        # Resampling customers only matters through how many times each distinct
-        # (slots, outcomes) row is drawn: a multinomial over the distinct rows.
-        patterns, counts = np.unique(np.hstack([S, P]), axis=0, return_counts=True)
+        slot, out, ratio = shares(c @ S, c @ P)
         rng = np.random.default_rng(random_state)
         boot_s, boot_r = np.empty((n_boot, n_g)), np.empty((n_boot, n_g))
-        chunk = max(1, 5_000_000 // max(len(counts), 1))
+        chunk = max(1, 5_000_000 // max(len(c), 1))
         for b0 in range(0, n_boot, chunk):
             b1 = min(n_boot, b0 + chunk)
-            W = rng.multinomial(n_u, counts / n_u, size=b1 - b0).astype(float) @ patterns
-            boot_s[b0:b1], _, boot_r[b0:b1] = shares(W[:, :n_g], W[:, n_g:])
+            # resampling customers with replacement = a multinomial over the customers' patterns
+            W = rng.multinomial(n_u, c / n_u, size=b1 - b0).astype(float)
+            boot_s[b0:b1], _, boot_r[b0:b1] = shares(W @ S, W @ P)
     alpha = (1 - ci) / 2
     r_lo, r_hi = np.full(n_g, np.nan), np.full(n_g, np.nan)
     for j in range(n_g):
         col = boot_r[:, j][np.isfinite(boot_r[:, j])]
         if len(col):
             r_lo[j], r_hi[j] = np.quantile(col, alpha), np.quantile(col, 1 - alpha)
-    n_items = (pd.Series(np.asarray(items)).groupby(g_codes).nunique().reindex(range(n_g)).to_numpy()
+    items = counts["items"]
+    n_items = (items.groupby("item_group")["item"].nunique().reindex(names).to_numpy()
                if items is not None else [None] * n_g)
     return pd.DataFrame({
-        "item_group": list(g_names), "n_items": n_items, "slots": S.sum(0).astype(int), "slot_share": slot,
+        "item_group": names, "n_items": n_items, "slots": (c @ S).astype(int), "slot_share": slot,
         "ci_low": np.quantile(boot_s, alpha, axis=0), "ci_high": np.quantile(boot_s, 1 - alpha, axis=0),
-        "outcomes": P.sum(0).astype(int), "outcome_share": out, "ratio": ratio,
+        "outcomes": (c @ P).astype(int), "outcome_share": out, "ratio": ratio,
         "ratio_ci_low": r_lo, "ratio_ci_high": r_hi,
         "flagged": np.nan_to_num(ratio, nan=1.0) < FOUR_FIFTHS,
     })
@@ -452,11 +497,16 @@ def audit_fairness(
         item_exp = item_exposure(yp, yt, np.asarray(user_ids),
                                  np.asarray(items) if item_groups is None else np.asarray(item_groups),
                                  items=np.asarray(items), n_boot=n_boot, ci=ci, random_state=random_state)
-        result = replace(result, item_exposure=item_exp, method={
-            **result.method,
-            "item_group": "item" if item_groups is None else str(getattr(item_groups, "name", None) or "item group"),
-            "item_exposure_interval": "bootstrap over customers (multinomial weights)"})
+        result = with_item_exposure(
+            result, item_exp, "item" if item_groups is None else str(getattr(item_groups, "name", None) or "item group"))
     return result
+
+
+def with_item_exposure(result: FairnessResult, table: pd.DataFrame, item_group: str) -> FairnessResult:
+    """``result`` with the item-side exposure table and its method record."""
+    return replace(result, item_exposure=table, method={
+        **result.method, "item_group": item_group,
+        "item_exposure_interval": "bootstrap over customers (multinomial over their slot and outcome patterns)"})
 
 
 def fairness_from_counts(

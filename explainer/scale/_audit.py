@@ -26,15 +26,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._audit import Audit, _complete_inventory, _finish
+from .._audit import Audit, _complete_inventory, _finish, _proxy_flow
+from .._validate import check_audit_options, check_group_size_counts, check_scores_vary, group_sizes, score_checked
 from .._optional import import_optional
 from ..analyses._explain import explain_rows, sample_positions
 from ..analyses._fairness import (
     exposure_counts,
     fairness_from_counts,
+    item_exposure_counts,
+    item_exposure_from_counts,
     merge_exposure_counts,
+    merge_item_exposure_counts,
     merge_quality_counts,
     quality_counts,
+    with_item_exposure,
 )
 from ..analyses._groupstats import GroupCounts, group_counts
 from ..analyses._ranking import per_user_ranking
@@ -62,6 +67,7 @@ class _Plan:
     target: str | None
     sensitive: tuple[str, ...]
     y_map: str | None  # "as_int", "max_is_one" or None (no 0/1 outcome: no group metrics)
+    item_group: str | None = None
     positions: dict[int, np.ndarray] = field(default_factory=dict)  # partition -> local rows to return
     proxy_fraction: float = 1.0
     proxy_positions: dict[int, np.ndarray] | None = None
@@ -112,9 +118,12 @@ def _work(df: pd.DataFrame, index: int, offset: int, plan: _Plan, y_max: Any) ->
         out["proxy"] = df[(h % 1_000_000) < int(plan.proxy_fraction * 1_000_000)]
     else:
         out["proxy"] = df
+    if plan.sensitive:
+        out["group_sizes"] = {s: group_sizes(df, s, user_id=a.user_id) for s in plan.sensitive}
     if len(df) == 0:
         return out
-    score = a.predict_score(df)
+    score = score_checked(a, df)
+    out["score_range"] = (int((~np.isfinite(score)).sum()), float(np.nanmin(score)), float(np.nanmax(score)))
     decision = a.predict_decision(df)
     users = df[a.user_id].to_numpy() if a.user_id else None
     if plan.target is None:
@@ -149,6 +158,8 @@ def _work(df: pd.DataFrame, index: int, offset: int, plan: _Plan, y_max: Any) ->
         if a.task == "ranking":
             out["exposure"] = exposure_counts(decision, df[a.item_id].to_numpy(), sf)
             out["quality"] = quality_counts(y01, score, users, sf, a.k)
+            out["item_exposure"] = item_exposure_counts(
+                decision, y01, users, df[plan.item_group or a.item_id].to_numpy(), items=df[a.item_id].to_numpy())
     return out
 
 
@@ -218,6 +229,7 @@ def audit_dask(
     item_id: str | None = None,
     k: int = 3,
     threshold: float = 0.5,
+    item_group: str | None = None,
     sample_size: int | None = 2000,
     n_boot: int = 200,
     min_group_size: int = 30,
@@ -271,13 +283,15 @@ def audit_dask(
     """
     say = progress or (lambda _msg: None)
     dask = import_optional("dask", purpose="The Dask backend")
+    check_audit_options(n_boot=n_boot, min_group_size=min_group_size)
     sensitive = [str(s) for s in sensitive_features]
     adapter = wrap_model(model, task=task, user_id=user_id, item_id=item_id, k=k, threshold=threshold)  # type: ignore[arg-type]
     ddf = as_dask_frame(data, partition_rows=partition_rows, by=adapter.user_id if adapter.task == "ranking" else None)
     columns = [str(c) for c in ddf.columns]
     if len(set(columns)) != len(columns):
         raise InvalidInputError("data columns must be unique. Got repeated names. Rename them.")
-    for name, col in (("target", target), ("user_id", adapter.user_id), ("item_id", adapter.item_id)):
+    for name, col in (("target", target), ("user_id", adapter.user_id), ("item_id", adapter.item_id),
+                      ("item_group", item_group)):
         if col is not None and col not in columns:
             raise InvalidInputError(
                 f"{name} must name a column of the data. Got {col!r}, which is not there. "
@@ -355,7 +369,7 @@ def audit_dask(
             proxy_positions = {int(p): chosen[pp == p] - offsets[p] for p in np.unique(pp)}
         if not sensitive:
             proxy_positions = {}
-        plan = _Plan(adapter, target, tuple(sensitive), y_map, positions, proxy_fraction, proxy_positions)
+        plan = _Plan(adapter, target, tuple(sensitive), y_map, item_group, positions, proxy_fraction, proxy_positions)
         plan_d = dask.delayed(plan, pure=True)
         tasks = [dask.delayed(_work)(p, i, int(offsets[i]), plan_d, y_max) for i, p in enumerate(parts)]
         say("predict and count on the workers")
@@ -363,11 +377,19 @@ def audit_dask(
         n_workers_seen = len(client.scheduler_info().get("workers", {}))
 
     # ---- on the client, from the summed counts and the sampled rows
+    bad = sum(r["score_range"][0] for r in results if "score_range" in r)
+    lo = min(r["score_range"][1] for r in results if "score_range" in r)
+    hi = max(r["score_range"][2] for r in results if "score_range" in r)
+    check_scores_vary(np.array([np.nan] * bad if bad else [lo, hi]))
+    if sensitive:
+        check_group_size_counts(
+            {s: pd.concat([r["group_sizes"][s] for r in results]).groupby(level=0).sum() for s in sensitive},
+            user_id=adapter.user_id)
     sample = pd.concat([r["sample"] for r in results if "sample" in r])
     scan_rows = sample.loc[scan_idx].reset_index(drop=True)
     say("inventory (scan of sampled rows)")
-    inv = _complete_inventory(scan_rows, inventory, target=target, adapter=adapter, sensitive=sensitive,
-                              random_state=random_state)
+    inv = _complete_inventory(scan_rows, inventory, target=target, inputs=adapter.input_columns, sensitive=sensitive,
+                              random_state=random_state, user_id=adapter.user_id, item_id=adapter.item_id)
     categories = {r.column: ("item" if r.role == "item" else r.category) for r in inv}
 
     metrics: dict[str, Any] = {}
@@ -408,6 +430,10 @@ def audit_dask(
             k=adapter.k if ranking else None, min_group_size=min_group_size, n_boot=n_boot,
             random_state=random_state,
         )
+        if ranking:
+            fair = with_item_exposure(fair, item_exposure_from_counts(
+                merge_item_exposure_counts([r["item_exposure"] for r in results if "item_exposure" in r]),
+                n_boot=n_boot, random_state=random_state), item_group or "item")
 
     proxies = None
     if sensitive:
@@ -426,12 +452,16 @@ def audit_dask(
                  "sha256": data_sha256 or digest.hexdigest(),
                  "sha256_of": "input file" if data_sha256 else "per-partition content digests (Dask)",
                  "partitions": len(results)}
-    return _finish(adapter, inv, columns, shap=shap, fair=fair, proxies=proxies, metrics=metrics,
+    flow = None
+    if proxies is not None:
+        flow = _proxy_flow(adapter, sensitive, proxies, prox, categories, min_group_size=min_group_size,
+                           n_boot=n_boot, n_jobs=n_jobs, random_state=random_state, say=say)
+    return _finish(adapter, inv, columns, shap=shap, fair=fair, proxies=proxies, flow=flow, metrics=metrics,
                    data_info=data_info, command=command, say=say,
                    options={"target": target, "sensitive_features": sensitive, "sample_size": sample_size,
                             "n_boot": n_boot, "min_group_size": min_group_size,
                             "proxy_threshold": proxy_threshold, "random_state": random_state,
-                            "threshold": threshold, "backend": "dask"},
+                            "threshold": threshold, "item_group": item_group, "backend": "dask"},
                    provenance_extra={"backend": {"name": "dask", "workers": n_workers_seen,
                                                  "partitions": len(results),
                                                  "cluster": "local" if scheduler is None else "existing"}})
