@@ -645,6 +645,7 @@ def audit(
             threshold=threshold, item_group=item_group, sample_size=sample_size, n_boot=n_boot,
             min_group_size=min_group_size, proxy_threshold=proxy_threshold, n_jobs=n_jobs,
             random_state=random_state, data_sha256=data_sha256, command=command, progress=progress,
+            train_data=train_data, quasi_identifiers=quasi_identifiers, k_anonymity=k_anonymity,
         )
     if scheduler is not None:
         raise InvalidInputError(

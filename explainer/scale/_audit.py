@@ -238,6 +238,9 @@ def audit_dask(
     random_state: int = 0,
     partition_rows: int = DEFAULT_PARTITION_ROWS,
     data_sha256: str | None = None,
+    train_data: Any = None,
+    quasi_identifiers: Sequence[str] | None = None,
+    k_anonymity: int = 5,
     command: str | None = None,
     progress: Progress | None = None,
 ) -> Audit:
@@ -284,6 +287,11 @@ def audit_dask(
     say = progress or (lambda _msg: None)
     dask = import_optional("dask", purpose="The Dask backend")
     check_audit_options(n_boot=n_boot, min_group_size=min_group_size)
+    if train_data is not None:
+        raise InvalidInputError(
+            "train_data must be None with the Dask backend. Got training rows. The membership inference "
+            "test runs in-process only: audit a sample with backend='pandas' for it."
+        )
     sensitive = [str(s) for s in sensitive_features]
     adapter = wrap_model(model, task=task, user_id=user_id, item_id=item_id, k=k, threshold=threshold)  # type: ignore[arg-type]
     ddf = as_dask_frame(data, partition_rows=partition_rows, by=adapter.user_id if adapter.task == "ranking" else None)
@@ -462,6 +470,9 @@ def audit_dask(
                             "n_boot": n_boot, "min_group_size": min_group_size,
                             "proxy_threshold": proxy_threshold, "random_state": random_state,
                             "threshold": threshold, "item_group": item_group, "backend": "dask"},
-                   provenance_extra={"backend": {"name": "dask", "workers": n_workers_seen,
+                   quasi_identifiers=quasi_identifiers, k_anonymity=k_anonymity,
+                   provenance_extra={"not_run_on_dask": ["metricframe cross-check", "mitigation comparison",
+                                                         "re-identification risk", "membership inference"],
+                                     "backend": {"name": "dask", "workers": n_workers_seen,
                                                  "partitions": len(results),
                                                  "cluster": "local" if scheduler is None else "existing"}})

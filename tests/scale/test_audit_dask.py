@@ -48,7 +48,9 @@ def test_shap_shares_scan_proxies_and_findings_equal_in_process(demo_audit, dask
     np.testing.assert_array_equal(a.explanation.row_index, b.explanation.row_index)
     assert a.inventory.to_yaml() == b.inventory.to_yaml()
     pdt.assert_frame_equal(a.proxies.table, b.proxies.table, rtol=RTOL)
-    assert [(f.code, f.columns) for f in a.findings] == [(f.code, f.columns) for f in b.findings]
+    in_process_only = ("privacy.reidentification_risk", "privacy.membership_inference_risk")
+    assert ([(f.code, f.columns) for f in a.findings if f.code not in in_process_only]
+            == [(f.code, f.columns) for f in b.findings])
     for key, value in a.model_info["metrics"].items():
         assert b.model_info["metrics"][key] == pytest.approx(value, rel=RTOL)
     assert b.data_info["rows"] == a.data_info["rows"] and b.data_info["customers"] == a.data_info["customers"]
