@@ -66,6 +66,7 @@ class Audit(HTMLDisplay):
     findings: tuple[Finding, ...]
     provenance: dict[str, Any]
     options: dict[str, Any] = field(default_factory=dict)
+    data: pd.DataFrame | None = field(default=None, repr=False, compare=False)
     proxy_flow: Any = None
     reidentification: ReidentificationResult | None = None
     membership: MembershipResult | None = None
@@ -730,7 +731,7 @@ def audit(
     data_info = {"rows": int(len(data)), "columns": int(data.shape[1]), "customers": n_users,
                  "sha256": data_sha256 or _data_hash(data),
                  "sha256_of": "input file" if data_sha256 else "data frame content"}
-    return _finish(adapter, inv, list(map(str, data.columns)), shap=shap, fair=fair, proxies=proxies, flow=flow,
+    return _finish(adapter, inv, list(map(str, data.columns)), data=data, shap=shap, fair=fair, proxies=proxies, flow=flow,
                    metrics=metrics, data_info=data_info, command=command, say=say,
                    options={"target": target, "sensitive_features": sensitive, "sample_size": sample_size,
                             "n_boot": n_boot, "min_group_size": min_group_size, "proxy_threshold": proxy_threshold,
@@ -771,7 +772,7 @@ def _finish(adapter: ModelAdapter, inv: DataInventory, columns: list[str], *, sh
             data_info: dict[str, Any], command: str | None, say: Progress, options: dict[str, Any],
             reid: Any = None, member: Any = None, member_info: Any = None,
             quasi_identifiers: Sequence[str] | None = None, k_anonymity: int = 5,
-            provenance_extra: dict[str, Any] | None = None) -> Audit:
+            provenance_extra: dict[str, Any] | None = None, data: pd.DataFrame | None = None) -> Audit:
     """Minimisation, findings and provenance: the part of an audit shared by every backend."""
     roles = {r.column: r.role for r in inv}
     categories = {r.column: ("item" if r.role == "item" else r.category) for r in inv}
@@ -796,7 +797,9 @@ def _finish(adapter: ModelAdapter, inv: DataInventory, columns: list[str], *, sh
     return Audit(
         model=adapter,
         inventory=inv,
-        model_info={**adapter.describe(), "metrics": metrics},
+        # the unit of the attributions actually computed (log-odds, probability or score)
+        model_info={**adapter.describe(), **({"output_unit": shap.unit} if shap is not None else {}),
+                    "metrics": metrics},
         data_info={**data_info, **({"training": member_info} if member_info else {})},
         explanation=shap,
         fairness=fair,
@@ -812,6 +815,7 @@ def _finish(adapter: ModelAdapter, inv: DataInventory, columns: list[str], *, sh
                  "k_anonymity": k_anonymity},
         reidentification=reid,
         membership=member,
+        data=data,
     )
 
 

@@ -60,6 +60,7 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sample-size", type=int, default=2000, help="rows explained for global shares (default 2000)")
     p.add_argument("--n-boot", type=int, default=200, help="bootstrap resamples for intervals (default 200)")
     p.add_argument("--min-group-size", type=int, default=30, help="smaller groups are too few to judge (default 30)")
+    p.add_argument("--n-jobs", type=int, default=1, help="threads for explanations; -1 uses all cores (default 1)")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.add_argument("--fail-on", default="", metavar="CODE[,CODE...]",
                    help="exit 1 when a finding matches a code, a prefix or a severity (high, medium, ...)")
@@ -180,7 +181,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         rec.pipeline, rec.test, target="bought", sensitive_features=["gender", "age_band", "ethnicity"],
         user_id="customer_id", item_id="category", item_group="department", k=args.k,
         sample_size=args.sample_size, n_boot=args.n_boot,
-        min_group_size=args.min_group_size, random_state=args.seed, train_data=rec.train,
+        min_group_size=args.min_group_size, n_jobs=args.n_jobs, random_state=args.seed, train_data=rec.train,
         command="explainer " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv else None,
         progress=lambda s: say(f"    {s}"),
     )
@@ -245,7 +246,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         task=args.task, user_id=args.user_id, item_id=args.item_id, k=args.k,
         threshold=0.5 if args.threshold is None else args.threshold, item_group=args.item_group,
         sample_size=args.sample_size, n_boot=args.n_boot, min_group_size=args.min_group_size,
-        random_state=args.seed, data_sha256=sha256_file(Path(args.data)) if Path(args.data).is_file() else None,
+        n_jobs=args.n_jobs, random_state=args.seed, data_sha256=sha256_file(Path(args.data)) if Path(args.data).is_file() else None,
         train_data=train, quasi_identifiers=args.quasi_identifiers, k_anonymity=args.k_anonymity,
         command="explainer " + " ".join(shlex.quote(a) for a in sys.argv[1:]), progress=say,
     )

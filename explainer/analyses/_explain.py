@@ -279,7 +279,8 @@ def explain_rows(
     if model.kind == "callable":
         from ._blackbox import explain_callable
 
-        sm = explain_callable(model, rows, background=background, random_state=random_state)
+        sm = explain_callable(model, rows, background=background, n_jobs=n_jobs, random_state=random_state,
+                              progress=progress)
         raw_values = sm.values
     else:
         Z, _ = model.transform(rows)

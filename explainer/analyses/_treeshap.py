@@ -268,7 +268,8 @@ def _plan(est: Any, output: Output) -> _Plan:
             def xgb_margin(X: _Array) -> _Array:
                 import xgboost
 
-                return _as_1d(est.predict(xgboost.DMatrix(X), output_margin=True))
+                # a booster trained with column names checks them on every DMatrix
+                return _as_1d(est.predict(xgboost.DMatrix(X, feature_names=est.feature_names), output_margin=True))
 
             margin = xgb_margin
         if output == "probability":

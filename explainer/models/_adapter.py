@@ -47,6 +47,52 @@ def _is_fitted(est: Any) -> bool:
     return True
 
 
+_BOOSTERS = {"lightgbm.basic.Booster", "xgboost.core.Booster"}
+# Classifiers whose trees hold class probabilities: their attributions are in probability.
+_PROBA_TREES = {"RandomForestClassifier", "ExtraTreesClassifier", "DecisionTreeClassifier", "ExtraTreeClassifier"}
+
+
+def _qualname(obj: Any) -> str:
+    return f"{type(obj).__module__}.{type(obj).__name__}"
+
+
+def _is_booster(model: Any) -> bool:
+    """A native LightGBM or XGBoost booster (not a scikit-learn estimator)."""
+    return _qualname(model) in _BOOSTERS
+
+
+def _booster_objective(booster: Any) -> str:
+    if _qualname(booster) == "lightgbm.basic.Booster":
+        return str(booster.params.get("objective", "") or "")
+    import json
+
+    config = json.loads(booster.save_config())
+    return str(config.get("learner", {}).get("objective", {}).get("name", ""))
+
+
+def _booster_is_binary(booster: Any) -> bool:
+    obj = _booster_objective(booster)
+    return obj in {"binary", "cross_entropy", "xentropy"} or obj.startswith("binary:")
+
+
+def _booster_feature_names(booster: Any) -> list[str] | None:
+    if _qualname(booster) == "lightgbm.basic.Booster":
+        names = [str(n) for n in booster.feature_name()]
+        # LightGBM names columns Column_0, Column_1, ... when it was trained without names
+        return None if all(n == f"Column_{i}" for i, n in enumerate(names)) else names
+    names = booster.feature_names
+    return None if names is None else [str(n) for n in names]
+
+
+def _booster_predict(booster: Any, X: np.ndarray, names: Sequence[str], *, raw: bool) -> np.ndarray:
+    if _qualname(booster) == "lightgbm.basic.Booster":
+        return np.asarray(booster.predict(X, raw_score=raw), dtype=float).reshape(-1)
+    import xgboost
+
+    dm = xgboost.DMatrix(X, feature_names=list(names) if booster.feature_names is not None else None)
+    return np.asarray(booster.predict(dm, output_margin=raw), dtype=float).reshape(-1)
+
+
 def _final_step(est: Any) -> Any:
     from sklearn.pipeline import Pipeline
 
@@ -101,6 +147,8 @@ class ModelAdapter:
         X = self._frame(data)
         if self.kind == "callable":
             out = np.asarray(self.model(X), dtype=float)
+        elif self.kind == "booster":
+            out = _booster_predict(self.model, self._numeric(X), self.input_columns, raw=False)
         elif self._is_classifier:
             out = np.asarray(self.model.predict_proba(X))[:, 1]
         else:
@@ -112,6 +160,8 @@ class ModelAdapter:
         X = self._frame(data)
         if self.kind == "callable":
             return self.predict_score(data)
+        if self.kind == "booster":
+            return _booster_predict(self.model, self._numeric(X), self.input_columns, raw=True)
         if self._is_classifier:
             if hasattr(self.model, "decision_function"):
                 return np.asarray(self.model.decision_function(X), dtype=float).reshape(-1)
@@ -128,7 +178,35 @@ class ModelAdapter:
 
     @property
     def output_unit(self) -> str:
-        return "log-odds" if self._is_classifier else "score"
+        """Unit of the attributions: ``log-odds``, ``probability`` or ``score``.
+
+        Gradient-boosted and logistic classifiers are explained on their log-odds margin;
+        forests of classification trees on the probability their leaves hold; a callable
+        binary model on the probability it returns; regressors and rankers on their score.
+        The audit records the unit of the explanation it computed, which is the same.
+        """
+        if self.kind == "callable":
+            return "probability" if self.task == "binary" else "score"
+        if self._is_classifier:
+            name = type(self.final_estimator).__name__
+            if name in _PROBA_TREES:
+                return "probability"
+            if self.kind == "booster" or hasattr(self.final_estimator, "decision_function") or \
+                    _qualname(self.final_estimator).startswith(("lightgbm.", "xgboost.")):
+                return "log-odds"
+            return "probability"
+        return "score"
+
+    def _numeric(self, X: pd.DataFrame) -> np.ndarray:
+        try:
+            return X.to_numpy(dtype=float)
+        except (TypeError, ValueError) as err:
+            bad = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c]) and X[c].dtype != bool]
+            raise InvalidInputError(
+                f"data columns read by a {type(self.model).__name__} must be numeric. Got text in "
+                f"{bad[:5]!r} ({len(bad)} columns). Encode them as the model was trained, or wrap the "
+                "encoding and the model in a callable."
+            ) from err
 
     # --- structure ----------------------------------------------------------------------
     @property
@@ -154,7 +232,7 @@ class ModelAdapter:
             except Exception:  # noqa: BLE001 - not every transformer names its outputs
                 names = [f"x{i}" for i in range(np.shape(Z)[1])]
             return np.asarray(Z, dtype=float), names
-        return X.to_numpy(dtype=float), list(self.input_columns)
+        return self._numeric(X), list(self.input_columns)
 
     def engineered_to_raw(self, data: pd.DataFrame, *, random_state: int = 0) -> np.ndarray:
         """Which raw input columns each engineered column comes from, as a weight matrix.
@@ -196,6 +274,7 @@ class ModelAdapter:
         est = self.final_estimator
         return {
             "type": type(est).__name__ if self.kind != "callable" else "callable",
+            "kind": self.kind,
             "wrapper": type(self.model).__name__ if self.is_pipeline else None,
             "task": self.task,
             "output_unit": self.output_unit,
@@ -263,6 +342,9 @@ def wrap_model(
     if not (isinstance(threshold, (int, float)) and 0.0 <= float(threshold) <= 1.0) and task != "regression":
         raise InvalidInputError(f"threshold must be a number between 0 and 1. Got {threshold!r}.")
 
+    if _is_booster(model):
+        return _wrap_booster(model, task=task, feature_names=feature_names, user_id=user_id, item_id=item_id,
+                             k=int(k), threshold=float(threshold), name=name)
     is_estimator = hasattr(model, "fit") and (hasattr(model, "predict") or hasattr(model, "predict_proba"))
     if not is_estimator:
         if not callable(model):
@@ -290,7 +372,9 @@ def wrap_model(
         names = getattr(model, "feature_names_in_", None)
         if names is None:
             final = _final_step(model)
-            names = getattr(final, "feature_names_in_", None) or getattr(final, "feature_name_", None)
+            names = getattr(final, "feature_names_in_", None)
+            if names is None:
+                names = getattr(final, "feature_name_", None)
         if names is None:
             raise InvalidInputError(
                 f"feature_names must be given for a {type(model).__name__} fitted without column names. "
@@ -320,4 +404,47 @@ def wrap_model(
         model=model, task=task, input_columns=tuple(feature_names), user_id=user_id, item_id=item_id,
         k=int(k), threshold=float(threshold), kind="estimator", name=name or type(final).__name__,
         _is_classifier=is_clf,
+    )
+
+
+def _wrap_booster(model: Any, *, task: Task | None, feature_names: Sequence[str] | None, user_id: str | None,
+                  item_id: str | None, k: int, threshold: float, name: str) -> ModelAdapter:
+    """Wrap a native ``lightgbm.Booster`` or ``xgboost.Booster``.
+
+    Scores are what the booster predicts by default (a probability for a binary objective);
+    attributions are on its raw margin (log-odds for a binary objective).
+    """
+    if _qualname(model) == "lightgbm.basic.Booster" and model.num_trees() == 0:
+        raise ModelNotFittedError(
+            "model must be a trained booster. Got a lightgbm Booster with no trees. "
+            "Train it with lightgbm.train(...) first."
+        )
+    known = _booster_feature_names(model)
+    if feature_names is None:
+        if known is None:
+            raise InvalidInputError(
+                f"feature_names must be given for a {type(model).__name__} trained without column names. "
+                "Pass feature_names=[...] in the order the booster reads them."
+            )
+        feature_names = known
+    elif known is not None and list(map(str, feature_names)) != known:
+        raise InvalidInputError(
+            f"feature_names must match the names the booster was trained with. Got {list(feature_names)[:5]!r}, "
+            f"the booster reads {known[:5]!r}. Pass them in the booster's order, or leave feature_names out."
+        )
+    is_clf = _booster_is_binary(model)
+    if task is None:
+        task = "ranking" if user_id else ("binary" if is_clf else "regression")
+    if task == "ranking" and user_id is None:
+        raise InvalidInputError(
+            "user_id and item_id must name the customer and item columns for task='ranking'. Got None."
+        )
+    if task == "binary" and not is_clf:
+        raise InvalidInputError(
+            f"task='binary' needs a booster with a binary objective. Got objective "
+            f"{_booster_objective(model)!r}. Use task='regression' for other objectives."
+        )
+    return ModelAdapter(
+        model=model, task=task, input_columns=tuple(map(str, feature_names)), user_id=user_id, item_id=item_id,
+        k=k, threshold=threshold, kind="booster", name=name or type(model).__name__, _is_classifier=is_clf,
     )

@@ -123,10 +123,17 @@ def audit_to_dict(a: Audit) -> dict[str, Any]:
         }
     main_parameters = []
     if shap is not None:
-        for c in categories:
-            main_parameters.append({"category": c["category"], "importance_share": c["importance_share"],
-                                    "ci": [c["ci_low"], c["ci_high"]], "unit": "share of mean |attribution| "
-                                    f"({shap.unit})", "columns": c["columns"], "reason": None})
+        # DSA Art. 27: consumer-level categories ordered by measured share, unit, and a
+        # slot for the publisher's reason (filled from the disclosure config when rendered)
+        from ..findings import category_label
+
+        ordered = sorted(categories, key=lambda c: -(c["importance_share"] or 0.0))
+        for rank, c in enumerate(ordered, start=1):
+            main_parameters.append({"rank": rank, "category": c["category"], "label": category_label(c["category"]),
+                                    "importance_share": c["importance_share"],
+                                    "ci": [c["ci_low"], c["ci_high"]],
+                                    "unit": f"share of mean |attribution| ({shap.unit})",
+                                    "attribution_unit": shap.unit, "columns": c["columns"], "reason": None})
     return {
         "schema_version": SCHEMA_VERSION,
         "model": plain(a.model_info),
