@@ -56,6 +56,8 @@ _LAZY = {
     "Severity": ".findings",
     "DisclosureConfig": ".report._config",
     "write_reports": ".report",
+    "why": "._why",
+    "WhyExplanation": "._why",
 }
 
 __all__ = [

@@ -89,6 +89,35 @@ class Audit(HTMLDisplay):
 
         return write_reports(self, out, force=force, config=config)
 
+    def why(self, customer: Any, item: Any = None, *, changeable: Sequence[str] | None = None,
+            config: Any = None) -> Any:
+        """One person's explanation: "why am I seeing this?".
+
+        Parameters
+        ----------
+        customer : object
+            A value of the ``user_id`` column (ranking), else a row label of the audited data.
+        item : object, default=None
+            For ranking models: the item (a value of ``item_id``) to explain.
+        changeable : sequence of str, default=None
+            Columns the person can change; default: the model's behavioural inputs.
+        config : DisclosureConfig or path, default=None
+            Publisher facts (reasons per category, controls, contact).
+
+        Returns
+        -------
+        WhyExplanation
+        """
+        from ._why import explain_for
+
+        if self.data is None:
+            raise InvalidInputError(
+                "audit must hold its data to explain one person. Got an Audit without data. "
+                "Run explainer.audit(...) again, or use explainer.why(model, data, ...)."
+            )
+        return explain_for(self.model, self.data, self.inventory, customer, item, changeable=changeable,
+                           config=config, random_state=int(self.options.get("random_state", 0)))
+
     def findings_matching(self, selectors: Sequence[str]) -> list[Finding]:
         return [f for f in self.findings if any(f.matches(s) for s in selectors)]
 

@@ -125,6 +125,26 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--force", action="store_true", help="replace a folder that holds another run")
     e.add_argument("--seed", type=int, default=0)
     e.add_argument("--quiet", action="store_true", help="no progress lines")
+    w = sub.add_parser("why", help="explain one person's result in plain words and write why.html")
+    w.add_argument("data", help="CSV or Parquet file: the scored rows (customer x item for a recommender)")
+    w.add_argument("--model", required=True, help="model file: .skops (safe) or a pickle with --trust-model")
+    who = w.add_mutually_exclusive_group(required=True)
+    who.add_argument("--customer", help="the person: a value of --user-id (or a row label without one)")
+    who.add_argument("--row", type=int, metavar="N", help="explain the person (and item) of row N of the file (from 0)")
+    w.add_argument("--item", help="ranking: the item to explain (with --customer)")
+    w.add_argument("--task", choices=["binary", "regression", "ranking"], help="inferred when absent")
+    w.add_argument("--user-id", help="ranking: the customer column")
+    w.add_argument("--item-id", help="ranking: the item column")
+    w.add_argument("--k", type=int, default=3, help="ranking: items shown per customer (default 3)")
+    w.add_argument("--threshold", type=float, default=0.5, help="binary: decision is score >= threshold")
+    w.add_argument("--inventory", help="data inventory YAML (drafted from the data when absent)")
+    w.add_argument("--config", help="publisher facts: reasons, controls, contact (disclosure.yaml)")
+    w.add_argument("--trust-model", action="store_true", help="load a pickle or untrusted skops types")
+    w.add_argument("--trust-type", action="append", default=[], metavar="TYPE", help="accept one skops type")
+    w.add_argument("--seed", type=int, default=0)
+    w.add_argument("--out", required=True, help="the page to write, e.g. why.html")
+    w.add_argument("--force", action="store_true", help="replace the page if it exists")
+    w.add_argument("--quiet", action="store_true", help="do not print the explanation")
 
     s = sub.add_parser("scan", help="draft a data inventory from column names and values")
     s.add_argument("data", help="CSV or Parquet file")
@@ -176,7 +196,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     m = rec.metrics
     say(f"    held-out customers: hit rate@{args.k} {m[f'hit_rate_at_{args.k}']:.3f}, "
         f"NDCG@{args.k} {m[f'ndcg_at_{args.k}']:.3f} ({m['users_evaluated']} customers)")
-    say("3/4 audit: inventory, SHAP, group results, proxies, privacy risk, minimisation")
+    say("3/4 audit: inventory, SHAP, group results, proxies, privacy risk, minimisation; one customer's explanation")
     result = run_audit(
         rec.pipeline, rec.test, target="bought", sensitive_features=["gender", "age_band", "ethnicity"],
         user_id="customer_id", item_id="category", item_group="department", k=args.k,
@@ -190,6 +210,13 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     out = write_reports(result, args.out, force=args.force, config=args.config or DEMO_CONFIG)
     for p in out["paths"]:
         say(f"    wrote {p}")
+    # one example customer's "why am I seeing this?" page: the first held-out customer's top item
+    first = rec.test["customer_id"].iloc[0]
+    mine = rec.test[rec.test["customer_id"] == first]
+    top_item = mine["category"].iloc[int(result.model.predict_score(mine).argmax())]
+    page = result.why(first, top_item, config=args.config or DEMO_CONFIG).to_html(Path(args.out) / "why.html",
+                                                                                 force=True)
+    say(f"    wrote {page}")
     return _gate(result.findings, selectors)
 
 
@@ -300,6 +327,47 @@ def _cmd_explain_all(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_why(args: argparse.Namespace) -> int:
+    from . import why
+    from ._io import read_table
+    from .errors import InvalidInputError, OutputExistsError
+    from .inventory import DataInventory
+    from .models import load_model
+
+    if Path(args.out).exists() and not args.force:
+        raise OutputExistsError(f"--out must not exist yet. Got {Path(args.out).name!r}, which exists. "
+                                "Pass --force to replace it.")
+    data = read_table(args.data)
+    model = load_model(args.model, trust_model=args.trust_model, trusted_types=args.trust_type)
+    inventory = DataInventory.from_yaml(args.inventory) if args.inventory else None
+    customer, item = args.customer, args.item
+    if args.row is not None:
+        if not 0 <= args.row < len(data):
+            raise InvalidInputError(f"--row must be a row number from 0 to {len(data) - 1}. Got {args.row}.")
+        if args.user_id:
+            customer = data[args.user_id].iloc[args.row] if args.user_id in data.columns else None
+            item = data[args.item_id].iloc[args.row] if args.item_id and args.item_id in data.columns else None
+        else:
+            customer = data.index[args.row]
+    elif not args.user_id:
+        customer = _row_label(data, customer)
+    result = why(model, data, customer, item, inventory=inventory, task=args.task, user_id=args.user_id,
+                 item_id=args.item_id, k=args.k, threshold=args.threshold, config=args.config, random_state=args.seed)
+    result.to_html(args.out, force=args.force)
+    if not args.quiet:
+        sys.stdout.write(str(result))
+        print(f"wrote {args.out}")
+    return EXIT_OK
+
+
+def _row_label(data: Any, customer: str) -> Any:
+    """A row label given on the command line: the data's labels are numbers when read from a file."""
+    try:
+        return int(customer)
+    except ValueError:
+        return customer
+
+
 def _cmd_scan(args: argparse.Namespace) -> int:
     from .inventory import scan
 
@@ -377,10 +445,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"explainer-toolkit {__version__}")
             return EXIT_OK
         if args.command is None:
-            raise _UsageError("explainer: a command is required (demo, audit, explain-all, scan, pseudonymise, report). "
-                              "See 'explainer --help'.")
-        return {"demo": _cmd_demo, "audit": _cmd_audit, "scan": _cmd_scan, "report": _cmd_report,
-                "pseudonymise": _cmd_pseudonymise, "explain-all": _cmd_explain_all}[args.command](args)
+            raise _UsageError("explainer: a command is required (demo, audit, why, explain-all, scan, pseudonymise, "
+                              "report). See 'explainer --help'.")
+        commands = {"demo": _cmd_demo, "audit": _cmd_audit, "why": _cmd_why, "scan": _cmd_scan,
+                    "report": _cmd_report, "pseudonymise": _cmd_pseudonymise, "explain-all": _cmd_explain_all}
+        return commands[args.command](args)
     except ExplainerError as err:
         if debug:
             traceback.print_exc()

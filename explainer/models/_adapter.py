@@ -130,6 +130,7 @@ class ModelAdapter:
     kind: str = "estimator"
     name: str = ""
     _is_classifier: bool = field(default=False, repr=False)
+    _cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     # --- predictions --------------------------------------------------------------------
     def _frame(self, data: pd.DataFrame) -> pd.DataFrame:
@@ -245,6 +246,14 @@ class ModelAdapter:
         raw = list(self.input_columns)
         if not self.is_pipeline:
             return np.eye(len(raw))
+        # the same data frame (held, so its id stays its own) and seed give the same mapping
+        hit = self._cache.get(("engineered_to_raw", random_state))
+        if hit is None or hit[0] is not data:
+            hit = (data, self._engineered_to_raw(data, raw, random_state))
+            self._cache[("engineered_to_raw", random_state)] = hit
+        return np.array(hit[1])
+
+    def _engineered_to_raw(self, data: pd.DataFrame, raw: list[str], random_state: int) -> np.ndarray:
         sample = self._frame(data)
         if len(sample) > 400:
             sample = sample.sample(400, random_state=random_state)

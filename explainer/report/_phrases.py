@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["SAY", "say", "HEADINGS", "GAP_TEXT"]
+__all__ = ["SAY", "say", "HEADINGS", "GAP_TEXT", "AMOUNTS", "STRENGTHS", "UNITS"]
 
 GAP_TEXT = "To be completed by the publisher."
 
@@ -103,7 +103,47 @@ SAY: dict[str, str] = {
     "why_intro": "A computer picked {item} for you. {review}",
     "why_review_none": "No person checked this choice.",
     "why_review_some": "A person checks these choices.",
+    "why_title_item": "Why you see {item}",
+    "why_title_lower": "Why {item} is not in your top {k}",
+    "why_title_result": "Why you got this result",
+    "why_rank_in": "A computer put {item} at place {rank} of your list. So it is in your top {k}.",
+    "why_rank_out": "A computer put {item} at place {rank} of your list. So it is not in your top {k}.",
+    "why_selected": "A computer chose this result for you.",
+    "why_not_selected": "A computer did not choose you for this.",
+    "why_score": "A computer worked out this result for you.",
+    "why_reasons_intro": "The main reasons:",
+    "why_reason": "Your {label} {verb} it {strength}.",
+    "why_reason_item_raises": "Many people choose {item}. This raised it {strength}.",
+    "why_reason_item_lowers": "Fewer people choose {item}. This lowered it {strength}.",
+    "why_cf_intro": "What would change it:",
+    "why_cf_none": "We found no small change in what you do that would change this.",
+    "why_cf_zero": "If you had no {labels}, {effect}.",
+    "why_cf_scaled": "If your {labels} were {amount}, {effect}.",
+    "why_cf_zero_many": "Suppose you had no {labels}. Then {effect}.",
+    "why_cf_scaled_many": "Suppose your {labels} were {amount}. Then {effect}.",
+    "why_cf_leaves": "{item} would drop out of your top {k}",
+    "why_cf_enters": "{item} would move into your top {k}",
+    "why_cf_unselect": "you would no longer get this result",
+    "why_cf_select": "you would get this result",
+    "why_estimates": "These reasons are estimates from our own tests.",
+    "why_used_intro": "We used these kinds of data about you:",
+    "why_not_used_intro": "We hold these kinds of data about you, but did not use them here:",
+    "why_not_used_none": "We used all the kinds of data we hold about you.",
+    "why_act_intro": "You can change what you see:",
+    "why_rights": "You can ask us to correct your data, or to stop using it.",
+    "why_contact": "Write to {contact}.",
+    "why_numbers_note": "Each number is an estimate. It shows how much one fact moved the result, in {unit}. "
+                        "Bigger numbers moved it more.",
 }
+
+#: How much a change scales a person's own value, in words.
+AMOUNTS: dict[float, str] = {
+    0.75: "a quarter lower", 0.5: "half as high", 0.25: "a quarter as high", 1.5: "half as high again",
+    2.0: "twice as high", 3.0: "three times as high",
+}
+STRENGTHS: dict[str, str] = {"strong": "a lot", "moderate": "quite a bit", "weak": "a little"}
+UNITS: dict[str, str] = {"log-odds": "log-odds (the model's own score scale)",
+                         "probability": "chance out of 1", "score": "points of the model's score"}
 
 
 def say(key: str, **values: Any) -> str:

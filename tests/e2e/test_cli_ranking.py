@@ -68,3 +68,28 @@ def test_ranking_audit_from_the_command_line(ranking_files, capsys):
     assert shares == sorted(shares, reverse=True) and sum(shares) == pytest.approx(1.0, abs=1e-6)
     assert {"item", "behavioural"} <= {p["category"] for p in params}
     assert doc["fairness"]["exposure"]  # exposure of each item by age band was measured
+
+
+def test_why_for_one_row_from_the_command_line(ranking_files, capsys):
+    d, pipe, data = ranking_files
+    args = ["why", str(d / "rows.csv"), "--model", str(d / "recommender.skops"), "--task", "ranking",
+            "--user-id", "customer_id", "--item-id", "category", "--k", "2", "--row", "5",
+            "--trust-type", "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+            "--out", str(d / "why.html")]
+    assert main(args) == 0, capsys.readouterr().err
+    out = capsys.readouterr().out
+    item = str(data["category"].iloc[5])
+    html = (d / "why.html").read_text(encoding="utf-8")
+    assert f"{item}" in html.split("<h1>")[1].split("</h1>")[0]
+    assert "The main reasons:" in out and "wrote" in out
+    # the page is not replaced without --force; a customer that is not there is one clear line
+    assert main(args) == 2 and "--force" in capsys.readouterr().err
+    assert main(args[:-1] + [str(d / "why2.html"), "--quiet"]) == 0
+    assert (d / "why2.html").read_text(encoding="utf-8") == html  # same row, same seed: same page
+    bad = [a if a != "--row" else "--customer" for a in args[:-1]] + [str(d / "why3.html")]
+    bad[bad.index("--customer") + 1] = "nobody"
+    capsys.readouterr()
+    assert main(bad + ["--item", item]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "customer must be a value of the 'customer_id' column" in err[0]
+    assert not (d / "why3.html").exists()

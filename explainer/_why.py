@@ -1,0 +1,141 @@
+"""One person's explanation as a public object: text, a self-contained page and a notebook view."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .analyses._why import PersonExplanation, explain_person
+from .errors import InvalidInputError, OutputExistsError
+from .inventory import DataInventory
+
+__all__ = ["WhyExplanation", "why"]
+
+
+@dataclass(frozen=True)
+class WhyExplanation(PersonExplanation):
+    """Why one person sees one item (or got one result), in plain words.
+
+    Build it with :meth:`explainer.Audit.why` or :func:`explainer.why`. ``str(w)`` is the
+    text, :meth:`to_html` writes a self-contained page, and notebooks show the page. It
+    holds that person's attributions and categories only: no raw values, no other
+    person's data. Attribution numbers are estimates, in ``unit``.
+    """
+
+    config: Any = None
+
+    @classmethod
+    def from_result(cls, result: PersonExplanation, *, config: Any = None) -> WhyExplanation:
+        return cls(**{f.name: getattr(result, f.name) for f in fields(PersonExplanation)}, config=config)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = super().to_dict()
+        d.pop("config", None)
+        return d
+
+    def __str__(self) -> str:
+        from .report._why import render_why_text
+
+        return render_why_text(self.to_dict(), self.config)
+
+    def to_html(self, path: str | os.PathLike[str], *, force: bool = False) -> Path:
+        """Write the page to ``path`` (atomically: whole or not at all). Returns the path."""
+        from ._io import atomic_write_text
+        from .report._why import render_why_html
+
+        p = Path(path)
+        if p.is_dir():
+            raise InvalidInputError(f"path must be a file path for why.html. Got a folder {p.name!r}. Add a file name.")
+        if p.exists() and not force:
+            raise OutputExistsError(f"path must not exist yet. Got {p.name!r}, which exists. Pass force=True to replace it.")
+        atomic_write_text(p, render_why_html(self.to_dict(), self.config))
+        return p
+
+    def _repr_html_(self) -> str:
+        from .report._why import render_why_html
+
+        return render_why_html(self.to_dict(), self.config)
+
+
+def _config(config: Any) -> Any:
+    if config is None:
+        return None
+    from .report._config import DisclosureConfig
+
+    return config if isinstance(config, DisclosureConfig) else DisclosureConfig.from_yaml(config)
+
+
+def explain_for(model: Any, data: pd.DataFrame, inventory: DataInventory, customer: Any, item: Any, *,
+                changeable: Sequence[str] | None, config: Any, random_state: int) -> WhyExplanation:
+    cfg = _config(config)
+    cats = {r.column: r.category for r in inventory}
+    rationale: dict[str, str] = {}
+    if cfg is not None:
+        from .report._config import is_gap
+
+        for c in set(cats.values()):
+            v = cfg.get(f"category_rationale.{c}")
+            if not is_gap(v):
+                rationale[c] = str(v)
+    result = explain_person(
+        model, data, customer, item, categories=cats, sources={r.column: r.source for r in inventory},
+        roles={r.column: r.role for r in inventory}, changeable=changeable, rationale=rationale,
+        random_state=random_state,
+    )
+    return WhyExplanation.from_result(result, config=cfg)
+
+
+def why(
+    model: Any,
+    data: pd.DataFrame,
+    customer: Any,
+    item: Any = None,
+    *,
+    inventory: DataInventory | None = None,
+    task: str | None = None,
+    user_id: str | None = None,
+    item_id: str | None = None,
+    k: int = 3,
+    threshold: float = 0.5,
+    changeable: Sequence[str] | None = None,
+    config: Any = None,
+    random_state: int = 0,
+) -> WhyExplanation:
+    """Explain one person's result without running a whole audit.
+
+    Parameters
+    ----------
+    model : estimator, Pipeline, booster, callable or ModelAdapter
+    data : DataFrame
+        The scored rows (for a recommender, every customer x item row).
+    customer : object
+        A value of ``user_id`` (ranking), or a row label of ``data``.
+    item : object, default=None
+        For ranking: the item to explain.
+    inventory : DataInventory, default=None
+        Categories and sources of the columns; drafted with :func:`explainer.scan` when absent.
+    changeable : sequence of str, default=None
+        Columns the person can change; default: the model's behavioural inputs.
+    config : DisclosureConfig or path, default=None
+        Publisher facts: reasons per category, controls, contact, human review.
+
+    Returns
+    -------
+    WhyExplanation
+    """
+    from ._audit import _complete_inventory, _validate
+    from .models import wrap_model
+
+    data = _validate(data, None, [])
+    adapter = wrap_model(model, task=task, user_id=user_id, item_id=item_id, k=k, threshold=threshold)  # type: ignore[arg-type]
+    for name, col in (("user_id", adapter.user_id), ("item_id", adapter.item_id)):
+        if col is not None and col not in data.columns:
+            raise InvalidInputError(f"{name} must name a column of the data. Got {col!r}, which is not there.")
+    inv = _complete_inventory(data, inventory, target=None, adapter=adapter, sensitive=[], random_state=random_state)
+    return explain_for(adapter, data, inv, customer, item, changeable=changeable, config=config,
+                       random_state=random_state)

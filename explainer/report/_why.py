@@ -1,0 +1,156 @@
+"""Render one person's explanation ("why am I seeing this?") as text and as a self-contained page.
+
+Reads the document of ``WhyExplanation.to_dict()`` only; nothing is recomputed. The page
+shows that person's reasons, categories and counterfactual, never a raw value of their
+data and never anyone else's data. Wording lives in the phrase bank (``_phrases.py``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..findings import category_label, column_label
+from ._phrases import AMOUNTS, STRENGTHS, UNITS, say
+
+__all__ = ["why_context", "render_why_text", "render_why_html", "why_first_layer"]
+
+
+def _words(items: list[str]) -> str:
+    items = [i for i in items if i]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _label(doc: dict[str, Any], column: str) -> str:
+    """Plain name of a column for this person; the item column's name becomes the item itself."""
+    if column in doc.get("labels", {}):
+        return str(doc["labels"][column])
+    label = column_label(column)
+    item_col = doc.get("item_column")
+    if doc.get("item") and item_col:
+        label = label.replace(column_label(item_col), str(doc["item"]))
+    return label
+
+
+def _cfg(config: Any, path: str) -> Any:
+    if config is None:
+        return None
+    from ._config import is_gap
+
+    v = config.get(path)
+    return None if is_gap(v) else v
+
+
+def why_context(doc: dict[str, Any], config: Any = None) -> dict[str, Any]:
+    """Everything the text and the page say, as plain strings and small tables."""
+    item = doc.get("item")
+    item_name = str(item) if item is not None else ""
+    if doc["task"] == "ranking":
+        title = say("why_title_item" if doc["in_top_k"] else "why_title_lower", item=item_name, k=doc["k"])
+        key = "why_rank_in" if doc["in_top_k"] else "why_rank_out"
+        result = say(key, item=item_name, rank=doc["rank"], k=doc["k"])
+    elif doc["task"] == "binary":
+        title = say("why_title_result")
+        result = say("why_selected" if doc["selected"] else "why_not_selected")
+    else:
+        title = say("why_title_result")
+        result = say("why_score")
+    automated = _cfg(config, "automation.fully_automated")
+    review = None if automated is None else say("why_review_none" if automated else "why_review_some")
+
+    reasons = []
+    for r in doc["reasons"]:
+        strength = STRENGTHS[r["strength"]]
+        if r["category"] == "item":
+            text = say(f"why_reason_item_{r['direction']}", item=item_name.capitalize() or "This", strength=strength)
+        else:
+            verb = "raised" if r["direction"] == "raises" else "lowered"
+            text = say("why_reason", label=_label(doc, r["column"]), verb=verb, strength=strength)
+        reasons.append({"category": category_label(r["category"]).capitalize(), "text": text,
+                        "direction": r["direction"], "strength": r["strength"],
+                        "estimate": f"{r['attribution']:+.3f}", "share": f"{r['share'] * 100:.0f}%",
+                        "rationale": say("item_reason") if r["category"] == "item" else
+                        ((doc.get("rationale") or {}).get(r["category"])
+                         or _cfg(config, f"category_rationale.{r['category']}"))})
+
+    cf = doc.get("counterfactual")
+    if cf is None:
+        change = say("why_cf_none")
+    else:
+        if doc["task"] == "ranking":
+            effect = say("why_cf_leaves" if cf["effect"] == "leaves_top_k" else "why_cf_enters",
+                         item=item_name, k=doc["k"])
+        else:
+            effect = say("why_cf_unselect" if doc["selected"] else "why_cf_select")
+        labels = _words([_label(doc, ch["column"]) for ch in cf["changes"]])
+        factor = float(cf["changes"][0]["factor"])
+        amount = AMOUNTS.get(factor, f"{factor:g} times as high")
+        if len(cf["changes"]) == 1:
+            change = (say("why_cf_zero", labels=labels, effect=effect) if factor == 0
+                      else say("why_cf_scaled", labels=labels, amount=amount, effect=effect))
+        else:  # two short sentences rather than one long one
+            labels = " and no ".join(_label(doc, ch["column"]) for ch in cf["changes"]) if factor == 0 else labels
+            change = (say("why_cf_zero_many", labels=labels, effect=effect) if factor == 0
+                      else say("why_cf_scaled_many", labels=labels, amount=amount, effect=effect))
+        change = change[0].upper() + change[1:]
+
+    sources = doc.get("sources") or {}
+    used = [{"label": category_label(c).capitalize(),
+             "source": "; ".join(say(f"source_{s}") for s in sources.get(c, ["unknown"]))}
+            for c in doc["categories_used"]]
+    not_used = [category_label(c).capitalize() for c in doc["categories_not_used"]]
+    controls = _cfg(config, "controls")
+    contact = _cfg(config, "organisation.contact_email")
+    return {
+        "title": title,
+        "result": result,
+        "review": review,
+        "reasons_intro": say("why_reasons_intro"),
+        "reasons": reasons,
+        "cf_intro": say("why_cf_intro"),
+        "change": change,
+        "estimates": say("why_estimates"),
+        "used_intro": say("why_used_intro"),
+        "used": used,
+        "not_used_intro": say("why_not_used_intro") if not_used else say("why_not_used_none"),
+        "not_used": not_used,
+        "act_intro": say("why_act_intro"),
+        "controls": controls if isinstance(controls, (list, tuple)) else [],
+        "rights": say("why_rights"),
+        "contact": say("why_contact", contact=contact) if contact else None,
+        "unit": doc["unit"],
+        "numbers_note": say("why_numbers_note", unit=UNITS.get(doc["unit"], doc["unit"])),
+        "method": ("exact calculation on the model" if doc["exact"] else "estimate from random samples")
+        + f", in {UNITS.get(doc['unit'], doc['unit'])}",
+    }
+
+
+def why_first_layer(doc: dict[str, Any], config: Any = None) -> list[str]:
+    """The prose blocks a person reads first (result, reasons, what would change it)."""
+    c = why_context(doc, config)
+    blocks = [" ".join(x for x in (c["result"], c["review"]) if x)]
+    blocks += [r["text"] for r in c["reasons"]]
+    blocks += [c["change"], c["estimates"]]
+    return blocks
+
+
+def render_why_text(doc: dict[str, Any], config: Any = None) -> str:
+    """The explanation as plain text: first the short part, then the data used."""
+    c = why_context(doc, config)
+    lines = [c["title"], "", " ".join(x for x in (c["result"], c["review"]) if x), "", c["reasons_intro"]]
+    lines += [f"- {r['text']}" for r in c["reasons"]]
+    lines += ["", c["cf_intro"], c["change"], "", c["estimates"], "", c["used_intro"]]
+    lines += [f"- {u['label']} ({u['source'].lower()})" for u in c["used"]]
+    lines += ["", c["not_used_intro"]] + [f"- {n}" for n in c["not_used"]]
+    lines += ["", c["rights"]] + ([c["contact"]] if c["contact"] else [])
+    return "\n".join(lines) + "\n"
+
+
+def render_why_html(doc: dict[str, Any], config: Any = None) -> str:
+    """The explanation as a self-contained HTML page (no scripts, no network, no raw values)."""
+    from ._readability import measure_text
+    from ._render import _env
+
+    blocks = why_first_layer(doc, config)
+    score = measure_text(blocks)
+    quality = {"words": score.words, "grade": f"{score.fk_grade:.1f}", "seconds": f"{score.reading_time_s:.0f}"}
+    return _env().get_template("why.html.j2").render(w=why_context(doc, config), quality=quality)
