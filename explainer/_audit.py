@@ -110,6 +110,11 @@ class Audit(HTMLDisplay):
         """
         from ._why import explain_for
 
+        if self.model is None:
+            raise InvalidInputError(
+                "audit must have a model to explain one person. Got an audit of a decision log. "
+                "Audit the model itself with explainer.audit(model, data, ...)."
+            )
         if self.data is None:
             raise InvalidInputError(
                 "audit must hold its data to explain one person. Got an Audit without data. "

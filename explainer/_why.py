@@ -136,6 +136,7 @@ def why(
     for name, col in (("user_id", adapter.user_id), ("item_id", adapter.item_id)):
         if col is not None and col not in data.columns:
             raise InvalidInputError(f"{name} must name a column of the data. Got {col!r}, which is not there.")
-    inv = _complete_inventory(data, inventory, target=None, adapter=adapter, sensitive=[], random_state=random_state)
+    inv = _complete_inventory(data, inventory, target=None, inputs=adapter.input_columns, sensitive=[],
+                              random_state=random_state, user_id=adapter.user_id, item_id=adapter.item_id)
     return explain_for(adapter, data, inv, customer, item, changeable=changeable, config=config,
                        random_state=random_state)
