@@ -11,7 +11,11 @@ checks our values against shap's float64 values and prints, as its last line, a 
 object with rows per second, the ratio against the faster baseline, the largest absolute
 difference and the algorithm used. ``--families`` adds the same comparison for XGBoost
 (reference: shap's float64 C++ Tree SHAP on the parsed trees, as XGBoost's own
-``pred_contribs`` is float32) and scikit-learn HistGradientBoosting.
+``pred_contribs`` is float32), scikit-learn HistGradientBoosting, logistic regression
+(against ``shap.LinearExplainer``) and a black-box callable over a DataFrame (200 rows,
+against ``shap.PermutationExplainer`` on the same function, background and budget).
+``public_api`` times ``explain(wrap_model(model), DataFrame)`` on every row, shares and
+bootstrap intervals included, against the same faster baseline.
 
 Run: ``.venv/bin/python benchmarks/explain_speed.py [--rows 20000] [--families]``
 """
@@ -132,6 +136,63 @@ def bench_hgb(X: np.ndarray, y: np.ndarray, n: int) -> dict[str, Any]:
     return _family_line("sklearn-hgb", ours, ours_s, {"shap_tree_explainer": n / shap_s}, ref, n)
 
 
+def bench_api(X: np.ndarray, y: np.ndarray, n: int, baseline_rps: float) -> dict[str, Any]:
+    """The public path: ``explain(wrap_model(model), DataFrame)`` on every row (shares, intervals too)."""
+    import lightgbm as lgb
+    import pandas as pd
+
+    import explainer as ex
+
+    model = lgb.LGBMClassifier(
+        n_estimators=N_TREES, num_leaves=64, max_depth=DEPTH, learning_rate=0.05,
+        n_jobs=1, verbose=-1, random_state=0,
+    ).fit(pd.DataFrame(X[:20000], columns=[f"x{i}" for i in range(N_FEATURES)]), y[:20000])
+    frame = pd.DataFrame(X[:n], columns=[f"x{i}" for i in range(N_FEATURES)])
+    result, s = _timed(lambda: ex.explain(ex.wrap_model(model), frame, sample_size=None, n_boot=50, n_jobs=1))
+    rps = n / s
+    print(f"[public api] explain(wrap_model(LGBMClassifier), DataFrame): {rps:,.0f} rows/s "
+          f"({result.algorithm}, unit {result.unit}); ratio {rps / baseline_rps:.3f}")
+    return {"rows_per_second": round(rps, 1), "ratio_vs_fastest_baseline": round(rps / baseline_rps, 3),
+            "algorithm": result.algorithm, "unit": result.unit}
+
+
+def bench_linear(X: np.ndarray, y: np.ndarray, n: int) -> dict[str, Any]:
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(max_iter=500).fit(X[:20000], y[:20000])
+    Xe = X[:n]
+    shap = _import_shap()
+    ours, ours_s = _timed(lambda: explain_matrix(model, Xe, background=Xe, n_jobs=1))
+    explainer = shap.LinearExplainer(model, shap.maskers.Independent(Xe, max_samples=n))
+    ref, shap_s = _timed(lambda: explainer.shap_values(Xe))
+    return _family_line("logistic", ours, ours_s, {"shap_linear_explainer": n / shap_s}, ref, n)
+
+
+def bench_blackbox(X: np.ndarray, y: np.ndarray, n: int) -> dict[str, Any]:
+    """A callable over a DataFrame: our explainer (raw columns, codes) against shap's permutation
+    explainer called directly on the same function with the same background and budget."""
+    import pandas as pd
+
+    import explainer as ex
+    from explainer.analyses._blackbox import explain_callable
+
+    cols = [f"x{i}" for i in range(N_FEATURES)]
+    w = np.linspace(-1, 1, N_FEATURES)
+
+    def predict(frame: pd.DataFrame) -> np.ndarray:
+        return frame.to_numpy(dtype=float) @ w
+
+    frame = pd.DataFrame(X[:n], columns=cols)
+    background = pd.DataFrame(X[20000:20050], columns=cols)
+    adapter = ex.wrap_model(predict, feature_names=cols)
+    ours, ours_s = _timed(lambda: explain_callable(adapter, frame, background=background, background_size=50))
+    shap = _import_shap()
+    masker = shap.maskers.Independent(background.to_numpy(), max_samples=50)
+    peer = shap.PermutationExplainer(lambda Z: predict(pd.DataFrame(Z, columns=cols)), masker, seed=0)
+    ref, shap_s = _timed(lambda: peer(frame.to_numpy(), max_evals=max(500, 2 * N_FEATURES + 1), silent=True).values)
+    return _family_line("callable", ours, ours_s, {"shap_permutation_explainer": n / shap_s}, ref, n)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=20000)
@@ -140,9 +201,13 @@ def main(argv: list[str] | None = None) -> int:
     warnings.simplefilter("ignore")
     X, y = _data(max(args.rows, 20000))
     result = bench_lightgbm(X, y, args.rows)
+    result["public_api"] = bench_api(X, y, args.rows, max(v for k, v in result["rows_per_second"].items()
+                                                          if k != "explain_matrix"))
     if args.families:
         result["xgboost"] = bench_xgboost(X, y, args.rows)
         result["sklearn_hgb"] = bench_hgb(X, y, args.rows)
+        result["logistic"] = bench_linear(X, y, args.rows)
+        result["callable"] = bench_blackbox(X, y, min(args.rows, 200))
     print(json.dumps(result))
     return 0
 
