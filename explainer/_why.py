@@ -54,6 +54,7 @@ class WhyExplanation(PersonExplanation):
         if p.exists() and not force:
             raise OutputExistsError(f"path must not exist yet. Got {p.name!r}, which exists. Pass force=True to replace it.")
         atomic_write_text(p, render_why_html(self.to_dict(), self.config))
+        p.chmod(0o644)  # readable like the other report files (the temporary file was private)
         return p
 
     def _repr_html_(self) -> str:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._version import __version__
 from ..findings import category_label, column_label
-from ._phrases import GAP_TEXT, HEADINGS, say
+from ._phrases import GAP_TEXT, HEADINGS, UNITS, say
 
 if TYPE_CHECKING:
     from .._audit import Audit
@@ -183,6 +183,7 @@ def _disclosure_context(doc: dict[str, Any], cfg: Any) -> dict[str, Any]:
         "special_use": special_use,
         "parameters_intro": say("parameters_intro"),
         "parameters": params,
+        "parameter_unit": UNITS.get((doc.get("explanation") or {}).get("unit", ""), "the model's score"),
         "parameter_chart": chart,
         "parameter_chart_alt": alt,
         "commercial": commercial if commercial is GAP else say("commercial_yes" if commercial else "commercial_no"),
