@@ -52,6 +52,8 @@ _LAZY = {
     "generalise_postcode": ".inventory",
     "generalise_numeric": ".inventory",
     "generalise_category": ".inventory",
+    "drop_column_importance": ".analyses._refit",
+    "RefitResult": ".analyses._refit",
     "Finding": ".findings",
     "Severity": ".findings",
     "DisclosureConfig": ".report._config",

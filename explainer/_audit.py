@@ -206,6 +206,13 @@ def _complete_inventory(
     for s in sensitive:
         if s not in inputs:
             forced[s] = "sensitive"
+    if item_id and missing:  # drafted columns that only describe the item (its department, price)
+        by_item = data.groupby(item_id, sort=False)
+        for col in missing:
+            if col in forced or col in inputs or col == item_id:
+                continue
+            if data[col].nunique() > 1 and int(by_item[col].nunique(dropna=False).max()) == 1:
+                forced[col] = "item"
     for col, role in forced.items():
         if col in inv and inv[col].role != role:
             inv = inv.update(col, role=role)
@@ -390,6 +397,27 @@ def _privacy_findings(reid: ReidentificationResult | None, member: MembershipRes
     return out
 
 
+def _low_value_finding(r: Any, mini: MinimisationResult) -> Finding:
+    """An input the model does not need, or barely needs, with the evidence behind it."""
+    col = r["column"]
+    pct = lambda v: "not measured" if v is None or pd.isna(v) else f"{v:.1%}"  # noqa: E731
+    sgn = lambda v: f"{v:+.4f}"  # noqa: E731
+    evidence = {"share": r["share"], "ci_low": r["ci_low"], "ci_high": r["ci_high"], "verdict": r["verdict"],
+                "refit_delta": r["refit_delta"], "refit_ci_low": r["refit_ci_low"],
+                "refit_ci_high": r["refit_ci_high"]}
+    ci = "n/a" if r["ci_low"] is None or pd.isna(r["ci_low"]) else f"{pct(r['ci_low'])} to {pct(r['ci_high'])}"
+    if r["refit_delta"] is not None and not pd.isna(r["refit_delta"]):
+        metric = mini.refit.metric if mini.refit is not None else "the metric"
+        evidence["refit_metric"] = metric
+        text = phrase("data.low_value_column", "refit", column=col, share=pct(r["share"]), ci=ci, metric=metric,
+                      delta=sgn(r["refit_delta"]), dci=f"{sgn(r['refit_ci_low'])} to {sgn(r['refit_ci_high'])}",
+                      verdict=r["verdict"])
+    else:
+        text = phrase("data.low_value_column", column=col, share=pct(r["share"]), ci=ci, verdict=r["verdict"])
+    return Finding("data.low_value_column", Severity.LOW, (col,), text or "",
+                   phrase("data.low_value_column", "public", label=column_label(col)), evidence)
+
+
 def _findings(task: str, inv: DataInventory, shap: ShapResult | None,
               fair: FairnessResult | None, mini: MinimisationResult | None, proxies: Any,
               flow: Any = None, reid: ReidentificationResult | None = None, member: MembershipResult | None = None,
@@ -404,17 +432,12 @@ def _findings(task: str, inv: DataInventory, shap: ShapResult | None,
                                phrase("data.unused_column", "public", label=column_label(col)),
                                {"category": c, "is_input": False}))
         elif r["is_input"] and r["verdict"] in ("drop", "review"):
-            out.append(Finding("data.low_value_column", Severity.LOW, (col,),
-                               phrase("data.low_value_column", column=col, share=fmt(r["share"]),
-                                      ci=f"{fmt(r['ci_low'])} to {fmt(r['ci_high'])}"),
-                               phrase("data.low_value_column", "public", label=column_label(col)),
-                               {"share": r["share"], "ci_low": r["ci_low"], "ci_high": r["ci_high"],
-                                "verdict": r["verdict"]}))
+            out.append(_low_value_finding(r, mini))
         if r["is_input"] and c in ("direct_identifier", "contact"):
-            out.append(Finding("privacy.direct_identifier_in_features", Severity.HIGH, (col,),
-                               phrase("privacy.direct_identifier_in_features", column=col, category=category_label(c)),
-                               phrase("privacy.direct_identifier_in_features", "public", label=column_label(col)),
-                               {"category": c}))
+            out.append(Finding("privacy.direct_identifier", Severity.HIGH, (col,),
+                               phrase("privacy.direct_identifier", column=col, category=category_label(c)),
+                               phrase("privacy.direct_identifier", "public", label=column_label(col)),
+                               {"category": c, "verdict": r["verdict"]}))
         if c == "special_category":
             code = "privacy.special_category_input" if r["is_input"] else "privacy.special_category_for_testing"
             out.append(Finding(code, Severity.HIGH if r["is_input"] else Severity.INFO, (col,),
@@ -580,6 +603,39 @@ def _membership(adapter: ModelAdapter, data: pd.DataFrame, train_data: Any, targ
     return result, info
 
 
+def _refit(adapter: ModelAdapter, train_data: pd.DataFrame | None, *, target: str | None, fit: Any, refit: bool,
+           categories: dict[str, str], keys: list[str], n_folds: int, sample_size: int | None, n_boot: int,
+           n_jobs: int, random_state: int, say: Progress) -> tuple[Any, str | None]:
+    """Drop-column importance for minimisation, or the reason it cannot be measured."""
+    from .analyses._refit import RefitFailedError, drop_column_importance
+
+    if not refit:
+        return None, "switched off (refit=False)"
+    if train_data is None:
+        return None, "no training data given (pass train_data= to refit without each column)"
+    if target is None:
+        return None, "no target given, so there is no metric to compare"
+    if adapter.kind == "callable" and fit is None:
+        return None, "the model is a callable and no training function was given (pass fit=)"
+    if not isinstance(train_data, pd.DataFrame):
+        raise InvalidInputError(
+            f"train_data must be a pandas DataFrame of training rows. Got {type(train_data).__name__}."
+        )
+    inputs = [c for c in adapter.input_columns if c not in keys]
+    groups: dict[str, list[str]] = {}
+    for c in inputs:
+        groups.setdefault(categories.get(c, "other"), []).append(c)
+    groups = {g: cols for g, cols in groups.items() if len(cols) > 1}
+    say(f"minimisation: refitting without each of {len(inputs)} inputs and {len(groups)} categories")
+    try:
+        result = drop_column_importance(adapter, train_data, target=target, columns=inputs, groups=groups, fit=fit,
+                                        n_folds=n_folds, sample_size=sample_size, n_boot=n_boot, n_jobs=n_jobs,
+                                        random_state=random_state)
+    except RefitFailedError as err:
+        return None, str(err)
+    return result, None
+
+
 def audit(
     model: Any,
     data: pd.DataFrame,
@@ -602,6 +658,11 @@ def audit(
     k_anonymity: int = 5,
     n_jobs: int = 1,
     random_state: int = 0,
+    fit: Callable[[pd.DataFrame, np.ndarray], Any] | None = None,
+    refit: bool = True,
+    refit_folds: int = 3,
+    refit_sample_size: int | None = 8_000,
+    small_loss: float = 0.005,
     data_sha256: str | None = None,
     command: str | None = None,
     progress: Progress | None = None,
@@ -643,7 +704,10 @@ def audit(
         audit measures membership inference risk: how well a loss-threshold attack tells
         training rows from the audited rows, which serve as held-out rows (audited
         customers or rows that are also in ``train_data`` are left out of that test).
-        Without them the result says it was not assessed.
+        Without them the result says it was not assessed. With them (and ``refit=True``)
+        data minimisation also refits the model without each input and each data category
+        on the same cross-validation folds and measures the loss of its metric (AUC, NDCG
+        at k or R2); without them, minimisation relies on the share of influence and says so.
     quasi_identifiers : sequence of str, default=None
         Columns someone could know about a person (date of birth, postcode, gender, ...),
         measured for re-identification risk. None chooses them from the inventory: every
@@ -654,6 +718,8 @@ def audit(
     k_anonymity : int, default=5
         Smallest group of customers sharing the same quasi-identifier values that the
         re-identification check aims for; smaller groups give ``privacy.reidentification_risk``.
+    n_jobs : int, default=1
+        Parallel jobs for SHAP and for the refits.
     random_state : int, default=0
         Seed of every sample and bootstrap; the same seed gives the same audit.json.
     backend : {"pandas", "dask"}, default="pandas"
@@ -664,6 +730,17 @@ def audit(
     scheduler : str, distributed.Client or None, default=None
         With ``backend="dask"``: the address of a running scheduler (``"tcp://host:8786"``)
         or a Client. None starts a local cluster for the audit and closes it afterwards.
+    fit : callable, default=None
+        ``fit(X, y) -> fitted model`` that trains the model on the columns of ``X``. Used
+        for the refits instead of cloning the estimator; needed for a callable model.
+    refit : bool, default=True
+        Set False to skip the refits (minimisation then relies on the share of influence).
+    refit_folds : int, default=3
+        Cross-validation folds of the refits (grouped by customer for ranking).
+    refit_sample_size : int or None, default=8000
+        Training rows (whole customers for ranking) the refits use. None: all of them.
+    small_loss : float, default=0.005
+        A loss of the metric below this is small: the column is ``review``, not ``keep``.
 
     Returns
     -------
@@ -811,9 +888,14 @@ def _finish(adapter: ModelAdapter, inv: DataInventory, columns: list[str], *, sh
     roles = {r.column: r.role for r in inv}
     categories = {r.column: ("item" if r.role == "item" else r.category) for r in inv}
     say("minimisation")
+    keys = [c for c in (adapter.user_id, adapter.item_id) if c]
+    refit_result, refit_note = _refit(adapter, train_data, target=target, fit=fit, refit=refit,
+                                      categories=categories, keys=keys, n_folds=refit_folds,
+                                      sample_size=refit_sample_size, n_boot=n_boot, n_jobs=n_jobs,
+                                      random_state=random_state, say=say)
     mini = assess_minimisation(columns, inputs=adapter.input_columns, shap=shap,
-                               categories=categories, roles=roles,
-                               keys=[c for c in (adapter.user_id, adapter.item_id) if c])
+                               categories=categories, roles=roles, keys=keys, refit=refit_result,
+                               refit_note=refit_note, small_loss=small_loss)
     findings = _findings(adapter.task, inv, shap, fair, mini, proxies, flow, reid, member,
                          "customers" if adapter.user_id else "rows")
     provenance = {
@@ -846,7 +928,9 @@ def _finish(adapter: ModelAdapter, inv: DataInventory, columns: list[str], *, sh
                  "threshold": threshold if adapter.task == "binary" else None, "item_group": item_group,
                  "quasi_identifiers": list(reid.quasi_identifiers) if reid is not None else [],
                  "quasi_identifiers_from": "inventory rule" if quasi_identifiers is None else "parameter",
-                 "k_anonymity": k_anonymity},
+                 "k_anonymity": k_anonymity,
+                 "refit": bool(refit), "refit_folds": refit_folds, "refit_sample_size": refit_sample_size,
+                 "small_loss": small_loss, "train_rows": int(len(train_data)) if train_data is not None else None},
         reidentification=reid,
         membership=member,
         data=data,

@@ -64,6 +64,11 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.add_argument("--fail-on", default="", metavar="CODE[,CODE...]",
                    help="exit 1 when a finding matches a code, a prefix or a severity (high, medium, ...)")
+    p.add_argument("--no-refit", action="store_true",
+                   help="minimisation: skip refitting the model without each input (share of influence only)")
+    p.add_argument("--refit-folds", type=int, default=3, help="minimisation: refit folds (default 3)")
+    p.add_argument("--refit-sample-size", type=int, default=8000,
+                   help="minimisation: training rows the refits use (default 8000)")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -98,8 +103,8 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--trust-model", action="store_true", help="load a pickle or untrusted skops types")
     a.add_argument("--trust-type", action="append", default=[], metavar="TYPE", help="accept one skops type")
     a.add_argument("--train-data", metavar="FILE",
-                   help="CSV or Parquet file of the rows the model was trained on: measures membership inference "
-                        "risk against the audited rows")
+                   help="CSV or Parquet file of the rows the model was trained on, with the target: measures "
+                        "membership inference risk, and minimisation refits the model without each input on them")
     a.add_argument("--quasi-identifiers", nargs="+", metavar="COL",
                    help="columns measured for re-identification risk (default: chosen from the inventory)")
     a.add_argument("--k-anonymity", type=int, default=5,
@@ -202,6 +207,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         user_id="customer_id", item_id="category", item_group="department", k=args.k,
         sample_size=args.sample_size, n_boot=args.n_boot,
         min_group_size=args.min_group_size, n_jobs=args.n_jobs, random_state=args.seed, train_data=rec.train,
+        refit=not args.no_refit, refit_folds=args.refit_folds, refit_sample_size=args.refit_sample_size,
         command="explainer " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv else None,
         progress=lambda s: say(f"    {s}"),
     )
@@ -275,6 +281,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         sample_size=args.sample_size, n_boot=args.n_boot, min_group_size=args.min_group_size,
         n_jobs=args.n_jobs, random_state=args.seed, data_sha256=sha256_file(Path(args.data)) if Path(args.data).is_file() else None,
         train_data=train, quasi_identifiers=args.quasi_identifiers, k_anonymity=args.k_anonymity,
+        refit=not args.no_refit, refit_folds=args.refit_folds, refit_sample_size=args.refit_sample_size,
         command="explainer " + " ".join(shlex.quote(a) for a in sys.argv[1:]), progress=say,
     )
     return _finish(args, result, config, say)

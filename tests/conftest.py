@@ -37,7 +37,7 @@ def demo_audit(recommender):
 
     return ex.audit(recommender.pipeline, recommender.test, target="bought", sensitive_features=SENSITIVE,
                     user_id="customer_id", item_id="category", item_group="department", k=3, sample_size=1500,
-                    n_boot=200,
+                    n_boot=200, train_data=recommender.train,
                     random_state=0)
 
 

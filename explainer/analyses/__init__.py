@@ -17,6 +17,7 @@ from ._privacy import (
     reidentification_risk,
 )
 from ._proxies import ProxyResult, find_proxies
+from ._refit import RefitResult, drop_column_importance
 from ._ranking import per_user_ranking, ranking_metrics, top_k_mask
 from ._treeshap import ShapMatrix, explain_matrix
 
@@ -27,4 +28,5 @@ __all__ = [
     "reidentification_risk",
     "ProxyResult", "find_proxies", "per_user_ranking", "ranking_metrics", "top_k_mask", "ShapMatrix",
     "explain_matrix", "item_exposure", "ProxyFlowResult", "proxy_flow", "MitigationResult", "compare_mitigations",
+    "RefitResult", "drop_column_importance",
 ]

@@ -1,4 +1,19 @@
-"""Data minimisation: which collected data the model does not use, or barely uses."""
+"""Data minimisation: which collected data the model does not use, or does not need.
+
+Three kinds of evidence are combined, per collected column and per data category:
+
+(a) the column is collected but is not a model input;
+(b) its share of the model's influence (mean absolute SHAP attribution, with an interval);
+(c) drop-column importance: the change in the model's metric when it is refitted without
+    the column (or every input of the category), with a paired interval
+    (see :func:`explainer.analyses.drop_column_importance`).
+
+Verdicts: ``drop`` (not used, or no measurable loss without it), ``review`` (a small but
+measurable loss, an uncertain one, or a column the model leans on although a refit does as
+well without it),
+``keep`` (a measurable loss). Where no refit was run, (b) alone decides and the reason
+says so.
+"""
 
 from __future__ import annotations
 
@@ -11,35 +26,54 @@ import pandas as pd
 from .._display import HTMLDisplay
 from ._explain import ShapResult
 from ._groupstats import _records
+from ._refit import RefitResult
 
-__all__ = ["MinimisationResult", "assess_minimisation", "LOW_SHARE"]
+__all__ = ["MinimisationResult", "assess_minimisation", "LOW_SHARE", "SMALL_LOSS"]
 
 #: An input whose upper interval bound of influence share is below this is "barely used".
 LOW_SHARE = 0.01
+#: A loss of the model's metric (AUC, NDCG at k or R2) below this is "small".
+SMALL_LOSS = 0.005
+#: A column with at least this share of influence is not dropped on a refit alone: the
+#: model leans on it now, and other inputs only stand in for it.
+LEANS_ON = 0.05
+
+_COLUMNS = ["column", "category", "role", "is_input", "share", "ci_low", "ci_high", "refit_delta",
+            "refit_ci_low", "refit_ci_high", "refit_how", "verdict", "reason"]
+_CATEGORY_COLUMNS = ["category", "columns", "inputs", "share", "ci_low", "ci_high", "refit_delta",
+                     "refit_ci_low", "refit_ci_high", "verdict", "reason"]
 
 
 @dataclass(frozen=True)
 class MinimisationResult(HTMLDisplay):
-    """Per collected column: is it a model input, how much does it count, what to do.
+    """Per collected column and per data category: is it used, does the model need it.
 
     ``table`` columns: ``column``, ``category``, ``role``, ``is_input``, ``share``,
-    ``ci_low``, ``ci_high``, ``verdict`` (``drop``, ``review``, ``keep`` or ``not an input``
-    for columns with another role, such as the target), ``reason``.
+    ``ci_low``, ``ci_high`` (share of influence and its interval), ``refit_delta``,
+    ``refit_ci_low``, ``refit_ci_high`` (change in the model's metric when refitted
+    without the column, None where not refitted), ``refit_how``, ``verdict`` (``drop``,
+    ``review``, ``keep``, or ``not an input`` for columns with another role, such as the
+    target), ``reason``. ``categories`` has the same evidence per data category.
+    ``method`` says which evidence was used, and why a refit was not run.
     """
 
     table: pd.DataFrame
+    categories: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=_CATEGORY_COLUMNS))
     method: dict[str, Any] = field(default_factory=dict)
+    refit: RefitResult | None = None
 
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()
 
     @property
     def unused(self) -> list[str]:
+        """Collected columns that are not model inputs and have no other role."""
         t = self.table
         return t.loc[~t["is_input"] & t["verdict"].isin(["drop", "review"]), "column"].tolist()
 
     @property
     def low_value(self) -> list[str]:
+        """Model inputs the model does not need, or barely needs (``drop`` or ``review``)."""
         t = self.table
         return t.loc[t["is_input"] & t["verdict"].isin(["drop", "review"]), "column"].tolist()
 
@@ -59,7 +93,45 @@ class MinimisationResult(HTMLDisplay):
     def _display_view(self, verdict: str | None = None) -> tuple[str, dict[str, Any]]:
         t = self.table if verdict is None else self.table[self.table["verdict"] == verdict]
         return "minimisation_result", {"rows": _records(t), "counts": list(self.counts().items()),
-                                       "low_share": self.method.get("low_share"), "verdict": verdict}
+                                       "low_share": self.method.get("low_share"), "verdict": verdict,
+                                       "small_loss": self.method.get("small_loss"),
+                                       "refit": self.method.get("refit") or {}}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"columns": self.table.to_dict(orient="records"),
+                "categories": self.categories.to_dict(orient="records"), "method": dict(self.method)}
+
+
+def _fmt(v: float) -> str:
+    return f"{v:+.4f}"
+
+
+def _judge(share: float | None, hi_share: float | None, refit: Mapping[str, Any] | None, *,
+           metric: str, low_share: float, small_loss: float, refit_note: str) -> tuple[str, str]:
+    """A verdict and its reason from the share of influence and the refit delta."""
+    share_txt = (f"share of influence {share:.1%}" if share is not None else "share of influence not measured")
+    if refit is not None:
+        d, lo, hi = float(refit["delta"]), float(refit["ci_low"]), float(refit["ci_high"])
+        ev = f"refit without it changes {metric} by {_fmt(d)} (interval {_fmt(lo)} to {_fmt(hi)}); {share_txt}"
+        loss, loss_lo = -d, -hi
+        if loss_lo <= 0 and loss < small_loss:
+            if share is not None and share >= LEANS_ON:
+                return "review", (f"no measurable loss when refitted without it, but the model leans on it now: "
+                                  f"other inputs carry the same information. {ev}")
+            return "drop", f"no measurable loss when refitted without it. {ev}"
+        if loss_lo > 0 and loss >= small_loss:
+            return "keep", f"measurable loss when refitted without it. {ev}"
+        if loss_lo > 0:
+            return "review", f"small loss when refitted without it (below {small_loss}). {ev}"
+        return "review", f"uncertain: the estimated loss is {small_loss} or more, but its interval reaches zero. {ev}"
+    tail = f"; refit not run: {refit_note}" if refit_note else ""
+    if share is None:
+        return "keep", f"input; influence not measured{tail}"
+    if hi_share is not None and hi_share < low_share:
+        return "drop", f"{share_txt}, below {low_share:.0%} with its whole interval{tail}"
+    if share < low_share:
+        return "review", f"{share_txt}, below {low_share:.0%}{tail}"
+    return "keep", f"input with measurable influence ({share_txt}){tail}"
 
 
 def assess_minimisation(
@@ -71,8 +143,11 @@ def assess_minimisation(
     roles: Mapping[str, str],
     low_share: float = LOW_SHARE,
     keys: Sequence[str] = (),
+    refit: RefitResult | None = None,
+    refit_note: str | None = None,
+    small_loss: float = SMALL_LOSS,
 ) -> MinimisationResult:
-    """Combine "collected but not an input" with each input's measured share of influence.
+    """Combine "collected but not an input", the share of influence and the refit delta.
 
     Parameters
     ----------
@@ -85,43 +160,98 @@ def assess_minimisation(
     categories, roles : mapping
         From the inventory.
     low_share : float, default=0.01
-        An input whose interval of share lies wholly below this is ``drop``; one whose
-        estimate is below it is ``review``.
+        Without a refit: an input whose interval of share lies wholly below this is
+        ``drop``; one whose estimate is below it is ``review``.
     keys : sequence of str, default=()
         Columns that key the rows (a recommender's customer and item columns): needed,
-        though not inputs.
+        though not customer data the model could do without.
+    refit : RefitResult or None, default=None
+        Drop-column importance per input (``kind="column"``) and per category
+        (``kind="group"``, named by the category). Where given, it decides: ``drop`` when
+        the interval of the change reaches zero or a gain (no measurable loss) and the
+        estimated loss is below ``small_loss``; ``keep`` when the loss is measurable and
+        at least ``small_loss``; else ``review``.
+    refit_note : str or None, default=None
+        Why no refit was run; repeated in each reason that relies on the share alone.
+    small_loss : float, default=0.005
+        The line between a small and a real loss of the model's metric.
+
+    Returns
+    -------
+    MinimisationResult
     """
-    rows = []
     input_set = set(inputs)
+    key_set = set(keys)
     share = shap.column_share.set_index("column") if shap is not None else None
+    metric = refit.metric if refit is not None else ""
+    note = "" if refit is not None else (refit_note or "no training data given")
+    rows = []
     for col in columns:
         role = roles.get(col, "feature")
         is_input = col in input_set
         s = lo = hi = None
         if is_input and share is not None and col in share.index:
             s, lo, hi = (float(share.loc[col, k]) for k in ("share", "ci_low", "ci_high"))
+        r = refit.row(col, "column") if refit is not None and is_input else None
         if not is_input:
-            if col in keys:
+            if col in key_set:
                 verdict, reason = "not an input", "identifies the row's customer or item"
             elif role == "identifier":
-                verdict, reason = "review", "identifier, not a model input; keep only if needed to link records"
+                verdict, reason = "drop", ("identifies a person and is not a model input: leave it out of the "
+                                           "model's data (keep it elsewhere only if needed to link records)")
             elif role in ("feature", "other"):
                 verdict, reason = "drop", "collected, not a model input"
             else:
                 verdict, reason = "not an input", f"kept as {role}"
-        elif s is None:
-            verdict, reason = "keep", "input; influence not measured"
-        elif hi is not None and hi < low_share:
-            verdict, reason = "drop", f"input, share of influence below {low_share:.0%} with its whole interval"
-        elif s < low_share:
-            verdict, reason = "review", f"input, share of influence below {low_share:.0%}"
+        elif col in key_set:
+            verdict, reason = "keep", "identifies the item or customer each row scores; needed to rank"
         else:
-            verdict, reason = "keep", "input with measurable influence"
-        rows.append({"column": col, "category": categories.get(col, "other"), "role": role,
-                     "is_input": is_input, "share": s, "ci_low": lo, "ci_high": hi,
-                     "verdict": verdict, "reason": reason})
-    return MinimisationResult(
-        table=pd.DataFrame(rows),
-        method={"low_share": low_share, "evidence": ["collected but not an input", "SHAP share of influence"],
-                "refit": "not run"},
-    )
+            verdict, reason = _judge(s, hi, r, metric=metric, low_share=low_share, small_loss=small_loss,
+                                     refit_note=note if refit is None else "not refitted")
+        rows.append({"column": col, "category": categories.get(col, "other"), "role": role, "is_input": is_input,
+                     "share": s, "ci_low": lo, "ci_high": hi,
+                     "refit_delta": float(r["delta"]) if r else None,
+                     "refit_ci_low": float(r["ci_low"]) if r else None,
+                     "refit_ci_high": float(r["ci_high"]) if r else None,
+                     "refit_how": r["how"] if r else None, "verdict": verdict, "reason": reason})
+    table = pd.DataFrame(rows, columns=_COLUMNS)
+
+    cat_share = shap.category_share.set_index("category") if shap is not None else None
+    cat_rows = []
+    for cat in dict.fromkeys(table["category"]):
+        part = table[table["category"] == cat]
+        cat_inputs = [c for c in part.loc[part["is_input"], "column"] if c not in key_set]
+        s = lo = hi = None
+        if cat_share is not None and cat in cat_share.index:
+            s, lo, hi = (float(cat_share.loc[cat, k]) for k in ("share", "ci_low", "ci_high"))
+        r = None
+        if refit is not None and cat_inputs:
+            r = refit.row(cat, "group") if len(cat_inputs) > 1 else refit.row(cat_inputs[0], "column")
+        if part["column"].isin(key_set).any() and part["is_input"].any() and not cat_inputs:
+            verdict, reason = "keep", "identifies the item or customer each row scores; needed to rank"
+        elif not cat_inputs:
+            collected = part[part["role"].isin(["feature", "other"]) & ~part["column"].isin(key_set)]
+            if len(collected):
+                verdict, reason = "drop", "collected, no column of it is a model input"
+            else:
+                verdict, reason = "not an input", "kept for another role (" + ", ".join(
+                    sorted(set(part["role"]))) + ")"
+        else:
+            verdict, reason = _judge(s, hi, r, metric=metric, low_share=low_share, small_loss=small_loss,
+                                     refit_note=note if refit is None else "not refitted")
+        cat_rows.append({"category": cat, "columns": part["column"].tolist(), "inputs": cat_inputs,
+                         "share": s, "ci_low": lo, "ci_high": hi,
+                         "refit_delta": float(r["delta"]) if r else None,
+                         "refit_ci_low": float(r["ci_low"]) if r else None,
+                         "refit_ci_high": float(r["ci_high"]) if r else None,
+                         "verdict": verdict, "reason": reason})
+    evidence = ["collected but not an input", "SHAP share of influence"]
+    method: dict[str, Any] = {"low_share": low_share, "small_loss": small_loss, "leans_on": LEANS_ON,
+                              "evidence": evidence}
+    if refit is not None:
+        evidence.append("drop-column importance (refit without the column or category)")
+        method["refit"] = {"status": "run", **refit.method}
+    else:
+        method["refit"] = {"status": "not run", "reason": note}
+    return MinimisationResult(table=table, categories=pd.DataFrame(cat_rows, columns=_CATEGORY_COLUMNS),
+                              method=method, refit=refit)

@@ -9,6 +9,8 @@ tests compare the audit's findings with them):
     minutes in that category over the last 90 days.
 (b) Full name, email, phone and pet name are collected but carry no signal: they are
     drawn independently of everything else and no outcome depends on them.
+    Device and marketing consent are drawn the same way: the demo recommender reads them,
+    but they carry no signal either, so a refit without them loses nothing.
 (c) Postcode is a proxy of ethnicity, a special-category attribute kept only to test for
     bias. Where customers live (the postcode district) depends strongly on the ethnicity
     group, and the district also shifts interest in the garden category a little, so a
@@ -326,6 +328,7 @@ def planted_truths() -> dict[str, object]:
         "signal_columns": ["category_purchases_90d", "category_browse_minutes_90d"],
         "signal_categories": ["behavioural"],
         "no_signal_columns": ["full_name", "email", "phone", "pet_name"],
+        "no_signal_inputs": ["device", "marketing_consent"],
         "proxy": {"column": "postcode", "sensitive_feature": "ethnicity"},
         "disparity": {"category": "electronics", "sensitive_feature": "age_band", "group": "65+"},
         "sensitive_only_for_bias_testing": ["ethnicity"],

@@ -15,18 +15,21 @@ __all__ = ["PHRASES", "phrase", "category_label", "column_label"]
 PHRASES: dict[str, dict[str, str]] = {
     "data.unused_column": {
         "text": "Column {column} ({category}) is collected but is not an input of the model.",
-        "public": "We collect your {label}, but this system does not use it.",
+        "public": "We collect your {label}, but no model uses it.",
     },
     "data.low_value_column": {
         "text": "Column {column} is an input but accounts for {share} of the model's influence "
-                "(interval {ci}). It is a candidate for removal.",
+                "(interval {ci}); no refit was run. Verdict: {verdict}. It is a candidate for removal.",
+        "refit": "Column {column} is an input with {share} of the model's influence (interval {ci}). "
+                 "Refitted without it, {metric} changes by {delta} (interval {dci}). Verdict: {verdict}. "
+                 "It is a candidate for removal.",
         "public": "Your {label} counts for very little in what we show you.",
     },
     "data.key_column": {
         "text": "Column {column} identifies the {what} of each row; it is used to join and rank, not as an input.",
         "public": None,
     },
-    "privacy.direct_identifier_in_features": {
+    "privacy.direct_identifier": {
         "text": "Column {column} ({category}) identifies a person directly and is an input of the model.",
         "public": "This system uses your {label} when it decides what to show you.",
     },
@@ -92,8 +95,16 @@ def category_label(category: str) -> str:
     return CATEGORY_LABELS.get(category, category.replace("_", " "))
 
 
+#: Readable names of common short column names.
+_LABELS = {"phone": "phone number", "mobile": "mobile number", "tel": "phone number", "email": "email address",
+           "dob": "date of birth", "ip": "IP address", "ip_address": "IP address", "zip": "ZIP code"}
+
+
 def column_label(column: str) -> str:
-    """A readable name for a column: ``date_of_birth`` -> ``date of birth``."""
+    """A readable name for a column: ``date_of_birth`` -> ``date of birth``, ``phone`` -> ``phone number``."""
+    key = column.strip().lower()
+    if key in _LABELS:
+        return _LABELS[key]
     return column.replace("_", " ").replace("90d", "(last 90 days)").strip()
 
 

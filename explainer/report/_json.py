@@ -75,7 +75,9 @@ def audit_to_dict(a: Audit) -> dict[str, Any]:
     inputs = set(a.model_info.get("input_columns") or ())
     share = shap.column_share.set_index("column") if shap is not None else None
     features = []
+    mini_rows = {r["column"]: r for r in a.minimisation.table.to_dict(orient="records")}
     for rec in a.inventory:
+        mrow = mini_rows.get(rec.column, {})
         s = share.loc[rec.column] if share is not None and rec.column in share.index else None
         features.append({
             "column": rec.column,
@@ -88,6 +90,9 @@ def audit_to_dict(a: Audit) -> dict[str, Any]:
             "importance_ci": [plain(s["ci_low"]), plain(s["ci_high"])] if s is not None else None,
             "direction": s["direction"] if s is not None else None,
             "minimisation": a.minimisation.verdict_of(rec.column) if a.minimisation is not None else None,
+            "refit_delta": plain(mrow.get("refit_delta")),
+            "refit_ci": ([plain(mrow["refit_ci_low"]), plain(mrow["refit_ci_high"])]
+                         if mrow.get("refit_delta") is not None else None),
         })
     categories = _records(shap.category_share) if shap is not None else []
     for c in categories:
@@ -146,7 +151,10 @@ def audit_to_dict(a: Audit) -> dict[str, Any]:
         "main_parameters": main_parameters,
         "fairness": fairness,
         "proxies": _records(a.proxies.table) if a.proxies is not None else [],
-        "minimisation": ({"columns": _records(a.minimisation.table), "method": plain(a.minimisation.method)}
+        "minimisation": ({"columns": _records(a.minimisation.table),
+                          "categories": _records(a.minimisation.categories),
+                          "refit": _records(a.minimisation.refit.table) if a.minimisation.refit is not None else [],
+                          "method": plain(a.minimisation.method)}
                          if a.minimisation is not None else None),
         "proxy_flow": ({"table": _records(a.proxy_flow.table), "method": plain(a.proxy_flow.method)}
                        if a.proxy_flow is not None else None),

@@ -46,6 +46,8 @@ SAY: dict[str, str] = {
     "automated_no": "A computer suggests these choices. A person checks them.",
     # section 5
     "data_intro": "This table lists each kind of data we hold, where it comes from, and if the system uses it.",
+    "data_unused": "We collect your {labels}, but no model uses {them}.",
+    "data_unused_more": "We also collect {n} other {kinds} of data that no model uses. The report for reviewers lists them.",
     "used_yes": "Used",
     "used_no": "Not used",
     "used_unknown": "Not checked",

@@ -65,8 +65,8 @@ def _disclosure_context(doc: dict[str, Any], cfg: Any) -> dict[str, Any]:
     rows = []
     by_cat: dict[str, list[dict[str, Any]]] = {}
     for f in doc["features"]:
-        if f["role"] in ("target",):
-            continue
+        if f["role"] in ("target",) or (f["role"] == "item" and not f["used_by_model"]):
+            continue  # the outcome, and facts about the product rather than the customer
         by_cat.setdefault(f["category"], []).append(f)
     for cat, feats in by_cat.items():
         known = [f["used_by_model"] for f in feats if f["used_by_model"] is not None]
@@ -81,6 +81,16 @@ def _disclosure_context(doc: dict[str, Any], cfg: Any) -> dict[str, Any]:
             "used": say("used_yes") if used else say("used_no") if known else say("used_unknown"),
             "sensitive": cat == "special_category",
         })
+    unused = [m["column"] for m in (doc.get("minimisation") or {}).get("columns") or []
+              if not m["is_input"] and m["verdict"] in ("drop", "review")]
+    data_unused = []
+    if unused:
+        shown = unused[:6]
+        data_unused.append(say("data_unused", labels=_list_words([column_label(c) for c in shown]),
+                               them="it" if len(shown) == 1 else "them"))
+        if len(unused) > len(shown):
+            more = len(unused) - len(shown)
+            data_unused.append(say("data_unused_more", n=more, kinds="kind" if more == 1 else "kinds"))
     params = []
     for p in doc["main_parameters"]:
         if p["importance_share"] is None or p["importance_share"] < 0.005:
@@ -179,6 +189,7 @@ def _disclosure_context(doc: dict[str, Any], cfg: Any) -> dict[str, Any]:
         "data_intro": say("data_intro"),
         "data_rows": rows,
         "privacy": privacy,
+        "data_unused": data_unused,
         "special": special or [say("special_none")],
         "special_use": special_use,
         "parameters_intro": say("parameters_intro"),
@@ -343,6 +354,7 @@ def _audit_context(doc: dict[str, Any]) -> dict[str, Any]:
         "Membership inference: loss-threshold attack (Yeom et al., 2018); each training and held-out customer "
         "(or row) is scored by the mean log-probability the model gives to their true outcomes; the attack AUC "
         "and its bootstrap interval compare equal numbers of each.",
+        _refit_method(doc.get("minimisation")),
         "Limitations: attributions describe this model on these rows, not causes in the world. A low share "
         "does not prove a column is harmless, and group results depend on the outcome data, which may carry "
         "past differences.",
@@ -360,8 +372,11 @@ def _audit_context(doc: dict[str, Any]) -> dict[str, Any]:
         "ci_pct": "95%", "dependence": dependence, "fairness": fairness,
         "proxies": doc["proxies"], "proxy_threshold": opts.get("proxy_threshold"),
         "proxy_flow": (doc.get("proxy_flow") or {}).get("table") or [], "has_model": has_model,
-        "minimisation": (doc.get("minimisation") or {}).get("columns") or [], "methods": methods,
-        "provenance": provenance,
+        "minimisation": (doc.get("minimisation") or {}).get("columns") or [],
+        "minimisation_categories": (doc.get("minimisation") or {}).get("categories") or [],
+        "refit_metric": (((doc.get("minimisation") or {}).get("method") or {}).get("refit") or {}).get("metric"),
+        "refit_summary": _refit_method(doc.get("minimisation")),
+        "methods": methods, "provenance": provenance,
         "privacy": _privacy_context(doc),
     }
 
@@ -389,6 +404,24 @@ def _privacy_context(doc: dict[str, Any]) -> dict[str, Any]:
         out["member_auc"] = _fmt_ci(member["auc"], *member["auc_interval"])
         out["member_adv"] = _fmt_ci(member["advantage"], *member["advantage_interval"])
     return out
+
+
+def _refit_method(mini: dict[str, Any] | None) -> str:
+    """One sentence on how drop-column importance was measured, or why it was not."""
+    if not mini:
+        return "Data minimisation: not assessed, as there is no model."
+    r = (mini.get("method") or {}).get("refit") or {}
+    if r.get("status") != "run":
+        return ("Data minimisation: no refit was run (" + str(r.get("reason") or "no reason recorded")
+                + "), so verdicts on inputs rely on the share of influence alone.")
+    units = r.get("customers") or r.get("units")
+    return (f"Data minimisation: the model was refitted without each input and each data category "
+            f"({r.get('refit_by')}), on the same {r.get('n_folds')} cross-validation folds "
+            f"({r.get('folds')}) of {r.get('rows')} training rows ({units} "
+            f"{'customers' if r.get('customers') else 'rows'}); the change in {r.get('metric')} is "
+            f"shown with a {r.get('interval')} interval ({r.get('n_boot')} resamples). A column is dropped when "
+            f"the interval covers no loss of {mini['method'].get('small_loss')} or more, kept when the loss is "
+            "measurable and at least that, and reviewed otherwise.")
 
 
 def _f(v: Any) -> float | None:
