@@ -30,7 +30,7 @@ def test_same_input_and_seed_give_the_same_audit_json(recommender, demo_audit):
     again = ex.audit(recommender.pipeline, recommender.test, target="bought",
                      sensitive_features=["gender", "age_band", "ethnicity"], user_id="customer_id",
                      item_id="category", item_group="department", k=3, sample_size=1500, n_boot=200,
-                     random_state=0)
+                     random_state=0, train_data=recommender.train)
     a, b = demo_audit.to_dict(), again.to_dict()
     a["provenance"].pop("created_at")
     b["provenance"].pop("created_at")
