@@ -662,7 +662,7 @@ def audit(
     refit: bool = True,
     refit_folds: int = 3,
     refit_sample_size: int | None = 8_000,
-    small_loss: float = 0.005,
+    small_loss: float = 0.01,
     data_sha256: str | None = None,
     command: str | None = None,
     progress: Progress | None = None,
@@ -739,7 +739,7 @@ def audit(
         Cross-validation folds of the refits (grouped by customer for ranking).
     refit_sample_size : int or None, default=8000
         Training rows (whole customers for ranking) the refits use. None: all of them.
-    small_loss : float, default=0.005
+    small_loss : float, default=0.01
         A loss of the metric below this is small: the column is ``review``, not ``keep``.
 
     Returns

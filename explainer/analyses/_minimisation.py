@@ -33,7 +33,7 @@ __all__ = ["MinimisationResult", "assess_minimisation", "LOW_SHARE", "SMALL_LOSS
 #: An input whose upper interval bound of influence share is below this is "barely used".
 LOW_SHARE = 0.01
 #: A loss of the model's metric (AUC, NDCG at k or R2) below this is "small".
-SMALL_LOSS = 0.005
+SMALL_LOSS = 0.01
 #: A column with at least this share of influence is not dropped on a refit alone: the
 #: model leans on it now, and other inputs only stand in for it.
 LEANS_ON = 0.05
@@ -173,7 +173,7 @@ def assess_minimisation(
         at least ``small_loss``; else ``review``.
     refit_note : str or None, default=None
         Why no refit was run; repeated in each reason that relies on the share alone.
-    small_loss : float, default=0.005
+    small_loss : float, default=0.01
         The line between a small and a real loss of the model's metric.
 
     Returns

@@ -40,7 +40,7 @@ CATEGORY_LABELS: dict[str, str] = {
     "location": "where you live",
     "financial": "money and income",
     "behavioural": "what you buy and browse",
-    "device": "your device",
+    "device": "your device and online identifiers",
     "inferred": "things we work out about you",
     "other": "other data",
     "item": "the product itself",
@@ -61,7 +61,8 @@ _RECORD_KEYS = (
     "description",
     "special_category_kind",
 )
-_SPECIAL_KINDS = (
+#: Kinds of special category data (GDPR Art. 9(1)).
+SPECIAL_KINDS: tuple[str, ...] = (
     "ethnicity",
     "health",
     "religion",
@@ -164,21 +165,30 @@ def record_from_mapping(raw: Any, *, where: str) -> ColumnRecord:
             f"{where} must be a mapping with at least 'column' and 'category'. "
             f"Got {type(raw).__name__}."
         )
+    column = raw.get("column")
+    named = isinstance(column, str) and bool(column)
+    if named:
+        where = f"{where} (column {column!r})"
     unknown = [k for k in raw if k not in _RECORD_KEYS]
     if unknown:
         k = str(unknown[0])
         raise InvalidInputError(
-            f"{where}: unknown field {k!r}. Valid fields are {list(_RECORD_KEYS)}.{_closest(k, _RECORD_KEYS)}"
+            f"{where}: field names must be among {list(_RECORD_KEYS)}. Got unknown field {k!r}."
+            f"{_closest(k, _RECORD_KEYS)}"
         )
-    if "column" not in raw or not isinstance(raw["column"], str) or not raw["column"]:
+    if not named:
         raise InvalidInputError(f"{where}: field 'column' must be a non-empty string naming a data column.")
-    where = f"{where} (column {raw['column']!r})"
     if "category" not in raw:
         raise InvalidInputError(f"{where}: field 'category' is required. Use one of {list(CATEGORIES)}.")
     category = _check_choice(where, "category", raw["category"], CATEGORIES)
     kind = raw.get("special_category_kind")
     if kind is not None:
-        _check_choice(where, "special_category_kind", kind, _SPECIAL_KINDS)
+        _check_choice(where, "special_category_kind", kind, SPECIAL_KINDS)
+        if category != "special_category":
+            raise InvalidInputError(
+                f"{where}: field 'special_category_kind' must be set only when category is 'special_category'. "
+                f"Got it with category {category!r}. Set category: special_category, or remove the field."
+            )
     return ColumnRecord(
         column=raw["column"],
         category=category,
@@ -278,7 +288,7 @@ class DataInventory(HTMLDisplay):
         """Write the inventory as YAML to ``path`` (atomically) and return the text."""
         import yaml
 
-        text = "# Data inventory: one entry per column. Schema: see README, 'Data inventory'.\n"
+        text = "# Data inventory: one entry per column. Schema: docs/inventory.md\n"
         body = yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True)
         if yaml.safe_load(body) != self.to_dict():  # PyYAML writes a few line-break characters raw
             body = yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=False)

@@ -75,7 +75,8 @@ def audit_to_dict(a: Audit) -> dict[str, Any]:
     inputs = set(a.model_info.get("input_columns") or ())
     share = shap.column_share.set_index("column") if shap is not None else None
     features = []
-    mini_rows = {r["column"]: r for r in a.minimisation.table.to_dict(orient="records")}
+    mini_rows = ({r["column"]: r for r in a.minimisation.table.to_dict(orient="records")}
+                 if a.minimisation is not None else {})
     for rec in a.inventory:
         mrow = mini_rows.get(rec.column, {})
         s = share.loc[rec.column] if share is not None and rec.column in share.index else None
