@@ -143,7 +143,7 @@ def _selection_without(cols: Any, dropped: frozenset[str], inputs: Sequence[str]
         cols = [arr.item()]
     else:
         cols = arr.tolist()
-    names = [inputs[c] if isinstance(c, (int, np.integer)) else c for c in cols]
+    names = [inputs[int(c)] if isinstance(c, (int, np.integer)) else c for c in cols]
     if not all(isinstance(c, str) for c in names):
         raise _CannotRemove("column selection by a type other than names, positions or masks")
     kept = [c for c in names if c not in dropped]
@@ -206,7 +206,7 @@ class _Setup:
     X: pd.DataFrame
     y: np.ndarray
     fold: np.ndarray
-    users: np.ndarray | None
+    users: np.ndarray  # the customer of each row for ranking; row numbers otherwise
     fit: FitFunction | None
     n_folds: int
 
@@ -283,7 +283,8 @@ class _Scorer:
 
     def per_unit(self, score: np.ndarray) -> np.ndarray:
         per = per_user_ranking(self.st.y, score, self.st.users, self.st.adapter.k)
-        return per["ndcg"].to_numpy()[self.valid]
+        out: np.ndarray = per["ndcg"].to_numpy()[self.valid]
+        return out
 
     def compare(self, full: np.ndarray, without: np.ndarray) -> dict[str, Any]:
         st = self.st
@@ -444,7 +445,7 @@ def drop_column_importance(
                     f"{len(y)} rows. Pass more training rows or fewer n_folds."
                 )
     st = _Setup(adapter=adapter, X=sub[inputs], y=y, fold=fold,
-                users=sub[adapter.user_id].to_numpy() if adapter.task == "ranking" else None,
+                users=sub[adapter.user_id].to_numpy() if adapter.task == "ranking" else np.arange(len(sub)),
                 fit=fit, n_folds=n_folds)
     from threadpoolctl import threadpool_limits
 
@@ -480,7 +481,7 @@ def _run(st: _Setup, cols: list[str], named: dict[str, Sequence[str]], adapter: 
                      **scorer.compare(full, without)})
     table = pd.DataFrame(rows, columns=["name", "kind", "columns", "how", "metric_full", "metric_without",
                                         "delta", "ci_low", "ci_high", "fold_deltas"])
-    n_units = int(len(np.unique(st.users))) if st.users is not None else len(y)
+    n_units = int(len(np.unique(st.users)))
     method = {
         "metric": _metric_name(adapter),
         "n_folds": n_folds,

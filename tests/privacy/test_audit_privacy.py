@@ -193,13 +193,13 @@ def test_a_model_that_reads_email_gives_a_direct_identifier_finding(tmp_path):
                                                  ("num", "passthrough", ["x1"])])),
                      ("clf", LogisticRegression(max_iter=300))]).fit(df[["email", "x1"]], df["y"])
     a = ex.audit(pipe, df, target="y", sample_size=100, n_boot=50)
-    f = [f for f in a.findings if f.code == "privacy.direct_identifier_in_features"]
+    f = [f for f in a.findings if f.code == "privacy.direct_identifier"]
     assert len(f) == 1 and f[0].columns == ("email",) and f[0].severity.value == "high"
     assert a.inventory["email"].category == "contact"
     out = a.to_html(tmp_path / "r")
     doc = json.loads((tmp_path / "r" / "audit.json").read_text())
-    assert "privacy.direct_identifier_in_features" in {x["code"] for x in doc["findings"]}
-    assert "privacy.direct_identifier_in_features" in (tmp_path / "r" / "audit.html").read_text()
+    assert "privacy.direct_identifier" in {x["code"] for x in doc["findings"]}
+    assert "privacy.direct_identifier" in (tmp_path / "r" / "audit.html").read_text()
     # the model reads the column, yet no email address reaches any output
     for p in out["paths"]:
         text = p.read_text()
@@ -207,7 +207,7 @@ def test_a_model_that_reads_email_gives_a_direct_identifier_finding(tmp_path):
     # the same model without the email column: no such finding
     pipe2 = Pipeline([("clf", LogisticRegression())]).fit(df[["x1"]], df["y"])
     b = ex.audit(pipe2, df, target="y", sample_size=100, n_boot=50)
-    assert not [f for f in b.findings if f.code == "privacy.direct_identifier_in_features"]
+    assert not [f for f in b.findings if f.code == "privacy.direct_identifier"]
 
 
 # ------------------------------------------------------------------ reports

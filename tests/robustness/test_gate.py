@@ -38,7 +38,7 @@ def test_gate_trips_on_code_prefix_or_severity_and_still_writes_reports(selector
 
 
 def test_gate_is_clean_when_nothing_matches(ws, tmp_path, capsys):
-    gate = "high,privacy.special_category_input,privacy.direct_identifier_in_features,fairness.proxy"
+    gate = "high,privacy.special_category_input,privacy.direct_identifier,fairness.proxy"
     # --k-anonymity 1: the re-identification check (age and city single people out here) is not this test's subject
     rc, out = run(ws, tmp_path, "model.skops", "--fail-on", gate, "--k-anonymity", "1")
     assert rc == 0, capsys.readouterr().err
