@@ -842,7 +842,11 @@ def audit(
     data_info = {"rows": int(len(data)), "columns": int(data.shape[1]), "customers": n_users,
                  "sha256": data_sha256 or _data_hash(data),
                  "sha256_of": "input file" if data_sha256 else "data frame content"}
-    return _finish(adapter, inv, list(map(str, data.columns)), data=data, shap=shap, fair=fair, proxies=proxies, flow=flow,
+    return _finish(adapter, inv, list(map(str, data.columns)), data=data,
+                   refit_args={"train_data": train_data, "target": target, "fit": fit, "refit": refit,
+                               "refit_folds": refit_folds, "refit_sample_size": refit_sample_size,
+                               "small_loss": small_loss, "n_boot": n_boot, "n_jobs": n_jobs,
+                               "random_state": random_state}, shap=shap, fair=fair, proxies=proxies, flow=flow,
                    metrics=metrics, data_info=data_info, command=command, say=say,
                    options={"target": target, "sensitive_features": sensitive, "sample_size": sample_size,
                             "n_boot": n_boot, "min_group_size": min_group_size, "proxy_threshold": proxy_threshold,
@@ -883,19 +887,24 @@ def _finish(adapter: ModelAdapter, inv: DataInventory, columns: list[str], *, sh
             data_info: dict[str, Any], command: str | None, say: Progress, options: dict[str, Any],
             reid: Any = None, member: Any = None, member_info: Any = None,
             quasi_identifiers: Sequence[str] | None = None, k_anonymity: int = 5,
-            provenance_extra: dict[str, Any] | None = None, data: pd.DataFrame | None = None) -> Audit:
+            provenance_extra: dict[str, Any] | None = None, data: pd.DataFrame | None = None,
+            refit_args: dict[str, Any] | None = None) -> Audit:
     """Minimisation, findings and provenance: the part of an audit shared by every backend."""
+    ra = refit_args or {"train_data": None, "target": None, "fit": None, "refit": False, "refit_folds": 3,
+                        "refit_sample_size": None, "small_loss": 0.01, "n_boot": 200, "n_jobs": 1,
+                        "random_state": 0}
     roles = {r.column: r.role for r in inv}
     categories = {r.column: ("item" if r.role == "item" else r.category) for r in inv}
     say("minimisation")
     keys = [c for c in (adapter.user_id, adapter.item_id) if c]
-    refit_result, refit_note = _refit(adapter, train_data, target=target, fit=fit, refit=refit,
-                                      categories=categories, keys=keys, n_folds=refit_folds,
-                                      sample_size=refit_sample_size, n_boot=n_boot, n_jobs=n_jobs,
-                                      random_state=random_state, say=say)
+    refit_result, refit_note = _refit(adapter, ra["train_data"], target=ra["target"], fit=ra["fit"],
+                                      refit=ra["refit"], categories=categories, keys=keys,
+                                      n_folds=ra["refit_folds"], sample_size=ra["refit_sample_size"],
+                                      n_boot=ra["n_boot"], n_jobs=ra["n_jobs"], random_state=ra["random_state"],
+                                      say=say)
     mini = assess_minimisation(columns, inputs=adapter.input_columns, shap=shap,
                                categories=categories, roles=roles, keys=keys, refit=refit_result,
-                               refit_note=refit_note, small_loss=small_loss)
+                               refit_note=refit_note, small_loss=ra["small_loss"])
     findings = _findings(adapter.task, inv, shap, fair, mini, proxies, flow, reid, member,
                          "customers" if adapter.user_id else "rows")
     provenance = {
@@ -929,8 +938,9 @@ def _finish(adapter: ModelAdapter, inv: DataInventory, columns: list[str], *, sh
                  "quasi_identifiers": list(reid.quasi_identifiers) if reid is not None else [],
                  "quasi_identifiers_from": "inventory rule" if quasi_identifiers is None else "parameter",
                  "k_anonymity": k_anonymity,
-                 "refit": bool(refit), "refit_folds": refit_folds, "refit_sample_size": refit_sample_size,
-                 "small_loss": small_loss, "train_rows": int(len(train_data)) if train_data is not None else None},
+                 "refit": bool(ra["refit"]), "refit_folds": ra["refit_folds"],
+                 "refit_sample_size": ra["refit_sample_size"], "small_loss": ra["small_loss"],
+                 "train_rows": int(len(ra["train_data"])) if ra["train_data"] is not None else None},
         reidentification=reid,
         membership=member,
         data=data,
