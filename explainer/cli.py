@@ -56,6 +56,8 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, help="folder to write disclosure.html, audit.html and audit.json into")
     p.add_argument("--force", action="store_true", help="replace a report already in --out")
     p.add_argument("--config", help="publisher facts for the disclosure (disclosure.yaml)")
+    p.add_argument("--previous", metavar="FILE",
+                   help="an earlier audit.json of the same system: the reports gain a 'what changed' section")
     p.add_argument("--seed", type=int, default=0, help="random seed of samples and bootstraps (default 0)")
     p.add_argument("--sample-size", type=int, default=2000, help="rows explained for global shares (default 2000)")
     p.add_argument("--n-boot", type=int, default=200, help="bootstrap resamples for intervals (default 200)")
@@ -124,7 +126,8 @@ def _parser() -> argparse.ArgumentParser:
     r = sub.add_parser("report", help="re-render reports from audit.json without recomputing")
     r.add_argument("audit_json", help="an audit.json written by explainer")
     r.add_argument("--out", required=True)
-    r.add_argument("--config", help="publisher facts (disclosure.yaml)")
+    r.add_argument("--config", help="publisher facts (disclosure.yaml); default: the facts recorded in audit.json")
+    r.add_argument("--previous", metavar="FILE", help="an earlier audit.json of the same system")
     r.add_argument("--force", action="store_true")
     return p
 
@@ -139,6 +142,13 @@ def _gate(findings: Sequence[Any], selectors: Sequence[str]) -> int:
     return EXIT_OK
 
 
+def _previous(args: argparse.Namespace) -> dict[str, Any] | None:
+    """Read --previous before any long work, so a bad file fails fast."""
+    from .report._compare import read_audit_json
+
+    return read_audit_json(args.previous, param="--previous") if args.previous else None
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from . import audit as run_audit
     from .demo import MODEL_INPUTS, make_retail_demo, train_demo_recommender
@@ -148,6 +158,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
     selectors = parse_fail_on(args.fail_on)
     say = _Progress(args.quiet)
+    previous = _previous(args)
     say(f"1/4 generate: {args.customers} synthetic customers (seed {args.seed})")
     demo = make_retail_demo(args.customers, random_state=args.seed)
     say("2/4 train: gradient-boosted recommender on customer x category rows")
@@ -166,7 +177,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     )
     assert set(MODEL_INPUTS) == set(result.model.input_columns)
     say(f"4/4 render: {args.out}")
-    out = write_reports(result, args.out, force=args.force, config=args.config or DEMO_CONFIG)
+    out = write_reports(result, args.out, force=args.force, config=args.config or DEMO_CONFIG,
+                        previous=previous)
     for p in out["paths"]:
         say(f"    wrote {p}")
     return _gate(result.findings, selectors)
@@ -205,6 +217,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     from ._io import ReportDir
 
     ReportDir(args.out, force=args.force)  # refuse an existing report before the long work
+    previous = _previous(args)
     result = run_audit(
         model, data, target=args.target, inventory=inventory, sensitive_features=args.sensitive,
         task=args.task, user_id=args.user_id, item_id=args.item_id, k=args.k,
@@ -214,7 +227,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         train_data=train, quasi_identifiers=args.quasi_identifiers, k_anonymity=args.k_anonymity,
         command="explainer " + " ".join(shlex.quote(a) for a in sys.argv[1:]), progress=say,
     )
-    return _finish(args, result, config, say)
+    return _finish(args, result, config, say, previous)
 
 
 def _audit_log(args: argparse.Namespace, data: Any, say: _Progress) -> int:
@@ -229,20 +242,21 @@ def _audit_log(args: argparse.Namespace, data: Any, say: _Progress) -> int:
     inventory = DataInventory.from_yaml(args.inventory) if args.inventory else None
     config = DisclosureConfig.from_yaml(args.config) if args.config else None
     ReportDir(args.out, force=args.force)  # refuse an existing report before the work
+    previous = _previous(args)
     result = audit_decisions(
         data, predictions=args.predictions, target=args.target, sensitive_features=args.sensitive,
         threshold=args.threshold, inventory=inventory, n_boot=args.n_boot, min_group_size=args.min_group_size,
         quasi_identifiers=args.quasi_identifiers, k_anonymity=args.k_anonymity, random_state=args.seed, data_sha256=sha256_file(Path(args.data)) if Path(args.data).is_file() else None,
         command="explainer " + " ".join(shlex.quote(a) for a in sys.argv[1:]), progress=say,
     )
-    return _finish(args, result, config, say)
+    return _finish(args, result, config, say, previous)
 
 
-def _finish(args: argparse.Namespace, result: Any, config: Any, say: _Progress) -> int:
+def _finish(args: argparse.Namespace, result: Any, config: Any, say: _Progress, previous: Any) -> int:
     from ._validate import parse_fail_on
     from .report import write_reports
 
-    out = write_reports(result, args.out, force=args.force, config=config)
+    out = write_reports(result, args.out, force=args.force, config=config, previous=previous)
     for p in out["paths"]:
         say(f"wrote {p}")
     return _gate(result.findings, parse_fail_on(args.fail_on))
@@ -292,21 +306,11 @@ def _cmd_pseudonymise(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    import json
-
-    from .errors import DataFileNotFoundError, InvalidInputError
     from .report import write_reports
+    from .report._compare import read_audit_json
 
-    p = Path(args.audit_json)
-    if not p.is_file():
-        raise DataFileNotFoundError(f"audit_json must be an existing audit.json. Got {str(p)!r}, which was not found.")
-    try:
-        doc = json.loads(p.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise InvalidInputError(f"audit_json must be JSON written by explainer. {p.name!r} does not parse.") from err
-    if not isinstance(doc, dict) or "schema_version" not in doc:
-        raise InvalidInputError(f"audit_json must be an audit.json with a schema_version. Got {p.name!r} without one.")
-    write_reports(doc, args.out, force=args.force, config=args.config)
+    doc = read_audit_json(args.audit_json)
+    write_reports(doc, args.out, force=args.force, config=args.config, previous=args.previous)
     return EXIT_OK
 
 
