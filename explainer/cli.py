@@ -124,7 +124,9 @@ def _parser() -> argparse.ArgumentParser:
     ps.add_argument("--force", action="store_true", help="replace --out if it exists")
 
     r = sub.add_parser("report", help="re-render reports from audit.json without recomputing")
-    r.add_argument("audit_json", help="an audit.json written by explainer")
+    r.add_argument("audit_json", nargs="+",
+                   help="an audit.json written by explainer; give several (one per algorithm) for one combined "
+                        "disclosure")
     r.add_argument("--out", required=True)
     r.add_argument("--config", help="publisher facts (disclosure.yaml); default: the facts recorded in audit.json")
     r.add_argument("--previous", metavar="FILE", help="an earlier audit.json of the same system")
@@ -151,36 +153,56 @@ def _previous(args: argparse.Namespace) -> dict[str, Any] | None:
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     from . import audit as run_audit
-    from .demo import MODEL_INPUTS, make_retail_demo, train_demo_recommender
+    from ._io import ReportDir
+    from .demo import (MODEL_INPUTS, TARGETING_INPUTS, make_retail_demo, targeting_config, train_demo_recommender,
+                       train_demo_targeting)
     from .demo._paths import DEMO_CONFIG
     from ._validate import parse_fail_on
-    from .report import write_reports
+    from .report._combined import write_combined_files
+    from .report._render import prepare_document, write_report_files
 
     selectors = parse_fail_on(args.fail_on)
     say = _Progress(args.quiet)
     previous = _previous(args)
-    say(f"1/4 generate: {args.customers} synthetic customers (seed {args.seed})")
+    ReportDir(args.out, force=args.force)  # refuse an existing report before the long work
+    command = "explainer " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv else None
+    sensitive = ["gender", "age_band", "ethnicity"]
+    say(f"1/5 generate: {args.customers} synthetic customers (seed {args.seed})")
     demo = make_retail_demo(args.customers, random_state=args.seed)
-    say("2/4 train: gradient-boosted recommender on customer x category rows")
+    say("2/5 train: gradient-boosted recommender on customer x category rows")
     rec = train_demo_recommender(demo, k=args.k, random_state=args.seed)
     m = rec.metrics
     say(f"    held-out customers: hit rate@{args.k} {m[f'hit_rate_at_{args.k}']:.3f}, "
         f"NDCG@{args.k} {m[f'ndcg_at_{args.k}']:.3f} ({m['users_evaluated']} customers)")
-    say("3/4 audit: inventory, SHAP, group results, proxies, privacy risk, minimisation")
+    say("3/5 audit the recommender: inventory, SHAP, group results, proxies, privacy risk, minimisation")
     result = run_audit(
-        rec.pipeline, rec.test, target="bought", sensitive_features=["gender", "age_band", "ethnicity"],
+        rec.pipeline, rec.test, target="bought", sensitive_features=sensitive,
         user_id="customer_id", item_id="category", item_group="department", k=args.k,
         sample_size=args.sample_size, n_boot=args.n_boot,
-        min_group_size=args.min_group_size, random_state=args.seed, train_data=rec.train,
-        command="explainer " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv else None,
+        min_group_size=args.min_group_size, random_state=args.seed, train_data=rec.train, command=command,
         progress=lambda s: say(f"    {s}"),
     )
     assert set(MODEL_INPUTS) == set(result.model.input_columns)
-    say(f"4/4 render: {args.out}")
-    out = write_reports(result, args.out, force=args.force, config=args.config or DEMO_CONFIG,
-                        previous=previous)
-    for p in out["paths"]:
-        say(f"    wrote {p}")
+    say("4/5 second algorithm: offer email selection (logistic regression, one row per customer)")
+    tgt = train_demo_targeting(demo, random_state=args.seed)
+    say(f"    held-out customers: accuracy {tgt.metrics['accuracy']:.3f}, ROC AUC {tgt.metrics['roc_auc']:.3f}")
+    emails = run_audit(
+        tgt.pipeline, tgt.test, target="bought_two_or_more", sensitive_features=sensitive,
+        sample_size=args.sample_size, n_boot=args.n_boot, min_group_size=args.min_group_size,
+        random_state=args.seed, command=command, progress=lambda s: say(f"    {s}"),
+    )
+    assert set(TARGETING_INPUTS) == set(emails.model.input_columns)
+    say(f"5/5 render: {args.out} (recommender) and {Path(args.out) / 'all'} (both algorithms)")
+    doc, cfg = prepare_document(result, config=args.config or DEMO_CONFIG, previous=previous)
+    with ReportDir(args.out, force=args.force) as tmp:
+        write_report_files(doc, tmp, config=cfg)
+        (tmp / "all").mkdir()
+        both = write_combined_files([doc, prepare_document(emails, config=targeting_config())[0]], tmp / "all")
+    root = Path(args.out)
+    for name in ("disclosure.html", "audit.html", "audit.json", "all/disclosure.html", "all/audit.html"):
+        say(f"    wrote {root / name}")
+    say(f"    combined disclosure: {len(both['algorithms'])} algorithms, "
+        f"{len(both['readability']['failures'])} readability target(s) missed")
     return _gate(result.findings, selectors)
 
 
@@ -307,10 +329,17 @@ def _cmd_pseudonymise(args: argparse.Namespace) -> int:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from .report import write_reports
+    from .report._combined import write_combined_reports
     from .report._compare import read_audit_json
 
-    doc = read_audit_json(args.audit_json)
-    write_reports(doc, args.out, force=args.force, config=args.config, previous=args.previous)
+    docs = [read_audit_json(p) for p in args.audit_json]
+    if len(docs) == 1:
+        write_reports(docs[0], args.out, force=args.force, config=args.config, previous=args.previous)
+        return EXIT_OK
+    if args.previous:
+        raise _UsageError(f"explainer report: --previous must go with one audit_json. Got {len(docs)}. "
+                          "Compare each algorithm on its own, then combine.")
+    write_combined_reports(docs, args.out, config=args.config, force=args.force)
     return EXIT_OK
 
 

@@ -364,13 +364,13 @@ def section_texts(html: str) -> dict[str, list[str]]:
     return {k: v for k, v in p.sections.items() if v}
 
 
-def _measure(tpl: Any, ctx: dict[str, Any], **kw: Any) -> tuple[str, Any]:
+def _measure(tpl: Any, ctx: dict[str, Any], *, first_layer: Any = FIRST_LAYER, **kw: Any) -> tuple[str, Any]:
     """Render twice: once to extract the prose a reader sees, then with its readability appendix."""
     from ._readability import measure_sections
 
     draft = tpl.render(readability=None, **ctx, **kw)
     texts = {k: v for k, v in section_texts(draft).items() if k != "quality"}
-    report = measure_sections(texts, first_layer=[k for k in texts if k in FIRST_LAYER])
+    report = measure_sections(texts, first_layer=[k for k in texts if k in first_layer])
     rows = []
     for name, sc in report.sections.items():
         rows.append({"section": ctx["d"]["headings"].get(name, name), "grade": f"{sc.fk_grade:.1f}",
