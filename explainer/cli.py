@@ -154,7 +154,7 @@ def _previous(args: argparse.Namespace) -> dict[str, Any] | None:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from . import audit as run_audit
     from ._io import ReportDir
-    from .demo import (MODEL_INPUTS, TARGETING_INPUTS, make_retail_demo, targeting_config, train_demo_recommender,
+    from .demo import (MODEL_INPUTS, make_retail_demo, targeting_config, train_demo_recommender,
                        train_demo_targeting)
     from .demo._paths import DEMO_CONFIG
     from ._validate import parse_fail_on
@@ -191,7 +191,6 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         sample_size=args.sample_size, n_boot=args.n_boot, min_group_size=args.min_group_size,
         random_state=args.seed, command=command, progress=lambda s: say(f"    {s}"),
     )
-    assert set(TARGETING_INPUTS) == set(emails.model.input_columns)
     say(f"5/5 render: {args.out} (recommender) and {Path(args.out) / 'all'} (both algorithms)")
     doc, cfg = prepare_document(result, config=args.config or DEMO_CONFIG, previous=previous)
     with ReportDir(args.out, force=args.force) as tmp:
