@@ -29,6 +29,7 @@ HEADINGS: dict[str, str] = {
     "accuracy": "How well it works",
     "groups": "How it works for different groups",
     "sharing": "Who else gets your data, and for how long",
+    "privacy": "Could someone pick you out?",
     "rights": "Your rights",
     "version": "Version",
     "changes": "What changed since {date}",

@@ -22,8 +22,8 @@ _SECTIONS = [
     ("who", 1, True), ("what", 2, True), ("automation", 3, True), ("purposes", 4, True),
     ("data", 5, True), ("special", 6, False), ("parameters", 7, True), ("commercial", 8, False),
     ("controls", 9, True), ("meaning", 10, True), ("profile", 11, False), ("accuracy", 12, False),
-    ("groups", 13, False), ("sharing", 14, False), ("rights", 15, True), ("version", 16, False),
-    ("changes", 16, False), ("quality", 17, False),
+    ("groups", 13, False), ("sharing", 14, False), ("privacy", 14, False), ("rights", 15, True),
+    ("version", 16, False), ("changes", 16, False), ("quality", 17, False),
 ]
 FIRST_LAYER = frozenset(k for k, _, first in _SECTIONS if first) | {"summary"}
 #: Roles whose columns are not data about the customer (the outcome, the ranked item and its facts).
@@ -279,7 +279,7 @@ def _disclosure_context(doc: dict[str, Any], cfg: Any) -> dict[str, Any]:
     contact = [{"label": label, "value": g(f"organisation.{key}")} for key, label in CONTACT_LABELS.items()]
     first = [k for k, _, f in _SECTIONS if f]
     changes = _changes_context(doc)
-    more = [k for k, _, f in _SECTIONS if not f and (k != "changes" or changes)]
+    more = [k for k, _, f in _SECTIONS if not f and (k != "changes" or changes) and (k != "privacy" or privacy)]
     headings = {**HEADINGS, "changes": changes["heading"] if changes else HEADINGS["changes"]}
     return {
         "system_name": system_name,
