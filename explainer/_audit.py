@@ -83,11 +83,15 @@ class Audit(HTMLDisplay):
 
         return audit_to_json(self, path)
 
-    def to_html(self, out: Any, *, force: bool = False, config: Any = None) -> dict[str, Any]:
-        """Write disclosure.html, audit.html and audit.json into the folder ``out``, whole or not at all."""
+    def to_html(self, out: Any, *, force: bool = False, config: Any = None, previous: Any = None) -> dict[str, Any]:
+        """Write disclosure.html, audit.html and audit.json into the folder ``out``, whole or not at all.
+
+        ``config`` is the publisher's disclosure.yaml (or a DisclosureConfig); ``previous`` an
+        earlier audit.json of the same system, for a "what changed" section.
+        """
         from .report import write_reports
 
-        return write_reports(self, out, force=force, config=config)
+        return write_reports(self, out, force=force, config=config, previous=previous)
 
     def why(self, customer: Any, item: Any = None, *, changeable: Sequence[str] | None = None,
             config: Any = None) -> Any:
@@ -219,9 +223,25 @@ def _complete_inventory(
     for col in inputs:  # an input is a feature whatever the draft guessed
         if col in inv and inv[col].role in ("identifier", "sensitive", "other") and col not in forced:
             inv = inv.update(col, role="feature")
+    if item_id:  # facts about the item (catalogue columns) are not data about the customer
+        for col in _item_attributes(data, item_id, skip=set(forced) | set(sensitive)):
+            if col in inv and inv[col].role in ("feature", "other"):
+                inv = inv.update(col, role="item")
     order = {c: i for i, c in enumerate(data.columns)}
     recs = sorted((r for r in inv if r.column in order), key=lambda r: order[r.column])
     return DataInventory(recs, inv.notes)
+
+
+def _item_attributes(data: pd.DataFrame, item_id: str, *, skip: set[str]) -> list[str]:
+    """Columns that hold one value per item and differ between items: catalogue facts, such as
+    a product's department, repeated on every customer x item row."""
+    out = []
+    for col in data.columns:
+        if col == item_id or col in skip or data[col].nunique(dropna=False) < 2:
+            continue
+        if int(data.groupby(item_id, sort=False, observed=True)[col].nunique(dropna=False).max()) <= 1:
+            out.append(str(col))
+    return out
 
 
 def _validate(data: Any, target: str | None, sensitive: Sequence[str]) -> pd.DataFrame:
@@ -307,6 +327,44 @@ def _model_metrics(adapter: ModelAdapter, y: np.ndarray | None, score: np.ndarra
             out["roc_auc"] = float(roc_auc_score(y, score))
         return out
     return {"r2": float(r2_score(y, score)), "mae": float(mean_absolute_error(y, score))}
+
+
+def _metric_intervals(adapter: ModelAdapter, y: np.ndarray | None, score: np.ndarray, decision: np.ndarray,
+                      data: pd.DataFrame, *, n_boot: int, random_state: int) -> dict[str, list[float]]:
+    """95% percentile-bootstrap intervals of the model metrics: resampling customers for a
+    recommender, rows otherwise."""
+    from sklearn.metrics import mean_absolute_error, r2_score, roc_auc_score
+
+    if y is None or n_boot < 2:
+        return {}
+    rng = np.random.default_rng(random_state)
+    draws: dict[str, list[float]] = {}
+    if adapter.task == "ranking":
+        from .analyses import per_user_ranking
+
+        per = per_user_ranking(y, score, data[adapter.user_id].to_numpy(), adapter.k)
+        per = per[per["n_relevant"] > 0]
+        hit, ndcg = per["hit"].to_numpy(), per["ndcg"].to_numpy()
+        for _ in range(n_boot):
+            i = rng.integers(0, len(per), len(per))
+            draws.setdefault(f"hit_rate_at_{adapter.k}", []).append(float(hit[i].mean()))
+            draws.setdefault(f"ndcg_at_{adapter.k}", []).append(float(ndcg[i].mean()))
+    else:
+        n = len(y)
+        for _ in range(n_boot):
+            i = rng.integers(0, n, n)
+            yt, s = y[i], score[i]
+            if adapter.task == "binary":
+                d = decision[i]
+                draws.setdefault("accuracy", []).append(float(np.mean(yt == d)))
+                draws.setdefault("selection_rate", []).append(float(d.mean()))
+                draws.setdefault("base_rate", []).append(float(np.mean(yt)))
+                if len(np.unique(yt)) == 2:
+                    draws.setdefault("roc_auc", []).append(float(roc_auc_score(yt, s)))
+            else:
+                draws.setdefault("r2", []).append(float(r2_score(yt, s)))
+                draws.setdefault("mae", []).append(float(mean_absolute_error(yt, s)))
+    return {m: [float(np.quantile(v, 0.025)), float(np.quantile(v, 0.975))] for m, v in draws.items()}
 
 
 def _binary_outcome(adapter: ModelAdapter, y: np.ndarray | None) -> np.ndarray | None:
@@ -793,6 +851,7 @@ def audit(
     decision = adapter.predict_decision(data)
     y = _target(data, target) if target is not None else None
     metrics = _model_metrics(adapter, y, score, decision, data)
+    metric_ci = _metric_intervals(adapter, y, score, decision, data, n_boot=n_boot, random_state=random_state)
 
     say("explain")
     shap = explain(adapter, data, categories=categories, sample_size=sample_size, n_boot=n_boot,
@@ -847,7 +906,7 @@ def audit(
                                "refit_folds": refit_folds, "refit_sample_size": refit_sample_size,
                                "small_loss": small_loss, "n_boot": n_boot, "n_jobs": n_jobs,
                                "random_state": random_state}, shap=shap, fair=fair, proxies=proxies, flow=flow,
-                   metrics=metrics, data_info=data_info, command=command, say=say,
+                   metrics=metrics, metric_ci=metric_ci, data_info=data_info, command=command, say=say,
                    options={"target": target, "sensitive_features": sensitive, "sample_size": sample_size,
                             "n_boot": n_boot, "min_group_size": min_group_size, "proxy_threshold": proxy_threshold,
                             "random_state": random_state, "threshold": threshold, "item_group": item_group},
@@ -888,7 +947,7 @@ def _finish(adapter: ModelAdapter, inv: DataInventory, columns: list[str], *, sh
             reid: Any = None, member: Any = None, member_info: Any = None,
             quasi_identifiers: Sequence[str] | None = None, k_anonymity: int = 5,
             provenance_extra: dict[str, Any] | None = None, data: pd.DataFrame | None = None,
-            refit_args: dict[str, Any] | None = None) -> Audit:
+            refit_args: dict[str, Any] | None = None, metric_ci: dict[str, Any] | None = None) -> Audit:
     """Minimisation, findings and provenance: the part of an audit shared by every backend."""
     ra = refit_args or {"train_data": None, "target": None, "fit": None, "refit": False, "refit_folds": 3,
                         "refit_sample_size": None, "small_loss": 0.01, "n_boot": 200, "n_jobs": 1,
@@ -924,7 +983,7 @@ def _finish(adapter: ModelAdapter, inv: DataInventory, columns: list[str], *, sh
         inventory=inv,
         # the unit of the attributions actually computed (log-odds, probability or score)
         model_info={**adapter.describe(), **({"output_unit": shap.unit} if shap is not None else {}),
-                    "metrics": metrics},
+                    "metrics": metrics, "metric_intervals": metric_ci or {}},
         data_info={**data_info, **({"training": member_info} if member_info else {})},
         explanation=shap,
         fairness=fair,

@@ -56,6 +56,8 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, help="folder to write disclosure.html, audit.html and audit.json into")
     p.add_argument("--force", action="store_true", help="replace a report already in --out")
     p.add_argument("--config", help="publisher facts for the disclosure (disclosure.yaml)")
+    p.add_argument("--previous", metavar="FILE",
+                   help="an earlier audit.json of the same system: the reports gain a 'what changed' section")
     p.add_argument("--seed", type=int, default=0, help="random seed of samples and bootstraps (default 0)")
     p.add_argument("--sample-size", type=int, default=2000, help="rows explained for global shares (default 2000)")
     p.add_argument("--n-boot", type=int, default=200, help="bootstrap resamples for intervals (default 200)")
@@ -168,9 +170,12 @@ def _parser() -> argparse.ArgumentParser:
     ps.add_argument("--force", action="store_true", help="replace --out if it exists")
 
     r = sub.add_parser("report", help="re-render reports from audit.json without recomputing")
-    r.add_argument("audit_json", help="an audit.json written by explainer")
+    r.add_argument("audit_json", nargs="+",
+                   help="an audit.json written by explainer; give several (one per algorithm) for one combined "
+                        "disclosure")
     r.add_argument("--out", required=True)
-    r.add_argument("--config", help="publisher facts (disclosure.yaml)")
+    r.add_argument("--config", help="publisher facts (disclosure.yaml); default: the facts recorded in audit.json")
+    r.add_argument("--previous", metavar="FILE", help="an earlier audit.json of the same system")
     r.add_argument("--force", action="store_true")
     return p
 
@@ -185,44 +190,72 @@ def _gate(findings: Sequence[Any], selectors: Sequence[str]) -> int:
     return EXIT_OK
 
 
+def _previous(args: argparse.Namespace) -> dict[str, Any] | None:
+    """Read --previous before any long work, so a bad file fails fast."""
+    from .report._compare import read_audit_json
+
+    return read_audit_json(args.previous, param="--previous") if args.previous else None
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from . import audit as run_audit
-    from .demo import MODEL_INPUTS, make_retail_demo, train_demo_recommender
+    from ._io import ReportDir
+    from .demo import (MODEL_INPUTS, make_retail_demo, targeting_config, train_demo_recommender,
+                       train_demo_targeting)
     from .demo._paths import DEMO_CONFIG
     from ._validate import parse_fail_on
-    from .report import write_reports
+    from .report._combined import write_combined_files
+    from .report._render import prepare_document, write_report_files
 
     selectors = parse_fail_on(args.fail_on)
     say = _Progress(args.quiet)
-    say(f"1/4 generate: {args.customers} synthetic customers (seed {args.seed})")
+    previous = _previous(args)
+    ReportDir(args.out, force=args.force)  # refuse an existing report before the long work
+    command = "explainer " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv else None
+    sensitive = ["gender", "age_band", "ethnicity"]
+    say(f"1/5 generate: {args.customers} synthetic customers (seed {args.seed})")
     demo = make_retail_demo(args.customers, random_state=args.seed)
-    say("2/4 train: gradient-boosted recommender on customer x category rows")
+    say("2/5 train: gradient-boosted recommender on customer x category rows")
     rec = train_demo_recommender(demo, k=args.k, random_state=args.seed)
     m = rec.metrics
     say(f"    held-out customers: hit rate@{args.k} {m[f'hit_rate_at_{args.k}']:.3f}, "
         f"NDCG@{args.k} {m[f'ndcg_at_{args.k}']:.3f} ({m['users_evaluated']} customers)")
-    say("3/4 audit: inventory, SHAP, group results, proxies, privacy risk, minimisation; one customer's explanation")
+    say("3/5 audit the recommender: inventory, SHAP, group results, proxies, privacy risk, minimisation")
     result = run_audit(
-        rec.pipeline, rec.test, target="bought", sensitive_features=["gender", "age_band", "ethnicity"],
+        rec.pipeline, rec.test, target="bought", sensitive_features=sensitive,
         user_id="customer_id", item_id="category", item_group="department", k=args.k,
         sample_size=args.sample_size, n_boot=args.n_boot,
         min_group_size=args.min_group_size, n_jobs=args.n_jobs, random_state=args.seed, train_data=rec.train,
         refit=not args.no_refit, refit_folds=args.refit_folds, refit_sample_size=args.refit_sample_size,
-        command="explainer " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv else None,
-        progress=lambda s: say(f"    {s}"),
+        command=command, progress=lambda s: say(f"    {s}"),
     )
     assert set(MODEL_INPUTS) == set(result.model.input_columns)
-    say(f"4/4 render: {args.out}")
-    out = write_reports(result, args.out, force=args.force, config=args.config or DEMO_CONFIG)
-    for p in out["paths"]:
-        say(f"    wrote {p}")
+    say("4/5 second algorithm: offer email selection (logistic regression, one row per customer)")
+    tgt = train_demo_targeting(demo, random_state=args.seed)
+    say(f"    held-out customers: accuracy {tgt.metrics['accuracy']:.3f}, ROC AUC {tgt.metrics['roc_auc']:.3f}")
+    emails = run_audit(
+        tgt.pipeline, tgt.test, target="bought_two_or_more", sensitive_features=sensitive,
+        sample_size=args.sample_size, n_boot=args.n_boot, min_group_size=args.min_group_size,
+        n_jobs=args.n_jobs, random_state=args.seed, command=command, progress=lambda s: say(f"    {s}"),
+    )
+    say(f"5/5 render: {args.out} (recommender, one customer's why.html) and {Path(args.out) / 'all'} (both)")
+    doc, cfg = prepare_document(result, config=args.config or DEMO_CONFIG, previous=previous)
     # one example customer's "why am I seeing this?" page: the first held-out customer's top item
     first = rec.test["customer_id"].iloc[0]
     mine = rec.test[rec.test["customer_id"] == first]
     top_item = mine["category"].iloc[int(result.model.predict_score(mine).argmax())]
-    page = result.why(first, top_item, config=args.config or DEMO_CONFIG).to_html(Path(args.out) / "why.html",
-                                                                                 force=True)
-    say(f"    wrote {page}")
+    why = result.why(first, top_item, config=args.config or DEMO_CONFIG)
+    with ReportDir(args.out, force=args.force) as tmp:
+        write_report_files(doc, tmp, config=cfg)
+        why.to_html(tmp / "why.html", force=True)
+        (tmp / "all").mkdir()
+        both = write_combined_files([doc, prepare_document(emails, config=targeting_config())[0]], tmp / "all")
+    root = Path(args.out)
+    for name in ("disclosure.html", "audit.html", "audit.json", "why.html", "all/disclosure.html",
+                 "all/audit.html"):
+        say(f"    wrote {root / name}")
+    say(f"    combined disclosure: {len(both['algorithms'])} algorithms, "
+        f"{len(both['readability']['failures'])} readability target(s) missed")
     return _gate(result.findings, selectors)
 
 
@@ -268,6 +301,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     from ._io import ReportDir
 
     ReportDir(args.out, force=args.force)  # refuse an existing report before the long work
+    previous = _previous(args)
     if dask:
         from functools import partial
 
@@ -284,7 +318,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         refit=not args.no_refit, refit_folds=args.refit_folds, refit_sample_size=args.refit_sample_size,
         command="explainer " + " ".join(shlex.quote(a) for a in sys.argv[1:]), progress=say,
     )
-    return _finish(args, result, config, say)
+    return _finish(args, result, config, say, previous)
 
 
 def _audit_log(args: argparse.Namespace, data: Any, say: _Progress) -> int:
@@ -299,20 +333,21 @@ def _audit_log(args: argparse.Namespace, data: Any, say: _Progress) -> int:
     inventory = DataInventory.from_yaml(args.inventory) if args.inventory else None
     config = DisclosureConfig.from_yaml(args.config) if args.config else None
     ReportDir(args.out, force=args.force)  # refuse an existing report before the work
+    previous = _previous(args)
     result = audit_decisions(
         data, predictions=args.predictions, target=args.target, sensitive_features=args.sensitive,
         threshold=args.threshold, inventory=inventory, n_boot=args.n_boot, min_group_size=args.min_group_size,
         quasi_identifiers=args.quasi_identifiers, k_anonymity=args.k_anonymity, random_state=args.seed, data_sha256=sha256_file(Path(args.data)) if Path(args.data).is_file() else None,
         command="explainer " + " ".join(shlex.quote(a) for a in sys.argv[1:]), progress=say,
     )
-    return _finish(args, result, config, say)
+    return _finish(args, result, config, say, previous)
 
 
-def _finish(args: argparse.Namespace, result: Any, config: Any, say: _Progress) -> int:
+def _finish(args: argparse.Namespace, result: Any, config: Any, say: _Progress, previous: Any) -> int:
     from ._validate import parse_fail_on
     from .report import write_reports
 
-    out = write_reports(result, args.out, force=args.force, config=config)
+    out = write_reports(result, args.out, force=args.force, config=config, previous=previous)
     for p in out["paths"]:
         say(f"wrote {p}")
     return _gate(result.findings, parse_fail_on(args.fail_on))
@@ -419,21 +454,18 @@ def _cmd_pseudonymise(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    import json
-
-    from .errors import DataFileNotFoundError, InvalidInputError
     from .report import write_reports
+    from .report._combined import write_combined_reports
+    from .report._compare import read_audit_json
 
-    p = Path(args.audit_json)
-    if not p.is_file():
-        raise DataFileNotFoundError(f"audit_json must be an existing audit.json. Got {str(p)!r}, which was not found.")
-    try:
-        doc = json.loads(p.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise InvalidInputError(f"audit_json must be JSON written by explainer. {p.name!r} does not parse.") from err
-    if not isinstance(doc, dict) or "schema_version" not in doc:
-        raise InvalidInputError(f"audit_json must be an audit.json with a schema_version. Got {p.name!r} without one.")
-    write_reports(doc, args.out, force=args.force, config=args.config)
+    docs = [read_audit_json(p) for p in args.audit_json]
+    if len(docs) == 1:
+        write_reports(docs[0], args.out, force=args.force, config=args.config, previous=args.previous)
+        return EXIT_OK
+    if args.previous:
+        raise _UsageError(f"explainer report: --previous must go with one audit_json. Got {len(docs)}. "
+                          "Compare each algorithm on its own, then combine.")
+    write_combined_reports(docs, args.out, config=args.config, force=args.force)
     return EXIT_OK
 
 

@@ -4,3 +4,6 @@ from pathlib import Path
 
 #: The demo's complete publisher config for the disclosure.
 DEMO_CONFIG = Path(__file__).with_name("disclosure.yaml")
+
+#: Publisher facts of the demo's second algorithm (offer emails), laid over DEMO_CONFIG.
+TARGETING_CONFIG = Path(__file__).with_name("disclosure_targeting.yaml")

@@ -3,7 +3,10 @@
 Reads an :class:`~explainer.Audit` and writes ``disclosure.html``, ``audit.html`` and
 ``audit.json``; nothing here recomputes a result.
 """
+from ._combined import write_combined_reports
+from ._compare import compare_audits
 from ._fragments import render_fragment
 from ._render import render_audit, render_disclosure, write_reports
 
-__all__ = ["render_audit", "render_disclosure", "render_fragment", "write_reports"]
+__all__ = ["render_audit", "render_disclosure", "render_fragment", "write_reports", "write_combined_reports",
+           "compare_audits"]

@@ -82,7 +82,7 @@ def audit_to_dict(a: Audit) -> dict[str, Any]:
         s = share.loc[rec.column] if share is not None and rec.column in share.index else None
         features.append({
             "column": rec.column,
-            "category": rec.category,
+            "category": "item" if rec.role == "item" else rec.category,
             "role": rec.role,
             "source": rec.source,
             "used_by_model": (rec.column in inputs) if has_model else None,

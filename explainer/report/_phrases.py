@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["SAY", "say", "HEADINGS", "GAP_TEXT", "AMOUNTS", "STRENGTHS", "UNITS"]
+__all__ = ["SAY", "say", "HEADINGS", "GAP_TEXT", "AMOUNTS", "STRENGTHS", "UNITS", "CONTACT_LABELS"]
 
 GAP_TEXT = "To be completed by the publisher."
 
 HEADINGS: dict[str, str] = {
+    "summary": "In short",
     "who": "Who runs this",
     "what": "What it does",
     "automation": "Is a person involved?",
@@ -28,9 +29,21 @@ HEADINGS: dict[str, str] = {
     "accuracy": "How well it works",
     "groups": "How it works for different groups",
     "sharing": "Who else gets your data, and for how long",
+    "privacy": "Could someone pick you out?",
     "rights": "Your rights",
-    "version": "Version and changes",
+    "version": "Version",
+    "changes": "What changed since {date}",
     "quality": "How readable this page is",
+    "algorithms": "Our systems and what they decide",
+    "matrix": "Which data each system uses",
+}
+
+#: Labels of the contact list in section 1. Contact details are shown as a list of labels
+#: and values, not as prose: an e-mail or street address is not a sentence to score.
+CONTACT_LABELS: dict[str, str] = {
+    "contact_email": "Email",
+    "contact_address": "Post",
+    "dpo_contact": "Data protection officer",
 }
 
 SAY: dict[str, str] = {
@@ -39,15 +52,20 @@ SAY: dict[str, str] = {
     "summary_data": "It uses {n_used} kinds of data about you. The data that counts most is {top}.",
     "summary_data_unknown": "We checked its choices. We did not check which data it reads.",
     "summary_unused": "We also hold {n_unused} kinds of data that it does not use.",
+    "layer_more": "More detail",
+    "layer_short": "The short version",
+    # section 1
+    "who_intro": "{org} runs this system. You can reach us here.",
     # section 2
     "surfaces": "You see its choices here: {surfaces}.",
     # section 3
     "automated_yes": "A computer makes these choices on its own.",
     "automated_no": "A computer suggests these choices. A person checks them.",
     # section 5
-    "data_intro": "This table lists each kind of data we hold, where it comes from, and if the system uses it.",
+    "data_intro": "Each row is a kind of data we hold about you.",
     "data_unused": "We collect your {labels}, but no model uses {them}.",
     "data_unused_more": "We also collect {n} other {kinds} of data that no model uses. The report for reviewers lists them.",
+    "data_items": "The table leaves out facts about our products, like {columns}. They are not data about you.",
     "used_yes": "Used",
     "used_no": "Not used",
     "used_unknown": "Not checked",
@@ -59,6 +77,10 @@ SAY: dict[str, str] = {
                            "the system learned from. They could do no better than a guess.",
     "privacy_member_some": "We also checked if someone could tell from the results who is in the data "
                            "the system learned from. In our test, they could do better than a guess.",
+    "used_testing": "Only to check how groups are treated",
+    "sensitive_yes": "Yes",
+    "sensitive_no": "No",
+    "other_row": "Other: {label}",
     "source_provided": "You gave it to us",
     "source_observed": "We see it when you shop",
     "source_inferred": "We work it out",
@@ -72,35 +94,76 @@ SAY: dict[str, str] = {
     "special_unknown": "We hold {label}. We use it to check how the system treats different groups. "
                        "This check did not cover what the system reads.",
     # section 7
-    "parameters_intro": "These kinds of data count most, from most to least. "
-                        "The numbers are estimates from our own tests.",
-    "parameter_row": "{label}: about {pct} of what decides the order.",
-    "item_reason": "Some kinds of products suit more people than others.",
-    "no_reason": "The reason is to be completed by the publisher.",
+    "parameters_intro": "These kinds of data count most, from most to least. The numbers are our own estimates.",
+    "parameters_none": "We could not measure what counts most.",
+    "parameter_row": "{label}: about {pct} of what sets the order.",
+    "parameters_rest": "{labels} count for less than 1% each.",
+    "item_reason": "Each kind of product sells at its own rate.",
+    "chart_caption": "Share of what sets the order, by kind of data. The lines show the range of our estimate.",
+    "chart_alt": "Bar chart of what sets the order: {items}. The table below gives the same numbers.",
     # section 8
     "commercial_no": "Nobody pays to be placed higher.",
-    "commercial_yes": "Some places are paid for.",
+    "commercial_yes": "Paid places can change the order.",
     # section 9
     "controls_none": "There is no way to change this yet.",
     # section 12
     "accuracy_ranking": "We tested it on {n} customers it had not seen before. "
-                        "For {hit} of them, at least one of the top {k} suggestions was something they then bought.",
+                        "For {hit} of them, one or more of the top {k} ideas was something they then bought.",
     "accuracy_binary": "We tested it on {n} people. It was right for {acc} of them.",
     "accuracy_regression": "We tested it on {n} people.",
+    "accuracy_none": "We could not test this: we had no results to compare with.",
     # section 13
-    "groups_intro": "We checked how often each group of customers is shown each kind of product.",
+    "groups_intro": "We checked which products each group of customers is shown.",
+    "groups_intro_binary": "We checked how each group of customers is chosen.",
     "groups_none": "We found no large gaps between the groups we checked.",
-    "groups_intro_binary": "We checked how often each group of people gets a yes.",
-    "groups_rate_gap": "By {feature}, one group gets a yes at only {ratio} of the rate of another group.",
-    "groups_gap": "{item} is shown to people aged or grouped as {low_group} ({feature}) less often: "
-                  "{low_rate} of them, against {high_rate} of {high_group}.",
+    "groups_gap": "We show {item} to {low_rate} of people with {feature} {low_group}. "
+                  "For people with {feature} {high_group}, it is {high_rate}.",
+    "groups_rate_gap": "People with {feature} {low_group} get a yes at {ratio} of the rate of the group "
+                       "that gets the most.",
     "groups_small": "Groups with fewer than {n} people are left out, so no one can be singled out.",
     "groups_not_tested": "We did not test results by group for this system.",
     "proxy": "Your {column} is linked to {sensitive}. We keep watch on this.",
+    "mitigation": "We tested a change to close this gap. Our review report shows the results.",
+    # section 14
+    "sharing_none": "We do not share this data.",
     # section 15
-    "rights_intro": "You can ask us to do these things at any time.",
+    "rights_intro": "You can ask for these at any time.",
     # section 16
     "version": "Model checked on {date}. Data rows checked: {rows}.",
+    "page_version": "Page version: {version}, {date}.",
+    # what changed
+    "changes_intro": "We checked the system again on {date}. We compare it here with our check on {previous}.",
+    "changes_new_used": "It now uses your {label}.",
+    "changes_dropped": "It no longer uses your {label}.",
+    "changes_new_collected": "We now hold your {label}.",
+    "changes_no_longer_collected": "We no longer hold your {label}.",
+    "changes_param_up": "{label} now counts for about {now} of the order, up from {before}.",
+    "changes_param_down": "{label} now counts for about {now} of the order, down from {before}.",
+    "changes_group": "We now show {item} to {now_low} of people with {feature} {group}, "
+                     "against {now_high} of {high_group}. Before, it was {before_low} against {before_high}.",
+    "changes_group_ratio": "For people with {feature} {group}, the gap in {item} changed beyond our margin of error.",
+    "changes_none": "Nothing changed by more than our margin of error.",
+    "changes_new_system": "This is the first check of this system.",
+    # quality appendix
+    "quality_note": "Measured with {library}. Grade is the Flesch-Kincaid school grade. "
+                    "Reading time is at 250 words a minute. Lists of contact details, tables and charts "
+                    "are not scored, because they are not sentences.",
+    # several systems
+    "algorithms_intro": "We use {n} systems that make choices with your data. Each one is listed here.",
+    "algorithm_decides": "{decides}",
+    "matrix_intro": "The table shows which kinds of data each system uses, and how much each counts.",
+    "matrix_not_held": "We do not hold it for this",
+    "algorithm_uses": "It uses {cats}.",
+    "algorithm_uses_unknown": "We did not check which data it uses.",
+    "algorithm_top": "What counts most: {items}.",
+    "combined_title": "How {org} uses your data",
+    "combined_title_unknown": "How we use your data",
+    "who_intro_many": "{org} runs these systems. You can reach us here.",
+    "matrix_used": "Used, about {pct}",
+    "matrix_used_small": "Used, under 1%",
+    "matrix_not_used": "Not used",
+    "matrix_testing": "Only to check groups",
+    "algorithm_more": "More about this system",
     # per person
     "why_intro": "A computer picked {item} for you. {review}",
     "why_review_none": "No person checked this choice.",

@@ -9,21 +9,25 @@ from typing import TYPE_CHECKING, Any
 
 from .._version import __version__
 from ..findings import category_label, column_label
-from ._phrases import GAP_TEXT, HEADINGS, UNITS, say
+from ._phrases import CONTACT_LABELS, GAP_TEXT, HEADINGS, UNITS, say
 
 if TYPE_CHECKING:
     from .._audit import Audit
 
-__all__ = ["render_disclosure", "render_audit", "write_reports", "section_texts"]
+__all__ = ["render_disclosure", "render_audit", "write_reports", "write_report_files",
+           "prepare_document", "section_texts", "FIRST_LAYER"]
 
-_SECTIONS = [  # (key, DISCLOSURE.md section, first layer)
+# (key, DISCLOSURE.md section, first layer). The page shows the first layer on top, then the rest.
+_SECTIONS = [
     ("who", 1, True), ("what", 2, True), ("automation", 3, True), ("purposes", 4, True),
     ("data", 5, True), ("special", 6, False), ("parameters", 7, True), ("commercial", 8, False),
     ("controls", 9, True), ("meaning", 10, True), ("profile", 11, False), ("accuracy", 12, False),
-    ("groups", 13, False), ("sharing", 14, False), ("rights", 15, True), ("version", 16, False),
-    ("quality", 17, False),
+    ("groups", 13, False), ("sharing", 14, False), ("privacy", 14, False), ("rights", 15, True),
+    ("version", 16, False), ("changes", 16, False), ("quality", 17, False),
 ]
 FIRST_LAYER = frozenset(k for k, _, first in _SECTIONS if first) | {"summary"}
+#: Roles whose columns are not data about the customer (the outcome, the ranked item and its facts).
+_NOT_CUSTOMER = ("target", "item")
 
 
 def _env() -> Any:
@@ -39,7 +43,7 @@ def _env() -> Any:
         lstrip_blocks=True,
     )
     env.tests["gap"] = is_gap
-    env.globals.update(version=__version__, gap_text=GAP_TEXT, h=HEADINGS)
+    env.globals.update(version=__version__, gap_text=GAP_TEXT, h=HEADINGS, say=say)
     return env
 
 
@@ -54,33 +58,195 @@ def _list_words(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _config_for(doc: dict[str, Any], config: Any) -> Any:
+    """The publisher config: the one given, else the one recorded in audit.json, else empty."""
+    from ._config import DisclosureConfig
+
+    if config is not None:
+        return config if isinstance(config, DisclosureConfig) else DisclosureConfig.from_yaml(config)
+    if isinstance(doc.get("publisher"), dict):
+        return DisclosureConfig.from_dict(doc["publisher"], source="publisher facts recorded in audit.json")
+    return DisclosureConfig.empty()
+
+
 # ----------------------------------------------------------------------------- disclosure
+def customer_categories(doc: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """Columns about the customer, by category, in data order (no outcome, no product facts)."""
+    by_cat: dict[str, list[dict[str, Any]]] = {}
+    for f in doc["features"]:
+        if f.get("role") in _NOT_CUSTOMER or f["category"] == "item":
+            continue
+        by_cat.setdefault(f["category"], []).append(f)
+    return by_cat
+
+
+def _use_of(feats: list[dict[str, Any]]) -> str:
+    if any(f["used_by_model"] for f in feats):
+        return "used"
+    if all(f.get("role") == "sensitive" for f in feats):
+        return "testing"
+    if all(f["used_by_model"] is None for f in feats):
+        return "unknown"  # a decision log: which data the decisions read is not known
+    return "not_used"
+
+
+def _data_rows(by_cat: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    rows = []
+    for cat, feats in by_cat.items():
+        # "other data" says nothing: list each such column on its own row instead
+        groups = [[f] for f in feats] if cat == "other" else [feats]
+        for part in groups:
+            label = (say("other_row", label=column_label(part[0]["column"])) if cat == "other"
+                     else _cap(category_label(cat)))
+            use = _use_of(part)
+            rows.append({
+                "label": label,
+                "examples": _list_words([column_label(f["column"]) for f in part]),
+                "source": "; ".join(say(f"source_{s}") for s in sorted({f["source"] for f in part})),
+                "used": say({"used": "used_yes", "testing": "used_testing", "not_used": "used_no",
+                            "unknown": "used_unknown"}[use]),
+                "sensitive": say("sensitive_yes" if cat == "special_category" else "sensitive_no"),
+            })
+    return rows
+
+
+def main_parameters(doc: dict[str, Any], cfg: Any, *, min_share: float = 0.01) -> list[dict[str, Any]]:
+    """Main parameters with a share of at least ``min_share``, most influential first, in words."""
+    out = []
+    for p in doc["main_parameters"]:
+        share = p["importance_share"]
+        if share is None or share < min_share:
+            continue
+        label = _cap(category_label(p["category"]))
+        reason = say("item_reason") if p["category"] == "item" else cfg.get(f"category_rationale.{p['category']}")
+        out.append({"category": p["category"], "label": label, "share": share, "pct": _pct(share),
+                    "range": f"{_pct(p['ci'][0])} to {_pct(p['ci'][1])}",
+                    "sentence": say("parameter_row", label=label, pct=_pct(share)), "reason": reason})
+    return out
+
+
+def _minor_parameters(doc: dict[str, Any], params: list[dict[str, Any]]) -> str:
+    shown = {p["category"] for p in params}
+    rest = []
+    for p in doc["main_parameters"]:
+        if p["category"] in shown or not (p["importance_share"] or 0) > 0:
+            continue
+        rest.append(_list_words([column_label(c) for c in p.get("columns") or []]) if p["category"] == "other"
+                    else category_label(p["category"]))
+    return say("parameters_rest", labels=_cap(_list_words(rest))) if rest and params else ""
+
+
+def _group_sentences(doc: dict[str, Any]) -> list[str]:
+    out = []
+    fair = doc.get("fairness")
+    if not fair:
+        return [say("groups_not_tested")]
+    ranking = doc["model"]["task"] == "ranking"
+    out.append(say("groups_intro" if ranking else "groups_intro_binary"))
+    flagged = sorted((g for g in fair.get("exposure_gaps") or [] if g["flagged"] and g["ratio_ci_high"] < 0.8),
+                     key=lambda g: g["ratio"])
+    rate_gaps = []
+    if not ranking:
+        for name, block in fair["by_feature"].items():
+            if block.get("intersection"):
+                continue
+            for d in block["disparities"]:
+                if d["measure"] == "demographic_parity_ratio" and d["flagged"] and (d["ci_high"] or 1) < 0.8:
+                    groups = [g for g in block["groups"] if not g["too_few_to_judge"]
+                              and "selection_rate" in g["metrics"]]
+                    if groups:
+                        low = min(groups, key=lambda g: g["metrics"]["selection_rate"]["value"])
+                        rate_gaps.append(say("groups_rate_gap", feature=column_label(name), low_group=low["group"],
+                                             ratio=_pct(d["value"])))
+    if not flagged and not rate_gaps:
+        out.append(say("groups_none"))
+    for r in flagged[:5]:
+        out.append(say("groups_gap", item=_cap(str(r["item"])), low_group=r["low_group"],
+                       feature=column_label(str(r["feature"])), low_rate=_pct(r["low_rate"]),
+                       high_rate=_pct(r["high_rate"]), high_group=r["high_group"]))
+    out.extend(rate_gaps)
+    if (fair.get("mitigation") or {}).get("table") and (flagged or rate_gaps):
+        out.append(say("mitigation"))
+    out.append(say("groups_small", n=doc["options"]["min_group_size"]))
+    for r in doc.get("proxies") or []:
+        if r["flagged"]:
+            out.append(say("proxy", column=column_label(str(r["column"])),
+                           sensitive=column_label(str(r["sensitive_feature"]))))
+    return out
+
+
+def _accuracy_sentences(doc: dict[str, Any]) -> list[str]:
+    m = doc["model"].get("metrics") or {}
+    task, k = doc["model"]["task"], doc["model"].get("k")
+    if task == "ranking" and m:
+        return [say("accuracy_ranking", n=m.get("users_evaluated"), k=k, hit=_pct(m.get(f"hit_rate_at_{k}")))]
+    if task == "binary" and m:
+        return [say("accuracy_binary", n=doc["data"]["rows"], acc=_pct(m.get("accuracy")))]
+    if task == "regression" and m:
+        return [say("accuracy_regression", n=doc["data"]["rows"])]
+    return [say("accuracy_none")]
+
+
+def _parameter_chart(params: list[dict[str, Any]], doc: dict[str, Any]) -> tuple[str | None, str | None]:
+    if not params:
+        return None, None
+    from ._figures import bar_chart
+
+    ci = {p["category"]: p["ci"] for p in doc["main_parameters"]}
+    chart = bar_chart([p["label"] for p in params], [p["share"] for p in params],
+                      [ci[p["category"]][0] for p in params], [ci[p["category"]][1] for p in params])
+    alt = say("chart_alt", items="; ".join(f"{p['label']} {p['pct']}" for p in params))
+    return chart, alt
+
+
+def _changes_context(doc: dict[str, Any]) -> dict[str, Any] | None:
+    comp = doc.get("comparison")
+    if not comp:
+        return None
+    lines = []
+    for c in comp["data_newly_used"]:
+        lines.append(say("changes_new_used", label=column_label(c)))
+    for c in comp["data_no_longer_used"]:
+        lines.append(say("changes_dropped", label=column_label(c)))
+    for c in comp["data_newly_collected"]:
+        lines.append(say("changes_new_collected", label=column_label(c)))
+    for c in comp["data_no_longer_collected"]:
+        lines.append(say("changes_no_longer_collected", label=column_label(c)))
+    for p in comp["parameter_shifts"]:
+        if p["beyond_intervals"] and p["before"] is not None and p["now"] is not None:
+            key = "changes_param_up" if p["now"] > p["before"] else "changes_param_down"
+            lines.append(say(key, label=_cap(category_label(p["category"])), now=_pct(p["now"]),
+                             before=_pct(p["before"])))
+    for g in comp["group_shifts"]:
+        if g["beyond_intervals"] and g.get("now_low_rate") is not None and g.get("before_low_rate") is not None:
+            lines.append(say("changes_group", item=str(g["item"]), feature=column_label(str(g["feature"])),
+                             group=g["now_low_group"], high_group=g["now_high_group"],
+                             now_low=_pct(g["now_low_rate"]), now_high=_pct(g["now_high_rate"]),
+                             before_low=_pct(g["before_low_rate"]), before_high=_pct(g["before_high_rate"])))
+    if not lines:
+        lines.append(say("changes_none"))
+    date = comp["previous_date"]
+    return {"heading": HEADINGS["changes"].format(date=date),
+            "intro": say("changes_intro", date=comp["current_date"], previous=date), "lines": lines}
+
+
 def _disclosure_context(doc: dict[str, Any], cfg: Any) -> dict[str, Any]:
     from ._config import GAP
 
     g = cfg.get
     system = g("system.name")
     system_name = "our recommendation system" if system is GAP else str(system)
-    used_cats, unused_cats = [], []
-    rows = []
-    by_cat: dict[str, list[dict[str, Any]]] = {}
-    for f in doc["features"]:
-        if f["role"] in ("target",) or (f["role"] == "item" and not f["used_by_model"]):
-            continue  # the outcome, and facts about the product rather than the customer
-        by_cat.setdefault(f["category"], []).append(f)
-    for cat, feats in by_cat.items():
-        known = [f["used_by_model"] for f in feats if f["used_by_model"] is not None]
-        used = any(known)
-        if known:
-            (used_cats if used else unused_cats).append(cat)
-        sources = sorted({f["source"] for f in feats})
-        rows.append({
-            "label": category_label(cat).capitalize(),
-            "examples": _list_words([column_label(f["column"]) for f in feats[:4]]),
-            "source": "; ".join(say(f"source_{s}") for s in sources),
-            "used": say("used_yes") if used else say("used_no") if known else say("used_unknown"),
-            "sensitive": cat == "special_category",
-        })
+    by_cat = customer_categories(doc)
+    used_cats = [c for c, fs in by_cat.items() if any(f["used_by_model"] for f in fs)]
+    unused_cats = [c for c, fs in by_cat.items()  # without a model (a decision log) use is unknown
+                   if c not in used_cats and any(f["used_by_model"] is not None for f in fs)]
+    item_cols = [f["column"] for f in doc["features"] if f["category"] == "item" or f.get("role") == "item"]
+    params = main_parameters(doc, cfg)
+    chart, alt = _parameter_chart(params, doc)
     unused = [m["column"] for m in (doc.get("minimisation") or {}).get("columns") or []
               if not m["is_input"] and m["verdict"] in ("drop", "review")]
     data_unused = []
@@ -91,24 +257,6 @@ def _disclosure_context(doc: dict[str, Any], cfg: Any) -> dict[str, Any]:
         if len(unused) > len(shown):
             more = len(unused) - len(shown)
             data_unused.append(say("data_unused_more", n=more, kinds="kind" if more == 1 else "kinds"))
-    params = []
-    for p in doc["main_parameters"]:
-        if p["importance_share"] is None or p["importance_share"] < 0.005:
-            continue
-        reason = say("item_reason") if p["category"] == "item" else g(f"category_rationale.{p['category']}")
-        params.append({"label": category_label(p["category"]).capitalize(),
-                       "pct": _pct(p["importance_share"]),
-                       "range": f"{_pct(p['ci'][0])} to {_pct(p['ci'][1])}",
-                       "sentence": say("parameter_row", label=category_label(p["category"]).capitalize(),
-                                       pct=_pct(p["importance_share"])),
-                       "reason": reason})
-    chart = alt = None
-    if params:
-        from ._figures import bar_chart
-
-        chart = bar_chart([p["label"] for p in params],
-                          [q["importance_share"] for q in doc["main_parameters"][: len(params)]])
-        alt = "Bar chart of what decides the order: " + "; ".join(f"{p['label']} {p['pct']}" for p in params) + "."
     top = _list_words([p["label"].lower() for p in params[:2]]) or "not measured"
 
     surfaces = g("system.surfaces")
@@ -118,52 +266,11 @@ def _disclosure_context(doc: dict[str, Any], cfg: Any) -> dict[str, Any]:
         purposes = [{"purpose": pp.purpose or GAP, "legal_basis": pp.legal_basis or GAP,
                      "categories": _list_words([category_label(c) for c in (pp.data_categories or ())])}
                     for pp in purposes]
-    controls = g("controls")
     sharing = g("sharing")
     if sharing not in (GAP, "none"):
         sharing = [{"recipient": s.recipient or GAP, "purpose": s.purpose or GAP,
                     "categories": _list_words([category_label(c) for c in (s.categories or ())])} for s in sharing]
     commercial = g("commercial_influence.affects_ranking")
-    special = []
-    for f in doc["features"]:
-        if f["category"] == "special_category":
-            key = ("special_unknown" if f["used_by_model"] is None
-                   else "special_input" if f["used_by_model"] else "special_testing")
-            special.append(say(key, label=column_label(f["column"])))
-    accuracy = []
-    m = doc["model"].get("metrics") or {}
-    task, k = doc["model"]["task"], doc["model"].get("k")
-    if task == "ranking" and m:
-        accuracy.append(say("accuracy_ranking", n=m.get("users_evaluated"), k=k, hit=_pct(m.get(f"hit_rate_at_{k}"))))
-    elif task == "binary" and m:
-        accuracy.append(say("accuracy_binary", n=doc["data"]["rows"], acc=_pct(m.get("accuracy"))))
-    groups = []
-    fair = doc.get("fairness")
-    if not fair:
-        groups.append(say("groups_not_tested"))
-    else:
-        groups.append(say("groups_intro" if task == "ranking" else "groups_intro_binary"))
-        flagged = sorted((g for g in fair["exposure_gaps"] if g["flagged"] and g["ratio_ci_high"] < 0.8),
-                         key=lambda g: g["ratio"])
-        rate_gaps = [] if task == "ranking" else [
-            say("groups_rate_gap", feature=column_label(name), ratio=_pct(d["value"]))
-            for name in fair["sensitive_features"] for d in fair["by_feature"][name]["disparities"]
-            if d["measure"] == "demographic_parity_ratio" and d["ci_high"] is not None and d["ci_high"] < 0.8]
-        if not flagged and not rate_gaps:
-            groups.append(say("groups_none"))
-        groups.extend(rate_gaps)
-        for r in flagged[:5]:
-            groups.append(say("groups_gap", item=str(r["item"]).capitalize(), low_group=r["low_group"],
-                              feature=column_label(str(r["feature"])), low_rate=_pct(r["low_rate"]),
-                              high_rate=_pct(r["high_rate"]), high_group=r["high_group"]))
-        groups.append(say("groups_small", n=doc["options"]["min_group_size"]))
-    for r in doc.get("proxies") or []:
-        if r["flagged"]:
-            groups.append(say("proxy", column=column_label(str(r["column"])),
-                              sensitive=column_label(str(r["sensitive_feature"]))))
-    retention = []
-    for cat in by_cat:
-        retention.append({"label": category_label(cat).capitalize(), "period": g(f"retention.{cat}")})
     privacy = []
     reid = (doc.get("privacy") or {}).get("reidentification")
     if reid:
@@ -175,37 +282,52 @@ def _disclosure_context(doc: dict[str, Any], cfg: Any) -> dict[str, Any]:
     member = (doc.get("privacy") or {}).get("membership_inference")
     if member and member.get("available"):
         privacy.append(say("privacy_member_none" if member["level"] == "none" else "privacy_member_some"))
-    special_use = g("special_categories_use") if any(f["category"] == "special_category" for f in doc["features"]) else None
+    special = [say("special_unknown" if f["used_by_model"] is None else
+                   "special_input" if f["used_by_model"] else "special_testing", label=column_label(f["column"]))
+               for f in doc["features"] if f["category"] == "special_category"]
+    org = g("organisation.name")
+    contact = [{"label": label, "value": g(f"organisation.{key}")} for key, label in CONTACT_LABELS.items()]
+    first = [k for k, _, f in _SECTIONS if f]
+    changes = _changes_context(doc)
+    more = [k for k, _, f in _SECTIONS if not f and (k != "changes" or changes) and (k != "privacy" or privacy)]
+    headings = {**HEADINGS, "changes": changes["heading"] if changes else HEADINGS["changes"]}
     return {
         "system_name": system_name,
         "summary_intro": say("summary_intro", system=system_name),
         "summary_data": (say("summary_data", n_used=len(used_cats), top=top) if used_cats or unused_cats
                          else say("summary_data_unknown")),
         "summary_unused": say("summary_unused", n_unused=len(unused_cats)) if unused_cats else "",
-        "sections": [{"key": k, "heading": HEADINGS[k]} for k, _, _ in _SECTIONS],
+        "toc": [{"title": say("layer_short"), "sections": [{"key": k, "heading": headings[k]} for k in first]},
+                {"title": say("layer_more"), "sections": [{"key": k, "heading": headings[k]} for k in more]}],
+        "first": first, "more": more, "headings": headings,
+        "who": org if org is GAP else say("who_intro", org=org), "contact": contact,
         "surfaces": surfaces if surfaces is GAP else say("surfaces", surfaces=_list_words(list(surfaces))),
         "automated": fully if fully is GAP else say("automated_yes" if fully else "automated_no"),
         "purposes": purposes,
         "data_intro": say("data_intro"),
-        "data_rows": rows,
+        "data_rows": _data_rows(by_cat),
+        "data_items": say("data_items", columns=_list_words([column_label(c) for c in item_cols])) if item_cols
+        else "",
         "privacy": privacy,
         "data_unused": data_unused,
         "special": special or [say("special_none")],
-        "special_use": special_use,
-        "parameters_intro": say("parameters_intro"),
+        "special_use": g("special_categories_use") if special else None,
+        "parameters_intro": say("parameters_intro") if params else say("parameters_none"),
         "parameters": params,
         "parameter_unit": UNITS.get((doc.get("explanation") or {}).get("unit", ""), "the model's score"),
+        "parameters_rest": _minor_parameters(doc, params),
         "parameter_chart": chart,
         "parameter_chart_alt": alt,
         "commercial": commercial if commercial is GAP else say("commercial_yes" if commercial else "commercial_no"),
-        "controls": controls,
-        "controls_none": say("controls_none"),
-        "accuracy": accuracy or ["Not measured: no outcomes were given."],
-        "groups": groups,
+        "controls": g("controls"),
         "sharing": sharing,
-        "retention": retention,
-        "rights_intro": say("rights_intro"),
+        "retention": [{"label": (say("other_row", label=_list_words([column_label(f["column"]) for f in by_cat[c]]))
+                                 if c == "other" else _cap(category_label(c))),
+                       "period": g(f"retention.{c}")} for c in by_cat],
+        "accuracy": _accuracy_sentences(doc),
+        "groups": _group_sentences(doc),
         "version_text": say("version", date=doc["provenance"]["created_at"][:10], rows=doc["data"]["rows"]),
+        "changes": changes,
         "categories": sorted(by_cat),
     }
 
@@ -254,25 +376,37 @@ def section_texts(html: str) -> dict[str, list[str]]:
     return {k: v for k, v in p.sections.items() if v}
 
 
-def render_disclosure(doc: dict[str, Any], config: Any = None) -> tuple[str, Any, list[str]]:
-    """Render disclosure.html from an audit.json document; returns (html, readability, gaps)."""
-    from ._config import DisclosureConfig
+def _measure(tpl: Any, ctx: dict[str, Any], *, first_layer: Any = FIRST_LAYER, **kw: Any) -> tuple[str, Any]:
+    """Render twice: once to extract the prose a reader sees, then with its readability appendix."""
     from ._readability import measure_sections
 
-    cfg = config if config is not None else DisclosureConfig.empty()
+    draft = tpl.render(readability=None, **ctx, **kw)
+    texts = {k: v for k, v in section_texts(draft).items() if k != "quality"}
+    report = measure_sections(texts, first_layer=[k for k in texts if k in first_layer])
+    rows = []
+    for name, sc in report.sections.items():
+        rows.append({"section": ctx["d"]["headings"].get(name, name), "grade": f"{sc.fk_grade:.1f}",
+                     "ease": f"{sc.reading_ease:.0f}", "words": sc.words,
+                     "wps": f"{sc.mean_sentence_words:.1f}", "seconds": f"{sc.reading_time_s:.0f}",
+                     "layer": "first" if name in report.first_layer else "more"})
+    lib = report.library
+    ov = report.overall
+    quality = {"note": say("quality_note", library=f"{lib['name']} {lib['version']}"), "rows": rows,
+               "first_layer_s": f"{report.first_layer_reading_time_s:.0f}", "total_s": f"{ov.reading_time_s:.0f}",
+               "words": ov.words}
+    return tpl.render(readability=quality, **ctx, **kw), report
+
+
+def render_disclosure(doc: dict[str, Any], config: Any = None) -> tuple[str, Any, list[str]]:
+    """Render disclosure.html from an audit.json document; returns (html, readability, gaps).
+
+    ``config`` is a :class:`DisclosureConfig`, a path to ``disclosure.yaml`` or None (the
+    publisher facts recorded in ``doc`` if any, else every fact is a gap).
+    """
+    cfg = _config_for(doc, config)
     ctx = _disclosure_context(doc, cfg)
     env = _env()
-    tpl = env.get_template("disclosure.html.j2")
-    draft = tpl.render(d=ctx, g=cfg.get, readability=None)
-    texts = {k: v for k, v in section_texts(draft).items() if k != "quality"}
-    report = measure_sections(texts, first_layer=[k for k in texts if k in FIRST_LAYER])
-    rows = []
-    for name, s in report.sections.items():
-        rows.append({"section": HEADINGS.get(name, "Summary"), "grade": f"{s.fk_grade:.1f}",
-                     "ease": f"{s.reading_ease:.0f}", "words": s.words,
-                     "wps": f"{s.mean_sentence_words:.1f}", "seconds": f"{s.reading_time_s:.0f}"})
-    lib = report.library
-    html = tpl.render(d=ctx, g=cfg.get, readability={"library": f"{lib['name']} {lib['version']}", "rows": rows})
+    html, report = _measure(env.get_template("disclosure.html.j2"), {"d": ctx}, g=cfg.get)
     gaps = cfg.gaps(categories=ctx["categories"])
     return html, report, gaps
 
@@ -322,12 +456,25 @@ def _audit_context(doc: dict[str, Any]) -> dict[str, Any]:
                     "item_exposure": fair.get("item_exposure") or [],
                     "item_group": (fair["method"].get("item_group") or "item"),
                     "mitigation": fair.get("mitigation"), "task": doc["model"]["task"]}
-    metrics = [(k, f"{v:.4f}" if isinstance(v, float) else v) for k, v in (doc["model"].get("metrics") or {}).items()]
+    ivs = doc["model"].get("metric_intervals") or {}
+    metrics = []
+    for k, v in (doc["model"].get("metrics") or {}).items():
+        iv = ivs.get(k)
+        metrics.append({"name": k, "value": f"{v:.4f}" if isinstance(v, float) else v,
+                        "interval": f"{iv[0]:.4f} to {iv[1]:.4f}" if iv else
+                        ("exact count" if isinstance(v, int) else "not computed")})
     prov = doc["provenance"]
+    rd = doc.get("readability") or {}
     provenance = [("created at", prov["created_at"]), ("random seed", prov["random_state"]),
-                  ("command", prov.get("command") or "Python API")]
+                  ("command line", prov.get("command") or "Python API (no command line)"),
+                  (f"data fingerprint (SHA-256 of {doc['data'].get('sha256_of', 'data')})", doc["data"]["sha256"]),
+                  ("platform", prov.get("platform", "n/a"))]
     provenance += [(f"version of {k}", v) for k, v in prov["versions"].items()]
+    if rd.get("library"):
+        provenance.append(("readability library", f"{rd['library'].get('name')} {rd['library'].get('version')}"))
     provenance += [("audit.json schema", doc["schema_version"])]
+    if doc.get("comparison"):
+        provenance.append(("compared with the audit of", doc["comparison"]["previous_date"]))
     opts = doc["options"]
     methods = [
         f"Attributions: {ex.get('algorithm')} on {ex.get('rows_explained')} sampled rows; unit {unit}. "
@@ -338,6 +485,8 @@ def _audit_context(doc: dict[str, Any]) -> dict[str, Any]:
            else "."),
         "Share of influence: mean absolute attribution per column divided by the total; intervals from a "
         f"bootstrap over explained rows ({opts.get('n_boot')} resamples).",
+        "Model metrics: intervals from a percentile bootstrap over customers (recommenders) or rows "
+        f"({opts.get('n_boot')} resamples).",
         "Group metrics use fairlearn's definitions, computed from per-group confusion counts and checked against "
         "fairlearn's MetricFrame; intervals from a stratified bootstrap of counts.",
         f"Groups under {opts.get('min_group_size')} rows are too few to judge and never enter a disparity.",
@@ -355,17 +504,29 @@ def _audit_context(doc: dict[str, Any]) -> dict[str, Any]:
         "(or row) is scored by the mean log-probability the model gives to their true outcomes; the attack AUC "
         "and its bootstrap interval compare equal numbers of each.",
         _refit_method(doc.get("minimisation")),
-        "Limitations: attributions describe this model on these rows, not causes in the world. A low share "
-        "does not prove a column is harmless, and group results depend on the outcome data, which may carry "
-        "past differences.",
+        "Columns that hold one value per item (catalogue facts) are product data, not data about the customer.",
+        "Readability of the disclosure: Flesch-Kincaid grade and Flesch reading ease per section, on the prose "
+        "a reader sees (paragraphs and list items); contact lists, tables and charts are not scored.",
     ]
     if not has_model:
         methods.pop(1)  # no influence shares without a model
+    limitations = [
+        "Attributions describe this model on these rows, not causes in the world.",
+        "A low share does not prove a column is harmless: a column can matter through another one (see proxies).",
+        "Group results depend on the outcome data, which may carry past differences between groups.",
+        "Intervals cover sampling variation of the audited rows only, not changes in the population over time.",
+        "Groups that were not recorded (for example disability) could not be assessed.",
+    ]
+    by_sev = []
+    for sev in ("high", "medium", "low", "info"):
+        fs = [f for f in doc["findings"] if f["severity"] == sev]
+        if fs:
+            by_sev.append({"severity": sev, "findings": fs})
     return {
         "title": doc["model"].get("type", "model"),
         "model": doc["model"], "data": doc["data"], "unit": unit,
         "n_inputs": len(doc["model"]["input_columns"]), "metrics": metrics,
-        "findings": doc["findings"], "categories": cats, "columns": doc["features"],
+        "findings": doc["findings"], "findings_by_severity": by_sev, "categories": cats, "columns": doc["features"],
         "category_chart": chart, "category_chart_alt": alt,
         "explained": ex.get("rows_explained"), "algorithm": ex.get("algorithm"),
         "additivity": f"{ex.get('max_additivity_error', 0.0):.1e} {unit}",
@@ -376,7 +537,8 @@ def _audit_context(doc: dict[str, Any]) -> dict[str, Any]:
         "minimisation_categories": (doc.get("minimisation") or {}).get("categories") or [],
         "refit_metric": (((doc.get("minimisation") or {}).get("method") or {}).get("refit") or {}).get("metric"),
         "refit_summary": _refit_method(doc.get("minimisation")),
-        "methods": methods, "provenance": provenance,
+        "methods": methods, "limitations": limitations, "provenance": provenance,
+        "comparison": doc.get("comparison"), "readability": rd, "gaps": doc.get("gaps") or [],
         "privacy": _privacy_context(doc),
     }
 
@@ -437,27 +599,71 @@ def render_audit(doc: dict[str, Any]) -> str:
     return _env().get_template("audit.html.j2").render(r=_audit_context(doc))
 
 
+def prepare_document(audit: Audit | dict[str, Any], *, config: Any = None,
+                     previous: Any = None) -> tuple[dict[str, Any], Any]:
+    """The audit.json document to render, with the publisher facts and the comparison recorded.
+
+    ``previous`` is an earlier audit.json (path or dict) of the same system; ``config`` a
+    :class:`DisclosureConfig`, a path to disclosure.yaml or None (the facts already recorded).
+    Returns ``(doc, config)``.
+    """
+    from ._compare import compare_audits, read_audit_json
+
+    doc = dict(audit) if isinstance(audit, dict) else audit.to_dict()
+    cfg = _config_for(doc, config)
+    doc["publisher"] = cfg.to_dict()
+    if previous is not None:
+        prev = previous if isinstance(previous, dict) else read_audit_json(previous, param="previous")
+        doc["comparison"] = compare_audits(prev, doc)
+    return doc, cfg
+
+
 def write_reports(audit: Audit | dict[str, Any], out: str | os.PathLike[str], *, force: bool = False,
-                  config: Any = None) -> dict[str, Any]:
+                  config: Any = None, previous: Any = None) -> dict[str, Any]:
     """Write disclosure.html, audit.html and audit.json into ``out``, whole or not at all.
 
-    ``audit`` is an :class:`~explainer.Audit` or an audit.json document (re-rendering
-    without recomputing). Returns the paths written, the readability report and the gaps.
+    Parameters
+    ----------
+    audit : Audit or dict
+        An :class:`~explainer.Audit`, or an audit.json document (re-rendering without
+        recomputing).
+    out : path
+        The report folder. It is built in a temporary sibling and moved into place whole.
+    force : bool, default=False
+        Replace a report already in ``out``.
+    config : DisclosureConfig, path or None, default=None
+        Publisher facts (``disclosure.yaml``). None uses the facts recorded in an
+        audit.json document, if any; missing facts are gaps.
+    previous : path or dict, default=None
+        The audit.json of an earlier audit of the same system: the reports gain a
+        "what changed" section and audit.json records the comparison.
+
+    Returns
+    -------
+    dict
+        ``paths`` written, the ``readability`` report and the ``gaps``.
+    """
+    from .._io import ReportDir
+
+    doc, cfg = prepare_document(audit, config=config, previous=previous)
+    with ReportDir(out, force=force) as tmp:
+        doc = write_report_files(doc, tmp, config=cfg)
+    root = Path(out)
+    return {"paths": [root / "disclosure.html", root / "audit.html", root / "audit.json"],
+            "readability": doc["_readability"], "gaps": doc["gaps"]}
+
+
+def write_report_files(doc: dict[str, Any], folder: Path, *, config: Any = None) -> dict[str, Any]:
+    """Render the three files of one audit into an existing ``folder`` (no atomicity here).
+
+    Returns the document as written (with ``readability`` and ``gaps``), plus the
+    :class:`ReadabilityReport` under the private key ``_readability`` (not written).
     """
     import json
 
-    from .._io import ReportDir
-    from ._config import DisclosureConfig
-
-    doc = audit if isinstance(audit, dict) else audit.to_dict()
-    if config is not None and not isinstance(config, DisclosureConfig):
-        config = DisclosureConfig.from_yaml(config)
-    with ReportDir(out, force=force) as tmp:
-        disclosure, readability, gaps = render_disclosure(doc, config)
-        (tmp / "disclosure.html").write_text(disclosure, encoding="utf-8")
-        (tmp / "audit.html").write_text(render_audit(doc), encoding="utf-8")
-        doc = {**doc, "readability": readability.to_dict(), "gaps": gaps}
-        (tmp / "audit.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    root = Path(out)
-    return {"paths": [root / "disclosure.html", root / "audit.html", root / "audit.json"],
-            "readability": readability, "gaps": gaps}
+    disclosure, readability, gaps = render_disclosure(doc, config)
+    doc = {**doc, "readability": readability.to_dict(), "gaps": gaps}
+    (folder / "disclosure.html").write_text(disclosure, encoding="utf-8")
+    (folder / "audit.html").write_text(render_audit(doc), encoding="utf-8")
+    (folder / "audit.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return {**doc, "_readability": readability}
