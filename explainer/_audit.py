@@ -139,8 +139,8 @@ class Audit(HTMLDisplay):
         Parameters
         ----------
         data : DataFrame, default=None
-            The data the audit ran on, for the per-customer explorer (it names the customer
-            and item of each explained row). Without it, that tab says what it needs.
+            The data the audit ran on, for the per-customer tab, when the audit does not hold
+            it (``audit.data``). That tab shows :meth:`why` for the chosen customer and item.
 
         Returns
         -------

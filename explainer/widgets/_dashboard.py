@@ -59,7 +59,7 @@ class Dashboard:
         import ipywidgets as W
 
         self.audit = audit
-        self._data = self._check_data(audit, data)
+        self._data = self._check_data(audit, data if data is not None else audit.data)
         fair = audit.fairness
 
         self.overview = W.HTML(render_fragment("audit_summary", doc=audit.to_dict(), with_findings=False))
@@ -86,8 +86,8 @@ class Dashboard:
         self.item = W.Dropdown(options=items, description="Item", disabled=True)
         self.fairness = W.HTML()
 
-        self._rows = self._explained_rows()
-        customers = [] if self._rows is None else list(dict.fromkeys(self._rows["customer"]))
+        self._items = self._customer_items()
+        customers = list(self._items) if self._items is not None else []
         self.customer = W.Dropdown(options=customers, description="Customer")
         self.customer_item = W.Dropdown(options=[], description="Item")
         self.why = W.HTML()
@@ -141,16 +141,19 @@ class Dashboard:
                 f"{needed[:5]!r}. Pass the same data you passed to explainer.audit.")
         return data
 
-    def _explained_rows(self) -> pd.DataFrame | None:
-        """Customer and item of each row the audit explained (positions into its values)."""
-        ex = self.audit.explanation
-        if self._data is None or ex is None or ex.row_index is None or self.audit.model is None:
+    def _customer_items(self) -> dict[Any, list[Any]] | None:
+        """Each customer of the data (or row label, without a customer column) and their items."""
+        model = self.audit.model
+        if self._data is None or model is None:
             return None
-        pos = np.asarray(ex.row_index)
-        uid, iid = self.audit.model.user_id, self.audit.model.item_id
-        customer = (self._data[uid].iloc[pos].to_numpy() if uid else pos + 1)
-        item = self._data[iid].iloc[pos].astype(str).to_numpy() if iid else np.full(len(pos), "")
-        return pd.DataFrame({"customer": customer, "item": item, "position": pos, "row": np.arange(len(pos))})
+        uid, iid = model.user_id, model.item_id
+        if not uid:
+            return {label: [] for label in self._data.index}
+        frame = self._data[[uid, iid]] if iid else self._data[[uid]].assign(_item=None)
+        items: dict[Any, list[Any]] = {}
+        for customer, item in frame.itertuples(index=False, name=None):
+            items.setdefault(customer, []).append(item)
+        return items
 
     # ------------------------------------------------------------------------ views
     def _show_findings(self) -> None:
@@ -259,71 +262,47 @@ class Dashboard:
             ci_pct=interval_label(fair.method), summary=self._fairness_summary(), chart=chart)
 
     def _customer_changed(self) -> None:
-        if self._rows is None:
-            self.customer_item.options = []
-        else:
-            items = list(self._rows.loc[self._rows["customer"] == self.customer.value, "item"])
-            self.customer_item.options = items
-            if items and self.customer_item.value is None:
-                self.customer_item.value = items[0]
+        items = [] if self._items is None else self._items.get(self.customer.value, [])
+        self.customer_item.options = [i for i in items if i is not None]
+        self.customer_item.disabled = not self.customer_item.options
+        if self.customer_item.options and self.customer_item.value is None:
+            self.customer_item.value = self.customer_item.options[0]
         self._show_why()
 
-    def why_rows(self) -> pd.DataFrame:
-        """Attributions of the chosen customer and item, summed by data category (largest first)."""
-        ex = self.audit.explanation
-        if self._rows is None or ex is None:
-            return pd.DataFrame(columns=["category", "value", "columns"])
-        hit = self._rows[(self._rows["customer"] == self.customer.value)
-                         & (self._rows["item"] == self.customer_item.value)]
-        if not len(hit):
-            return pd.DataFrame(columns=["category", "value", "columns"])
-        values = ex.values[int(hit["row"].iloc[0])]
-        category = dict(zip(ex.column_share["column"], ex.column_share["category"]))
-        frame = pd.DataFrame({"column": list(ex.columns), "value": values,
-                              "category": [category.get(c, "other") for c in ex.columns]})
-        out = frame.groupby("category", sort=False).agg(value=("value", "sum"),
-                                                        columns=("column", lambda c: ", ".join(c)))
-        out = out.reset_index()
-        return out.reindex(out["value"].abs().sort_values(ascending=False).index).reset_index(drop=True)
+    def explanation(self) -> Any:
+        """``audit.why(customer, item)`` for the chosen customer and item, or None."""
+        if self._items is None or self.customer.value is None:
+            return None
+        if self.customer_item.options and self.customer_item.value is None:
+            return None
+        item = self.customer_item.value
+        if self.audit.data is not None:
+            return self.audit.why(self.customer.value, item)
+        from .._why import why
+
+        return why(self.audit.model, self._data, self.customer.value, item, inventory=self.audit.inventory,
+                   random_state=int(self.audit.options.get("random_state", 0)))
 
     def _show_why(self) -> None:
-        ex = self.audit.explanation
-        if self._rows is None or ex is None:
-            need = ("a model and its explanation, which this audit does not have" if ex is None
+        if self._items is None:
+            need = ("a model, which this audit of a decision log does not have" if self.audit.model is None
                     else "the data the audit ran on: audit.dashboard(data)")
-            self.why.value = render_fragment("message", text=f"To explore one customer, the dashboard needs {need}.")
+            self.why.value = render_fragment("message", text=f"To explain one customer, the dashboard needs {need}.")
             return
-        rows = self.why_rows()
-        if not len(rows):
+        w = self.explanation()
+        if w is None:
             self.why.value = ""
             return
-        hit = self._rows[(self._rows["customer"] == self.customer.value)
-                         & (self._rows["item"] == self.customer_item.value)].iloc[0]
-        rank = n_items = None
-        shown = False
-        model = self.audit.model
-        assert model is not None and self.audit.minimisation is not None
-        if model.task == "ranking" and model.user_id and self._data is not None:
-            mine = np.flatnonzero(self._data[model.user_id].to_numpy() == self.customer.value)
-            scores = model.predict_score(self._data.iloc[mine])
-            own = scores[int(np.flatnonzero(mine == int(hit["position"]))[0])]
-            rank = int((scores > own).sum()) + 1
-            n_items, shown = len(mine), rank <= model.k
-        used = set(rows["category"])
-        t = self.audit.minimisation.table
-        unused = sorted(set(t.loc[~t["is_input"] & ~t["role"].isin(["target"]), "category"]) - used)
-        recs = [{"category": r.category, "value": float(r.value), "columns": r.columns,
-                 "direction": "raises the score" if r.value > 0 else "lowers the score"}
-                for r in rows.itertuples(index=False)]
-        values = ex.values[int(hit["row"])]
-        chart = {"title": "attribution by data category", "labels": [r["category"] for r in recs],
-                 "values": [r["value"] for r in recs], "xlabel": f"attribution ({ex.unit})", "scale": 1.0}
+        cats = sorted(w.category_attributions.items(), key=lambda kv: -abs(kv[1]))
         self.why.value = render_fragment(
-            "why_rows", customer=self.customer.value, item=self.customer_item.value, rows=recs, unit=ex.unit,
-            base_value=ex.base_value, output=float(ex.base_value + values.sum()), rank=rank, n_items=n_items,
-            shown=shown, k=model.k, unused=unused, chart=chart,
-            note="Attributions are estimates from the audit's explained sample; they add up to the model "
-                 "output. Only this customer's row is shown.")
+            "why_view", customer=w.customer, item=w.item, text=str(w), unit=w.unit, score=w.score,
+            rank=w.rank, k=w.k, in_top_k=w.in_top_k, selected=w.selected,
+            n_items=len(self.customer_item.options) or None,
+            reasons=[{"column": r.column, "category": r.category, "direction": r.direction, "strength": r.strength,
+                      "attribution": r.attribution, "share": r.share} for r in w.reasons],
+            categories=[{"category": c, "value": v} for c, v in cats],
+            chart={"title": "this customer's attribution by data category", "labels": [c for c, _ in cats],
+                   "values": [v for _, v in cats], "xlabel": f"attribution ({w.unit})", "scale": 1.0})
 
     def _show_minimisation(self) -> None:
         if self.audit.minimisation is None:

@@ -106,28 +106,31 @@ def test_data_use_tab_lists_a_category_with_its_measured_shares(dash, demo_audit
     assert "data:image/svg+xml;base64," in dash.data_use.value  # the chart by category
 
 
-def test_customer_view_adds_up_and_follows_the_chosen_customer(dash, demo_audit, data):
-    ex = demo_audit.explanation
-    category = dict(zip(ex.column_share["column"], ex.column_share["category"]))
+def test_customer_view_shows_audit_why_for_the_chosen_customer_and_item(dash, demo_audit, data):
+    import html as html_lib
+
+    decision = demo_audit.model.predict_decision(data)
     seen = []
-    for customer in list(dash.customer.options)[:3]:
+    for customer in list(dash.customer.options)[:2]:
         dash.customer.value = customer
-        for item in dash.customer_item.options:
+        mine = np.flatnonzero(data["customer_id"].to_numpy() == customer)
+        assert list(dash.customer_item.options) == list(data["category"].iloc[mine])
+        for item in list(dash.customer_item.options)[:3]:
             dash.customer_item.value = item
-            rows = table(dash.why.value, "What moved this customer's score")
-            pos = [i for i, p in enumerate(ex.row_index)
-                   if data["customer_id"].iloc[p] == customer and str(data["category"].iloc[p]) == item]
-            values = ex.values[pos[0]]
-            by_cat: dict[str, float] = {}
-            for col, v in zip(ex.columns, values):
-                by_cat[category[col]] = by_cat.get(category[col], 0.0) + v
-            assert {r["Category"]: _num(r["Attribution"]) for r in rows} == pytest.approx(by_cat, abs=5e-4)
-            text = " ".join(re.sub(r"<[^>]+>", " ", dash.why.value).split())
-            out = float(re.search(r"model output (-?\d+\.\d+)", text).group(1))
-            assert out == pytest.approx(ex.base_value + values.sum(), abs=5e-4)
-            in_top = demo_audit.model.predict_decision(data)[ex.row_index[pos[0]]] == 1
-            assert (f"in the top {demo_audit.model.k}" in text and "not in the top" not in text) == bool(in_top)
-            seen.append(out)
+            w = demo_audit.why(customer, item)
+            rows = table(dash.why.value, "This customer's attribution by data category")
+            assert {r["Category"]: _num(r["Attribution"]) for r in rows} == pytest.approx(w.category_attributions,
+                                                                                         abs=5e-4)
+            reasons = table(dash.why.value, "The main reasons")
+            assert [r["Column"] for r in reasons] == [r.column for r in w.reasons]
+            text = " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", dash.why.value)).split())
+            row = mine[list(data["category"].iloc[mine]).index(item)]
+            top = f"in the top {demo_audit.model.k}"
+            assert f"ranked {w.rank} of {len(mine)}" in text
+            assert (top in text and "not " + top not in text) == bool(decision[row] == 1)
+            first = next(line for line in str(w).splitlines() if line.strip())
+            assert " ".join(first.split()) in text  # the person's plain-language text is shown
+            seen.append(w.score)
     assert len(set(seen)) > 1  # the view changes with the choice
 
 
@@ -152,10 +155,10 @@ def test_still_copy_for_html_export_holds_no_customer_data(dash, data):
         assert not any(v in html for v in personal_values(data[col])[:500]), col
 
 
-def test_without_data_the_customer_tab_says_what_it_needs(demo_audit):
+def test_without_data_the_dashboard_uses_the_data_the_audit_holds(demo_audit):
     dash = demo_audit.dashboard()
-    assert "audit.dashboard(data)" in dash.why.value
-    assert dash.customer.options == ()
+    assert list(dash.customer.options) == list(dict.fromkeys(demo_audit.data["customer_id"]))
+    assert "The main reasons" in dash.why.value
 
 
 def test_data_of_another_shape_is_refused(demo_audit, data):
@@ -185,4 +188,4 @@ def test_dashboard_of_a_decision_log_shows_hand_computed_rates():
     assert "equal opportunity difference 0.400" in dash.fairness.value
     for out in (dash.data_use, dash.minimisation):
         assert "Not assessed: this audit of a decision log has no model" in out.value
-    assert "a model and its explanation" in dash.why.value
+    assert "To explain one customer, the dashboard needs a model" in dash.why.value
