@@ -248,7 +248,7 @@ def _disclosure_context(doc: dict[str, Any], cfg: Any) -> dict[str, Any]:
     params = main_parameters(doc, cfg)
     chart, alt = _parameter_chart(params, doc)
     unused = [m["column"] for m in (doc.get("minimisation") or {}).get("columns") or []
-              if not m["is_input"] and m["verdict"] in ("drop", "review")]
+              if not m["is_input"] and m["verdict"] in ("drop", "review") and m["column"] not in item_cols]
     data_unused = []
     if unused:
         shown = unused[:6]
