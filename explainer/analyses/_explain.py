@@ -141,6 +141,26 @@ def _bootstrap(abs_vals: np.ndarray, groups: np.ndarray, n_groups: int, n_boot: 
     return np.quantile(col_sums, alpha, axis=0), np.quantile(col_sums, 1 - alpha, axis=0)
 
 
+def _bin_labels(intervals: list[Any]) -> list[str] | None:
+    """Readable, unique labels for quantile bins; the outer bins are open-ended.
+
+    The lowest and highest edges of a column are single customers' values, so they are never
+    printed: the first bin reads "up to X" and the last "over Y".
+    """
+    for fmt in (".3g", ".6g"):
+        labels = []
+        for j, i in enumerate(intervals):
+            if j == 0:
+                labels.append(f"up to {i.right:{fmt}}")
+            elif j == len(intervals) - 1:
+                labels.append(f"over {i.left:{fmt}}")
+            else:
+                labels.append(f"{i.left:{fmt}} to {i.right:{fmt}}")
+        if len(set(labels)) == len(labels):
+            return labels
+    return None
+
+
 def binned_dependence(x: pd.Series, attribution: np.ndarray, *, min_count: int = 10,
                       max_levels: int = 30) -> pd.DataFrame | None:
     """Mean attribution per value bin of one column, or None when it cannot be shown safely.
@@ -156,7 +176,9 @@ def binned_dependence(x: pd.Series, attribution: np.ndarray, *, min_count: int =
     if pd.api.types.is_numeric_dtype(xv) and xv.nunique() > 12:
         q = pd.qcut(xv.astype(float), q=10, duplicates="drop")
         order = list(q.cat.categories)
-        labels = [f"{i.left:.3g} to {i.right:.3g}" for i in order]
+        labels = _bin_labels(order)
+        if labels is None:
+            return None
         key = q.cat.rename_categories(labels).astype(str)
         cats = labels
     elif xv.nunique() <= max_levels:
@@ -231,12 +253,18 @@ def explain(
         raise InvalidInputError(f"ci must be between 0 and 1. Got {ci!r}.")
     rng = np.random.default_rng(random_state)
     n_total = len(data)
+    if model.kind == "callable":  # a permutation estimate costs many model calls per row: cap the rows
+        sample_size = BLACKBOX_MAX_ROWS if sample_size is None else min(sample_size, BLACKBOX_MAX_ROWS)
     idx, bg_idx = sample_positions(n_total, sample_size, rng, background=model.kind != "callable")
     return explain_rows(
         model, data.iloc[idx], data if bg_idx is None else data.iloc[bg_idx], n_total=n_total, row_index=idx,
         rng=rng, categories=categories, sample_size=sample_size, n_boot=n_boot, ci=ci, n_jobs=n_jobs,
         random_state=random_state, n_dependence=n_dependence, progress=progress,
     )
+
+
+#: At most this many rows are explained for a black-box callable (permutation SHAP).
+BLACKBOX_MAX_ROWS = 300
 
 
 def sample_positions(n_total: int, sample_size: int | None, rng: np.random.Generator, *,

@@ -40,7 +40,7 @@ CATEGORY_LABELS: dict[str, str] = {
     "location": "where you live",
     "financial": "money and income",
     "behavioural": "what you buy and browse",
-    "device": "your device and online identifiers",
+    "device": "your device and online IDs",
     "inferred": "things we work out about you",
     "other": "other data",
     "item": "the product itself",

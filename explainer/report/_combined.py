@@ -159,7 +159,7 @@ def write_combined_files(docs: Sequence[dict[str, Any]], folder: Path, *, config
         used = [category_label(c) for c, fs in customer_categories(doc).items() if any(f["used_by_model"] for f in fs)]
         algorithms.append({
             "key": key, "name": name, "decides": cfg.get("system.what_it_does"),
-            "uses": say("algorithm_uses", cats=_words(used)) if used else say("algorithm_uses_unknown"),
+            "uses": say("algorithm_uses", n=len(used)) if used else say("algorithm_uses_unknown"),
             "top": say("algorithm_top", items=_words([f"{p['label'].lower()} (about {p['pct']})"
                                                       for p in params[:3]])) if params else "",
             "model": doc["model"].get("type"), "task": doc["model"].get("task"), "rows": doc["data"]["rows"],

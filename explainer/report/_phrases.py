@@ -153,7 +153,7 @@ SAY: dict[str, str] = {
     "algorithm_decides": "{decides}",
     "matrix_intro": "The table shows which kinds of data each system uses, and how much each counts.",
     "matrix_not_held": "We do not hold it for this",
-    "algorithm_uses": "It uses {cats}.",
+    "algorithm_uses": "It uses {n} kinds of data about you. The table below shows which.",
     "algorithm_uses_unknown": "We did not check which data it uses.",
     "algorithm_top": "What counts most: {items}.",
     "combined_title": "How {org} uses your data",

@@ -472,7 +472,8 @@ def audit_dask(
                             "threshold": threshold, "item_group": item_group, "backend": "dask"},
                    quasi_identifiers=quasi_identifiers, k_anonymity=k_anonymity,
                    provenance_extra={"not_run_on_dask": ["metricframe cross-check", "mitigation comparison",
-                                                         "re-identification risk", "membership inference"],
+                                                         "re-identification risk", "membership inference",
+                                                         "drop-column refit (minimisation uses shares alone)"],
                                      "backend": {"name": "dask", "workers": n_workers_seen,
                                                  "partitions": len(results),
                                                  "cluster": "local" if scheduler is None else "existing"}})
