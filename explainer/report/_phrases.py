@@ -207,7 +207,7 @@ AMOUNTS: dict[float, str] = {
     2.0: "twice as high", 3.0: "three times as high",
 }
 STRENGTHS: dict[str, str] = {"strong": "a lot", "moderate": "quite a bit", "weak": "a little"}
-UNITS: dict[str, str] = {"log-odds": "log-odds (the model's own score scale)",
+UNITS: dict[str, str] = {"log-odds": "points on the model's own score scale",
                          "probability": "chance out of 1", "score": "points of the model's score"}
 
 
