@@ -315,8 +315,10 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         sample_size=args.sample_size, n_boot=args.n_boot, min_group_size=args.min_group_size,
         n_jobs=args.n_jobs, random_state=args.seed, data_sha256=sha256_file(Path(args.data)) if Path(args.data).is_file() else None,
         train_data=train, quasi_identifiers=args.quasi_identifiers, k_anonymity=args.k_anonymity,
-        refit=not args.no_refit, refit_folds=args.refit_folds, refit_sample_size=args.refit_sample_size,
         command="explainer " + " ".join(shlex.quote(a) for a in sys.argv[1:]), progress=say,
+        # the Dask backend does not refit (minimisation uses shares of influence alone there)
+        **({} if dask else {"refit": not args.no_refit, "refit_folds": args.refit_folds,
+                            "refit_sample_size": args.refit_sample_size}),
     )
     return _finish(args, result, config, say, previous)
 

@@ -52,7 +52,7 @@ def test_shap_shares_scan_proxies_and_findings_equal_in_process(demo_audit, dask
     in_process_only = ("privacy.reidentification_risk", "privacy.membership_inference_risk",
                        "data.low_value_column")
     assert ([(f.code, f.columns) for f in a.findings if f.code not in in_process_only]
-            == [(f.code, f.columns) for f in b.findings])
+            == [(f.code, f.columns) for f in b.findings if f.code not in in_process_only])
     for key, value in a.model_info["metrics"].items():
         assert b.model_info["metrics"][key] == pytest.approx(value, rel=RTOL)
     assert b.data_info["rows"] == a.data_info["rows"] and b.data_info["customers"] == a.data_info["customers"]
