@@ -441,11 +441,12 @@ def _privacy_findings(reid: ReidentificationResult | None, member: MembershipRes
              "k_after_suggestions": reid.suggestions[-1].k_after if reid.suggestions else reid.k,
              "reached_threshold": reid.reached_threshold}))
     code = "privacy.membership_inference_risk"
-    if member is not None and member.available and member.level in ("some", "clear"):
+    if member is not None and member.available and member.level in ("slight", "some", "clear"):
         assert member.auc is not None and member.auc_interval is not None
+        sev = {"clear": Severity.HIGH, "some": Severity.MEDIUM, "slight": Severity.LOW}[member.level]
         out.append(Finding(
-            code, Severity.HIGH if member.level == "clear" else Severity.MEDIUM, (),
-            phrase(code, unit=unit, auc=f"{member.auc:.2f}",
+            code, sev, (),
+            phrase(code, "slight" if member.level == "slight" else "text", unit=unit, auc=f"{member.auc:.2f}",
                    ci=f"{member.auc_interval[0]:.2f} to {member.auc_interval[1]:.2f}",
                    train_loss=f"{member.train_loss:.3f}", holdout_loss=f"{member.holdout_loss:.3f}"),
             None,
@@ -772,7 +773,8 @@ def audit(
         demographic column, location columns holding text or postcodes, and columns whose
         name says birth and whose values are dates (see
         :func:`explainer.analyses.quasi_identifiers_from_inventory`). ``[]`` skips the
-        measurement.
+        measurement. Dates of birth are coarsened to birth years and cohorts, never to ages
+        at today's date, so the result does not change from day to day.
     k_anonymity : int, default=5
         Smallest group of customers sharing the same quasi-identifier values that the
         re-identification check aims for; smaller groups give ``privacy.reidentification_risk``.

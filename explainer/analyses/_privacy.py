@@ -145,7 +145,9 @@ class ReidentificationResult(HTMLDisplay):
     reached_threshold : bool
         True if ``k >= k_threshold`` as given, or after the suggested steps.
     reference_date : str or None
-        Date at which ages were measured from dates of birth (ISO format), if any were.
+        Date at which ages were measured from dates of birth (ISO format), if
+        ``reference_date`` was given and a date of birth was generalised; None when dates
+        of birth were grouped by birth cohort (which does not depend on the day).
     notes : tuple of str
         Plain-language notes on how the numbers were computed.
     """
@@ -427,7 +429,19 @@ class _PostcodeLevels:
         return self._levels[level]
 
 
-def _ladder(column: object, s: pd.Series, kind: str, reference_date: _dt.date) -> list[_Rung]:
+#: Width in years of the broadest birth cohorts suggested when no reference date is given.
+_BROAD_COHORT_YEARS = 20
+
+
+def _birth_cohorts(years: int) -> Callable[[pd.Series], pd.Series]:
+    """Group datetimes by ``years``-wide birth cohorts counted from year 0 (1960-1979, ...)."""
+    def apply(v: pd.Series) -> pd.Series:
+        year = v.dt.year.to_numpy(dtype="float64", na_value=np.nan)
+        return pd.Series(year - year % years, index=v.index, name=v.name)
+    return apply
+
+
+def _ladder(column: object, s: pd.Series, kind: str, reference_date: _dt.date | None) -> list[_Rung]:
     name = str(column)
     if kind in ("date_of_birth", "date") and not pd.api.types.is_datetime64_any_dtype(s.dtype):
         def as_dates(f: Callable[[pd.Series], pd.Series]) -> Callable[[pd.Series], pd.Series]:
@@ -440,6 +454,15 @@ def _ladder(column: object, s: pd.Series, kind: str, reference_date: _dt.date) -
         + [f"{a}-{b - 1}" for a, b in zip(BROAD_AGE_BANDS[:-1], BROAD_AGE_BANDS[1:])]
         + [f"{BROAD_AGE_BANDS[-1]}+"]
     )
+    if kind == "date_of_birth" and reference_date is None:
+        # birth cohorts: the same whatever the day the check runs
+        return [
+            _Rung(f"{name} to year of birth", as_dates(lambda v: generalise_date(v, to="year"))),
+            _Rung(f"{name} to decade of birth (10-year birth cohorts)",
+                  as_dates(lambda v: generalise_date(v, to="decade"))),
+            _Rung(f"{name} to 20-year birth cohorts (two decades of birth together)",
+                  as_dates(_birth_cohorts(_BROAD_COHORT_YEARS))),
+        ]
     if kind == "date_of_birth":
         return [
             _Rung(f"{name} to year of birth", as_dates(lambda v: generalise_date(v, to="year"))),
@@ -547,7 +570,8 @@ def reidentification_risk(
     distinct sensitive values in a class. Missing values count as a value of their own.
 
     With ``generalise=True`` a built-in generaliser is chosen for each quasi-identifier
-    from its dtype, name and form (dates of birth: year, 10-year and broad age bands;
+    from its dtype, name and form (dates of birth: year, decade and 20-year cohorts of
+    birth, or with ``reference_date`` year of birth, 10-year and broad age bands;
     dates: month, year; ages: 5-year, 10-year and broad bands; UK postcodes: sector,
     district, area; US ZIP codes: 3-digit prefix, first digit; numbers: 10, 5, 3 quantile
     bins; categories: the 10, 5, 2 most common values plus "other"). Steps are then taken
@@ -571,8 +595,11 @@ def reidentification_risk(
         Override the inferred generaliser for some quasi-identifiers: one of
         "date_of_birth", "date", "age", "postcode", "numeric", "category", "none".
     reference_date : date, str or None, default=None
-        Date at which ages are measured from dates of birth. None uses today's date; the
-        date used is recorded in the result.
+        Date at which ages are measured from dates of birth. With a date, the steps for a
+        date of birth are year of birth, 10-year and broad age bands at that date, and the
+        date is recorded in the result. None groups dates of birth by year of birth, decade
+        of birth and 20-year birth cohorts instead: steps that do not depend on the day the
+        check runs, so the same data always gives the same result.
     entropy_l_diversity : bool, default=True
         Also compute entropy l-diversity.
 
@@ -673,18 +700,20 @@ def reidentification_risk(
     kinds: dict[str, str] = {}
     steps: list[GeneralisationStep] = []
     ref: _dt.date | None = None
+    given_ref = None if reference_date is None else pd.Timestamp(reference_date).date()
     if generalise:
         ladders: dict[Any, list[_Rung]] = {}
         for c in qis:
             kind = kinds_override.get(c) or _infer_kind(c, df[c])
             kinds[str(c)] = kind
-            if kind == "date_of_birth" and ref is None:
-                ref = (
-                    pd.Timestamp(reference_date).date()
-                    if reference_date is not None
-                    else _dt.date.today()
-                )
-            ladders[c] = _ladder(c, df[c], kind, ref or _dt.date.today())
+            if kind == "date_of_birth":
+                ref = given_ref
+            ladders[c] = _ladder(c, df[c], kind, given_ref)
+        if given_ref is None and "date_of_birth" in kinds.values():
+            notes.append(
+                "Dates of birth are grouped by year of birth and birth cohort, which do not depend "
+                "on the day the check runs. Pass reference_date to group them by age at a date."
+            )
         no_step = [str(c) for c in qis if not ladders[c]]
         if no_step:
             notes.append(

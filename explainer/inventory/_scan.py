@@ -502,15 +502,26 @@ def _parse_dates(v: _Values) -> tuple[Any, float]:
     return d.dropna(), parsed_share
 
 
+def _this_year() -> int:
+    """The current calendar year (a function, so that tests can freeze it)."""
+    import datetime
+
+    return datetime.date.today().year
+
+
 def _dob_check(v: _Values, name_hint: bool) -> tuple[float, str] | None:
-    """Return (share, detail) when the dates look like dates of birth, else None."""
+    """Return (share, detail) when the dates look like dates of birth, else None.
+
+    Implied ages are whole calendar years (this year minus the year of birth), so the
+    answer is the same on every day of a year: it can change only on 1 January, and then
+    only for dates about 110 years back or in the year just begun.
+    """
     import pandas as pd
 
     d, share = _parse_dates(v)
     if d is None or share < 0.8 or len(d) == 0:
         return None
-    now = pd.Timestamp.now().normalize()
-    ages = (now - d).dt.days / 365.25
+    ages = (_this_year() - d.dt.year).astype("float64")
     in_range = float(((ages >= 0) & (ages <= 110)).mean())
     has_time = bool(((d - d.dt.normalize()) != pd.Timedelta(0)).any())
     span_years = float((d.max() - d.min()).days / 365.25)

@@ -100,6 +100,29 @@ def test_date_of_birth_generalised_stepwise_to_hand_computed_k() -> None:
     assert r.k == 1 and r.unique_share == pytest.approx(0.3)
 
 
+def test_without_reference_date_dates_of_birth_go_to_birth_cohorts_by_hand() -> None:
+    r = reidentification_risk(_table(), quasi_identifiers=["date_of_birth", "sex"], k_threshold=3)
+    assert [s.description for s in r.suggestions] == [
+        "date_of_birth to year of birth",
+        "date_of_birth to decade of birth (10-year birth cohorts)",
+        "date_of_birth to 20-year birth cohorts (two decades of birth together)",
+    ]
+    # decades: (1980s, F) rows 0-4 and 7, (1990s, M) rows 5, 6, 8, (2000s, M) row 9.
+    # 20-year cohorts 1980-1999 and 2000-2019 give the same three classes.
+    assert [s.k_after for s in r.suggestions] == [1, 1, 1]
+    assert [s.unique_share_after for s in r.suggestions] == pytest.approx([0.3, 0.1, 0.1])
+    assert [s.n_classes_after for s in r.suggestions] == [6, 3, 3]
+    assert r.reached_threshold is False
+    assert r.reference_date is None
+    assert any("do not depend on the day" in n for n in r.notes)
+    # 20-year cohorts start at years divisible by 20: 1979 and 1980 fall apart, 1980 and 1999 together
+    df = pd.DataFrame({"date_of_birth": pd.to_datetime(["1979-12-31", "1980-01-01", "1999-12-31", "1999-06-01"])})
+    r2 = reidentification_risk(df, quasi_identifiers=["date_of_birth"], k_threshold=3)
+    assert [s.n_classes_after for s in r2.suggestions] == [3, 3, 2]  # decades: 1970s, 1980s, 1990s
+    assert [s.k_after for s in r2.suggestions] == [1, 1, 1]
+    assert r2.class_size_distribution == {1: 4}
+
+
 def test_dates_of_birth_as_iso_strings_are_recognised() -> None:
     df = _table()
     df["date_of_birth"] = df["date_of_birth"].dt.strftime("%Y-%m-%d")
