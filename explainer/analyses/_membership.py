@@ -21,7 +21,7 @@ from ..errors import InvalidInputError
 
 __all__ = ["MembershipResult", "membership_inference_risk"]
 
-Level = Literal["not_assessed", "none", "some", "clear"]
+Level = Literal["not_assessed", "none", "slight", "some", "clear"]
 
 _CONFIDENCE = 0.95
 _MIN_ROWS = 10
@@ -33,8 +33,9 @@ class MembershipResult(HTMLDisplay):
     """Result of a loss-threshold membership inference attack.
 
     How to read ``auc``: the probability that a random training row gets a higher attack
-    score (a lower loss) than a random held-out row. About 0.5: an attacker could not tell
-    training customers from others better than chance; 0.6: somewhat; above 0.7: clearly.
+    score (a lower loss) than a random held-out row. 0.5 is chance, 0.6 somewhat better,
+    above 0.7 clearly better. Read it with its interval: an interval that holds 0.5 means
+    the test measured no advantage with this many rows, not that there is no risk.
 
     Attributes
     ----------
@@ -55,9 +56,11 @@ class MembershipResult(HTMLDisplay):
         Mean log loss on the scored training and held-out rows.
     n_members, n_nonmembers : int
         Rows scored from each side (equal: the larger side is subsampled).
-    level : {"not_assessed", "none", "some", "clear"}
-        Reading of the AUC: "none" when the interval covers 0.5 or the AUC is below 0.55,
-        "clear" when the AUC is at least 0.7, "some" in between.
+    level : {"not_assessed", "none", "slight", "some", "clear"}
+        Reading of the AUC and its interval: "none" when the interval holds 0.5 (no
+        measurable advantage with this many rows) or lies below it (the attack does worse
+        than chance); otherwise "slight" when the AUC is under 0.55 (a small but measurable
+        advantage), "some" under 0.7 and "clear" from 0.7.
     summary : str
         The reading in one plain sentence.
     n_boot : int
@@ -260,20 +263,42 @@ def _auc_adv(wm: np.ndarray, wn: np.ndarray) -> tuple[float, float]:
     return auc, adv
 
 
-def _reading(auc: float, lo: float, hi: float) -> tuple[Level, str]:
-    tail = f"(attack AUC {auc:.2f}, 95% interval {lo:.2f} to {hi:.2f})."
-    if lo <= 0.5 <= hi or auc < 0.55:
+#: Attack AUC from which the advantage reads "some" (below: "slight"), and from which "clear".
+SOME_AUC = 0.55
+CLEAR_AUC = 0.7
+
+
+def _reading(auc: float, lo: float, hi: float, n: int, unit: str) -> tuple[Level, str]:
+    """The level and the plain sentence for an attack AUC and its interval.
+
+    Only an interval that leaves out 0.5 counts as a measured advantage; an interval that
+    holds 0.5 says the test could not measure one with ``n`` rows or customers a side, which
+    is not a proof that there is none.
+    """
+    tail = f" (attack AUC {auc:.2f}, 95% interval {lo:.2f} to {hi:.2f}, {n} {unit} on each side)."
+    if lo <= 0.5 <= hi:
         return "none", (
-            "An attacker could not tell training customers from others better than chance "
-            + tail
+            f"With {n} training and {n} held-out {unit}, the attack showed no measurable advantage "
+            "over chance" + tail + " This does not prove there is no risk: a stronger attack, or more "
+            f"{unit}, could still tell some of them apart."
         )
-    if auc < 0.7:
+    if hi < 0.5:
+        return "none", (
+            f"The attack did worse than chance: training {unit} fitted the model less well than held-out "
+            f"{unit}" + tail + " That points to a difference between the two sets, not to a model that "
+            "remembers its training data; it is no proof that there is no risk."
+        )
+    if auc < SOME_AUC:
+        return "slight", (
+            f"An attacker could tell training {unit} from others slightly better than chance: a small "
+            "but measurable advantage" + tail
+        )
+    if auc < CLEAR_AUC:
         return "some", (
-            "An attacker could somewhat tell which customers were in the training data "
-            + tail
+            f"An attacker could somewhat tell which {unit} were in the training data" + tail
         )
     return "clear", (
-        "An attacker could clearly tell which customers were in the training data " + tail
+        f"An attacker could clearly tell which {unit} were in the training data" + tail
     )
 
 
@@ -467,7 +492,7 @@ def membership_inference_risk(
     a = (1 - _CONFIDENCE) / 2
     auc_lo, auc_hi = (float(v) for v in np.quantile(aucs, [a, 1 - a]))
     adv_lo, adv_hi = (float(v) for v in np.quantile(advs, [a, 1 - a]))
-    level, summary = _reading(auc, auc_lo, auc_hi)
+    level, summary = _reading(auc, auc_lo, auc_hi, m, "customers" if grouped else "rows")
     return MembershipResult(
         available=True,
         reason=None,

@@ -81,8 +81,13 @@ PHRASES: dict[str, dict[str, str]] = {
     "privacy.membership_inference_risk": {
         "text": "A loss-threshold attack tells training {unit} from held-out {unit} with AUC {auc} "
                 "(interval {ci}; 0.5 is chance): the model fits its training data more closely than new data "
-                "(mean log loss {train_loss} against {holdout_loss}), so it reveals who was in the training data.",
+                "(mean log loss {train_loss} against {holdout_loss}), so its results reveal who was in the training "
+                "data.",
         "public": None,
+        "slight": "A loss-threshold attack tells training {unit} from held-out {unit} slightly better than chance: "
+                  "AUC {auc} (interval {ci}; 0.5 is chance). The advantage is small but measurable: the model fits "
+                  "its training data a little more closely than new data (mean log loss {train_loss} against "
+                  "{holdout_loss}).",
     },
     "model.additivity": {
         "text": "Attributions do not add up to the model output: the largest gap is {error} {unit}.",

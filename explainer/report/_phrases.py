@@ -74,7 +74,10 @@ SAY: dict[str, str] = {
     "privacy_reid_low": "We checked how easy it is to pick out one customer from their {labels}. "
                         "Each customer shares these with at least {others} others.",
     "privacy_member_none": "We also checked if someone could tell from the results who is in the data "
-                           "the system learned from. They could do no better than a guess.",
+                           "the system learned from. In our test with {n} people on each side, they did no "
+                           "better than a guess. A test like this cannot rule out every risk.",
+    "privacy_member_slight": "We also checked if someone could tell from the results who is in the data "
+                             "the system learned from. In our test, they did a little better than a guess.",
     "privacy_member_some": "We also checked if someone could tell from the results who is in the data "
                            "the system learned from. In our test, they could do better than a guess.",
     "used_testing": "Only to check how groups are treated",

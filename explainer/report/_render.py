@@ -281,7 +281,9 @@ def _disclosure_context(doc: dict[str, Any], cfg: Any) -> dict[str, Any]:
             privacy.append(say("privacy_reid_low", labels=labels, others=reid["k"] - 1))
     member = (doc.get("privacy") or {}).get("membership_inference")
     if member and member.get("available"):
-        privacy.append(say("privacy_member_none" if member["level"] == "none" else "privacy_member_some"))
+        key = {"none": "privacy_member_none", "slight": "privacy_member_slight"}.get(member["level"],
+                                                                                 "privacy_member_some")
+        privacy.append(say(key, n=f"{member['n_members']:,}"))
     special = [say("special_unknown" if f["used_by_model"] is None else
                    "special_input" if f["used_by_model"] else "special_testing", label=column_label(f["column"]))
                for f in doc["features"] if f["category"] == "special_category"]

@@ -46,8 +46,9 @@ def test_regularised_logistic_regression_is_at_chance() -> None:
     assert r.auc_interval is not None and r.auc_interval[0] <= 0.5 <= r.auc_interval[1]
     assert r.level == "none"
     assert r.summary.startswith(
-        "An attacker could not tell training customers from others better than chance"
+        f"With {n} training and {n} held-out rows, the attack showed no measurable advantage over chance"
     )
+    assert "does not prove there is no risk" in r.summary
 
 
 def test_no_holdout_means_not_available() -> None:
@@ -131,3 +132,90 @@ def test_errors() -> None:
         membership_inference_risk(lr, X, y + 5, X, y)
     small = membership_inference_risk(lr, X[:5], y[:5], X[5:], y[5:])
     assert small.available is False and small.reason is not None and "too few rows" in small.reason
+
+
+# ------------------------------------------------------------------ readings with known answers
+def _attack_on_scores(member_z: np.ndarray, nonmember_z: np.ndarray, **kw):
+    """Attack a 'model' whose probability of each row's (positive) label is sigmoid(z) of that row.
+
+    The attack score log p is increasing in z, so the attack AUC is the AUC of z itself.
+    """
+    model = lambda X: 1 / (1 + np.exp(-np.asarray(X)[:, 0]))  # noqa: E731
+    Xm, Xn = member_z.reshape(-1, 1), nonmember_z.reshape(-1, 1)
+    r = membership_inference_risk(model, Xm, np.ones(len(Xm), int), Xn, np.ones(len(Xn), int), **kw)
+    truth = roc_auc_score(np.r_[np.ones(len(Xm)), np.zeros(len(Xn))], np.r_[member_z, nonmember_z])
+    return r, truth
+
+
+def _shift_for_auc(auc: float) -> float:
+    """Mean shift d of N(d, 1) against N(0, 1) with AUC = Phi(d / sqrt(2))."""
+    from scipy.stats import norm
+
+    return float(np.sqrt(2) * norm.ppf(auc))
+
+
+def test_identical_scores_give_chance_and_no_measurable_advantage() -> None:
+    z = np.random.default_rng(11).normal(size=3000)
+    r, truth = _attack_on_scores(z, z[::-1].copy(), n_boot=200)
+    assert truth == 0.5 and r.auc == pytest.approx(0.5)
+    assert r.auc_interval[0] < 0.5 < r.auc_interval[1]
+    assert r.level == "none"
+    assert "no measurable advantage over chance" in r.summary and "3000 rows on each side" in r.summary
+    assert "does not prove there is no risk" in r.summary
+
+
+@pytest.mark.parametrize(("target", "level", "opening"), [
+    (0.53, "slight", "An attacker could tell training rows from others slightly better than chance"),
+    (0.62, "some", "An attacker could somewhat tell"),
+    (0.80, "clear", "An attacker could clearly tell"),
+])
+def test_known_auc_gives_its_level(target: float, level: str, opening: str) -> None:
+    rng = np.random.default_rng(12)
+    n = 20000  # the AUC's standard error is about 0.003: the interval of 0.53 leaves out 0.5
+    d = _shift_for_auc(target)
+    r, truth = _attack_on_scores(rng.normal(d, 1, n), rng.normal(0, 1, n), n_boot=200)
+    assert r.auc == pytest.approx(truth)
+    assert r.auc == pytest.approx(target, abs=0.01)
+    assert r.auc_interval[0] > 0.5
+    assert r.auc_interval[0] <= r.auc <= r.auc_interval[1]
+    assert r.level == level
+    assert r.summary.startswith(opening)
+
+
+def test_slight_advantage_is_a_low_finding_and_chance_is_none() -> None:
+    from explainer._audit import _privacy_findings
+
+    rng = np.random.default_rng(13)
+    n = 20000
+    slight, _ = _attack_on_scores(rng.normal(_shift_for_auc(0.53), 1, n), rng.normal(0, 1, n), n_boot=200)
+    assert slight.auc < 0.55 and slight.auc_interval[0] > 0.5 and slight.level == "slight"
+    (f,) = _privacy_findings(None, slight, "customers")
+    assert f.code == "privacy.membership_inference_risk" and f.severity.value == "low"
+    assert "slightly better than chance" in f.text and "small but measurable" in f.text
+    z = rng.normal(size=n)
+    chance, _ = _attack_on_scores(z, rng.permutation(z), n_boot=200)
+    assert chance.level == "none"
+    assert _privacy_findings(None, chance, "customers") == []
+
+
+def test_attack_worse_than_chance_is_read_as_such() -> None:
+    rng = np.random.default_rng(14)
+    n = 20000
+    r, _ = _attack_on_scores(rng.normal(-_shift_for_auc(0.6), 1, n), rng.normal(0, 1, n), n_boot=200)
+    assert r.auc_interval[1] < 0.5
+    assert r.level == "none"
+    assert r.summary.startswith("The attack did worse than chance")
+    assert "no proof that there is no risk" in r.summary
+
+
+def test_readings_never_claim_safety() -> None:
+    from explainer.analyses._membership import _reading
+
+    for auc, lo, hi in [(0.5, 0.48, 0.52), (0.45, 0.43, 0.47), (0.53, 0.52, 0.54), (0.6, 0.58, 0.62),
+                        (0.8, 0.78, 0.82)]:
+        _, text = _reading(auc, lo, hi, 1000, "customers")
+        low = text.lower()
+        for word in ("safe", "anonymous", "cannot tell", "could not tell"):
+            assert word not in low
+        # "no risk" only ever in "does not prove there is no risk" / "no proof that there is no risk"
+        assert low.count("no risk") == low.count("prove there is no risk") + low.count("proof that there is no risk")

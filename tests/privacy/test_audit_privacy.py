@@ -72,7 +72,8 @@ def test_demo_audit_measures_reidentification_per_customer(demo_audit, recommend
     assert len(f) == 1 and f[0].severity.value == "high"
     assert f[0].columns == r.quasi_identifiers
     assert f[0].evidence["k"] == r.k and f[0].evidence["unit"] == "customers"
-    assert "date_of_birth to broad age bands" in f[0].text
+    assert "date_of_birth to 20-year birth cohorts" in f[0].text
+    assert r.reference_date is None  # birth cohorts: the same result on any day
 
 
 def test_reidentification_finding_severity_follows_k_and_unique_share():
@@ -114,7 +115,12 @@ def test_quasi_identifiers_parameter_overrides_the_rule_and_empty_skips():
 # ------------------------------------------------------------------ membership inference in the audit
 def test_membership_needs_train_data_and_says_so(demo_audit):
     # the demo audit is given its training rows: the attack runs and finds no clear signal
-    assert demo_audit.membership.available and demo_audit.membership.level in ("none", "some")
+    m = demo_audit.membership
+    assert m.available and m.level in ("none", "slight", "some")
+    lo, hi = m.auc_interval
+    assert m.level == ("none" if lo <= 0.5 <= hi else "slight" if m.auc < 0.55 else "some")
+    severity = {"none": [], "slight": ["low"], "some": ["medium"]}[m.level]
+    assert [f.severity.value for f in demo_audit.findings if f.code == "privacy.membership_inference_risk"] == severity
     df = _people(600, 3)
     rf = _binary_model(df.iloc[:300], ["x1", "x2"], RandomForestClassifier(n_estimators=20, random_state=0))
     a = ex.audit(rf, df.iloc[300:].reset_index(drop=True), target="y", quasi_identifiers=[], sample_size=100,
@@ -228,6 +234,12 @@ def test_privacy_section_in_reports(demo_reports, demo_audit):
     assert "privacy.reidentification_risk" in html
     disclosure = (demo_reports / "disclosure.html").read_text()
     assert "We checked how easy it is to pick out one customer from their date of birth" in disclosure
+    member = doc["privacy"]["membership_inference"]
+    expected = {"none": f"In our test with {member['n_members']:,} people on each side, they did no better than a guess",
+                "slight": "In our test, they did a little better than a guess.",
+                "some": "In our test, they could do better than a guess."}[member["level"]]
+    assert expected in disclosure
+    assert member["summary"] in html
 
 
 def test_groups_too_few_to_judge_keep_no_numbers_in_audit_json(demo_reports):
