@@ -446,8 +446,8 @@ def _privacy_findings(reid: ReidentificationResult | None, member: MembershipRes
         sev = {"clear": Severity.HIGH, "some": Severity.MEDIUM, "slight": Severity.LOW}[member.level]
         out.append(Finding(
             code, sev, (),
-            phrase(code, "slight" if member.level == "slight" else "text", unit=unit, auc=f"{member.auc:.2f}",
-                   ci=f"{member.auc_interval[0]:.2f} to {member.auc_interval[1]:.2f}",
+            phrase(code, "slight" if member.level == "slight" else "text", unit=unit, auc=f"{member.auc:.3f}",
+                   ci=f"{member.auc_interval[0]:.3f} to {member.auc_interval[1]:.3f}",
                    train_loss=f"{member.train_loss:.3f}", holdout_loss=f"{member.holdout_loss:.3f}"),
             None,
             {"auc": member.auc, "ci_low": member.auc_interval[0], "ci_high": member.auc_interval[1],

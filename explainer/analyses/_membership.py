@@ -275,7 +275,7 @@ def _reading(auc: float, lo: float, hi: float, n: int, unit: str) -> tuple[Level
     holds 0.5 says the test could not measure one with ``n`` rows or customers a side, which
     is not a proof that there is none.
     """
-    tail = f" (attack AUC {auc:.2f}, 95% interval {lo:.2f} to {hi:.2f}, {n} {unit} on each side)."
+    tail = f" (attack AUC {auc:.3f}, 95% interval {lo:.3f} to {hi:.3f}, {n} {unit} on each side)."
     if lo <= 0.5 <= hi:
         return "none", (
             f"With {n} training and {n} held-out {unit}, the attack showed no measurable advantage "
