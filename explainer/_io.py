@@ -8,9 +8,13 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
 
 from .errors import DataFileNotFoundError, InvalidInputError, OutputExistsError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["atomic_write_text", "atomic_write_bytes", "sha256_file", "read_table", "read_yaml", "ReportDir"]
 
@@ -64,7 +68,7 @@ def read_yaml(p: Path, what: str) -> Any:
         ) from err
 
 
-def read_table(path: str | os.PathLike[str], *, param: str = "data"):  # -> pd.DataFrame
+def read_table(path: str | os.PathLike[str], *, param: str = "data") -> pd.DataFrame:
     """Read a CSV or Parquet file with errors that name the parameter and the fix."""
     import pandas as pd
 
@@ -129,7 +133,9 @@ class ReportDir:
         self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.path.name}.", dir=self.path.parent))
         return self.tmp
 
-    def __exit__(self, exc_type, exc, tb) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         assert self.tmp is not None
         if exc_type is not None:
             shutil.rmtree(self.tmp, ignore_errors=True)

@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..errors import InvalidInputError
 from ..models import ModelAdapter
-from ._treeshap import ShapMatrix, explain_matrix
+from ._treeshap import OutputUnit, ShapMatrix, explain_matrix
 
 __all__ = ["explain_callable", "ColumnCodec"]
 
@@ -133,6 +133,6 @@ def explain_callable(
     codec = ColumnCodec.fit([X, bg], cols)
     sm = explain_matrix(_scores(model, codec), codec.encode(X), background=codec.encode(bg),
                         n_jobs=n_jobs, random_state=random_state, progress=progress)
-    unit = "probability" if model.task == "binary" else "score"
+    unit: OutputUnit = "probability" if model.task == "binary" else "score"
     return ShapMatrix(values=sm.values, base_value=sm.base_value, algorithm=sm.algorithm,
                       output_unit=unit, max_additivity_error=sm.max_additivity_error, exact=sm.exact)

@@ -116,7 +116,8 @@ def attributions_by_raw_column(values: np.ndarray, mapping: np.ndarray) -> np.nd
     ``mapping`` has shape (n_engineered, n_raw) with rows summing to 1, so the total per
     row is preserved and additivity carries over.
     """
-    return np.asarray(values, dtype=float) @ mapping
+    raw: np.ndarray = np.asarray(values, dtype=float) @ mapping
+    return raw
 
 
 def _shares(abs_vals: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:

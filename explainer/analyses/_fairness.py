@@ -97,7 +97,8 @@ class FairnessResult(HTMLDisplay):
 def _binom_boot(n: np.ndarray, s: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
     """Parametric bootstrap of rates: each group's selected count redrawn as Binomial(n, s/n)."""
     p = np.where(n > 0, s / np.maximum(n, 1), 0.0)
-    return rng.binomial(n.astype(np.int64), p, size=(n_boot, len(n))) / np.maximum(n, 1)
+    rates: np.ndarray = rng.binomial(n.astype(np.int64), p, size=(n_boot, len(n))) / np.maximum(n, 1)
+    return rates
 
 
 def exposure_counts(selected: Any, items: Any, sensitive: pd.DataFrame) -> pd.DataFrame:
@@ -488,7 +489,7 @@ def audit_fairness(
     result = fairness_from_counts(
         group_counts(yt, yp, sensitive_features=sf, y_score=y_score, intersections=intersections),
         exposure_counts(yp, np.asarray(items), sf) if ranking else None,
-        quality_counts(yt, y_score, user_ids, sf, k) if ranking and y_score is not None else None,
+        quality_counts(yt, y_score, user_ids, sf, k) if ranking and k is not None and y_score is not None else None,
         k=k, min_group_size=min_group_size, n_boot=n_boot, ci=ci, random_state=random_state,
     )
     if check_metricframe:

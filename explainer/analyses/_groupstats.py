@@ -773,6 +773,8 @@ def _counts(yt: np.ndarray, yp: np.ndarray, sf: pd.DataFrame, score: np.ndarray 
         names.append(part.name)
         n = np.bincount(part.codes, minlength=g).astype(np.int64)
         cells = np.bincount(part.codes * 4 + cell, weights=w, minlength=4 * g).reshape(g, 4).astype(np.float64)
+        w_sum: np.ndarray  # float64 either way (bincount with weights sums floats)
+        w_sq: np.ndarray
         if w is None:
             w_sum = w_sq = n.astype(np.float64)
         else:

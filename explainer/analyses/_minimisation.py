@@ -69,13 +69,15 @@ class MinimisationResult(HTMLDisplay):
     def unused(self) -> list[str]:
         """Collected columns that are not model inputs and have no other role."""
         t = self.table
-        return t.loc[~t["is_input"] & t["verdict"].isin(["drop", "review"]), "column"].tolist()
+        columns: list[str] = t.loc[~t["is_input"] & t["verdict"].isin(["drop", "review"]), "column"].tolist()
+        return columns
 
     @property
     def low_value(self) -> list[str]:
         """Model inputs the model does not need, or barely needs (``drop`` or ``review``)."""
         t = self.table
-        return t.loc[t["is_input"] & t["verdict"].isin(["drop", "review"]), "column"].tolist()
+        columns: list[str] = t.loc[t["is_input"] & t["verdict"].isin(["drop", "review"]), "column"].tolist()
+        return columns
 
     def verdict_of(self, column: str) -> str:
         return str(self.table.set_index("column").loc[column, "verdict"])

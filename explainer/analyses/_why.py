@@ -44,6 +44,10 @@ class Reason:
     share: float
 
 
+#: Whether a change applies to the one row explained or to all rows of the person.
+ChangeScope = Literal["row", "person"]
+
+
 @dataclass(frozen=True)
 class Change:
     """Set ``column`` to ``factor`` times the person's own value (0 means none)."""
@@ -51,7 +55,7 @@ class Change:
     column: str
     category: str
     factor: float
-    scope: Literal["row", "person"]
+    scope: ChangeScope
 
 
 @dataclass(frozen=True)
@@ -216,7 +220,7 @@ def _person_level(data: pd.DataFrame, user_id: str | None, column: str) -> bool:
     return bool((n <= 1).all())
 
 
-def _search(model: ModelAdapter, rows: pd.DataFrame, pos: int, changeable: list[str], scope: dict[str, str],
+def _search(model: ModelAdapter, rows: pd.DataFrame, pos: int, changeable: list[str], scope: dict[str, ChangeScope],
             cats: Mapping[str, str], importance: Mapping[str, float]) -> Counterfactual | None:
     """Smallest change of the person's own changeable values that changes their result."""
     score0, rank0, in0 = _rank(model, rows, pos)
@@ -320,7 +324,7 @@ def explain_person(
         bad = [c for c in changeable if c not in cols]
         if bad:
             raise InvalidInputError(f"changeable must name model inputs. Got {bad[:5]!r}, which the model does not read.")
-    scope = {c: ("person" if _person_level(data, model.user_id, c) else "row") for c in changeable}
+    scope: dict[str, ChangeScope] = {c: ("person" if _person_level(data, model.user_id, c) else "row") for c in changeable}
     cf = _search(model, rows, pos, list(changeable), scope, cats_in, attributions) if changeable else None
 
     skip_roles = {"target", "item"}

@@ -249,7 +249,10 @@ def make_retail_demo(n_customers: int = 20_000, *, random_state: int = 0) -> Ret
 
     income_idx = rng.choice(4, n, p=[0.25, 0.35, 0.28, 0.12])
     income_band = np.array(_INCOME, dtype=object)[income_idx]
-    pet_name = np.where(rng.random(n) < 0.45, rng.choice(np.array(_PETS, dtype=object), n), None).astype(object)
+    has_pet = rng.random(n) < 0.45
+    pets = rng.choice(np.array(_PETS, dtype=object), n)
+    pet_name = np.full(n, None, dtype=object)
+    pet_name[has_pet] = pets[has_pet]
     marketing_consent = rng.random(n) < 0.62
     loyalty_tenure_months = rng.gamma(2.0, 14.0, n).round().astype(int)
     device = rng.choice(np.array(_DEVICES, dtype=object), n, p=[0.3, 0.3, 0.25, 0.15])

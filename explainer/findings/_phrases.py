@@ -6,13 +6,16 @@ anonymous or compliant. Consumer phrases avoid jargon and stay short.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, overload
 
 from ..inventory import CATEGORY_LABELS
 
 __all__ = ["PHRASES", "phrase", "category_label", "column_label"]
 
-PHRASES: dict[str, dict[str, str]] = {
+#: Named parts of a phrase that always hold a sentence; only "public" may be None (no consumer sentence).
+PhrasePart = Literal["text", "refit", "l_diversity", "steps", "steps_reached"]
+
+PHRASES: dict[str, dict[str, str | None]] = {
     "data.unused_column": {
         "text": "Column {column} ({category}) is collected but is not an input of the model.",
         "public": "We collect your {label}, but no model uses it.",
@@ -113,10 +116,23 @@ def column_label(column: str) -> str:
     return column.replace("_", " ").replace("90d", "(last 90 days)").strip()
 
 
+@overload
+def phrase(code: str, which: Literal["public"], **values: Any) -> str | None: ...
+
+
+@overload
+def phrase(code: str, which: PhrasePart = "text", **values: Any) -> str: ...
+
+
 def phrase(code: str, which: str = "text", **values: Any) -> str | None:
-    """The sentence of ``code``: ``which`` is "text" (reviewers), "public" or a named part."""
+    """The sentence of ``code``: ``which`` is "text" (reviewers), "public" or a named part.
+
+    Only the "public" sentence can be None (the finding has no consumer sentence).
+    """
     entry = PHRASES[code]
     template = entry[which] if which in entry else entry["text"]
     if template is None:
-        return None
+        if which == "public":
+            return None
+        raise KeyError(f"phrase {code!r} part {which!r} must be a sentence. Got None. Give it a template.")
     return template.format(**values)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from ..errors import InvalidInputError, ModelNotFittedError
@@ -166,7 +167,7 @@ class ModelAdapter:
         if self._is_classifier:
             if hasattr(self.model, "decision_function"):
                 return np.asarray(self.model.decision_function(X), dtype=float).reshape(-1)
-            p = np.clip(np.asarray(self.model.predict_proba(X))[:, 1], 1e-12, 1 - 1e-12)
+            p: npt.NDArray[np.float64] = np.clip(np.asarray(self.model.predict_proba(X))[:, 1], 1e-12, 1 - 1e-12)
             return np.log(p / (1 - p))
         return np.asarray(self.model.predict(X), dtype=float).reshape(-1)
 
@@ -200,7 +201,8 @@ class ModelAdapter:
 
     def _numeric(self, X: pd.DataFrame) -> np.ndarray:
         try:
-            return X.to_numpy(dtype=float)
+            values: npt.NDArray[np.float64] = X.to_numpy(dtype=float)
+            return values
         except (TypeError, ValueError) as err:
             bad = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c]) and X[c].dtype != bool]
             raise InvalidInputError(
@@ -277,7 +279,8 @@ class ModelAdapter:
         still = W.sum(axis=1) == 0
         if still.any():
             W[still, :] = 1.0  # unknown origin: share equally, documented above
-        return W / W.sum(axis=1, keepdims=True)
+        row_totals: npt.NDArray[np.float64] = W.sum(axis=1, keepdims=True)
+        return W / row_totals
 
     def describe(self) -> dict[str, Any]:
         est = self.final_estimator
@@ -393,7 +396,7 @@ def wrap_model(
     final = _final_step(model)
     classes = getattr(final, "classes_", None)
     is_clf = hasattr(model, "predict_proba") and classes is not None
-    if is_clf and len(classes) != 2:
+    if is_clf and classes is not None and len(classes) != 2:
         raise InvalidInputError(
             f"model must be a binary classifier, a regressor or a ranker. Got a classifier with "
             f"{len(classes)} classes. Audit one class against the rest."

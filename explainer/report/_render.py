@@ -12,6 +12,8 @@ from ..findings import category_label, column_label
 from ._phrases import CONTACT_LABELS, GAP_TEXT, HEADINGS, UNITS, say
 
 if TYPE_CHECKING:
+    import jinja2
+
     from .._audit import Audit
 
 __all__ = ["render_disclosure", "render_audit", "write_reports", "write_report_files",
@@ -30,7 +32,7 @@ FIRST_LAYER = frozenset(k for k, _, first in _SECTIONS if first) | {"summary"}
 _NOT_CUSTOMER = ("target", "item")
 
 
-def _env() -> Any:
+def _env() -> jinja2.Environment:
     import jinja2
 
     from ._config import is_gap
@@ -255,8 +257,8 @@ def _disclosure_context(doc: dict[str, Any], cfg: Any) -> dict[str, Any]:
         data_unused.append(say("data_unused", labels=_list_words([column_label(c) for c in shown]),
                                them="it" if len(shown) == 1 else "them"))
         if len(unused) > len(shown):
-            more = len(unused) - len(shown)
-            data_unused.append(say("data_unused_more", n=more, kinds="kind" if more == 1 else "kinds"))
+            n_more = len(unused) - len(shown)
+            data_unused.append(say("data_unused_more", n=n_more, kinds="kind" if n_more == 1 else "kinds"))
     top = _list_words([p["label"].lower() for p in params[:2]]) or "not measured"
 
     surfaces = g("system.surfaces")
@@ -446,11 +448,11 @@ def _audit_context(doc: dict[str, Any]) -> dict[str, Any]:
         feats = []
         for name, block in fair["by_feature"].items():
             present = {m for g in block["groups"] for m in g["metrics"]}
-            metrics = [m for m in wanted if m in present]
+            feat_metrics = [m for m in wanted if m in present]
             groups = [{"group": g["group"], "n": g["n"], "too_few": g["too_few_to_judge"],
-                       "cells": {m: _fmt_ci(g["metrics"][m]["value"], *g["metrics"][m]["ci"]) for m in metrics
+                       "cells": {m: _fmt_ci(g["metrics"][m]["value"], *g["metrics"][m]["ci"]) for m in feat_metrics
                                  if m in g["metrics"]}} for g in block["groups"]]
-            feats.append({"name": name, "metrics": metrics, "groups": groups, "disparities": block["disparities"]})
+            feats.append({"name": name, "metrics": feat_metrics, "groups": groups, "disparities": block["disparities"]})
         fairness = {"features": feats, "min_group_size": doc["options"]["min_group_size"],
                     "interval": fair["method"].get("exposure_interval", "bootstrap"),
                     "mf_diff": fair.get("metricframe_max_abs_diff"),
@@ -554,7 +556,9 @@ def _privacy_context(doc: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"reid": None, "member": member, "k_anonymity": opts.get("k_anonymity"),
                            "qi_from": opts.get("quasi_identifiers_from")}
     if reid:
-        pct1 = lambda v: f"{v * 100:.1f}%"  # noqa: E731
+        def pct1(v: float) -> str:
+            return f"{v * 100:.1f}%"
+
         stages = [{"step": "as collected", "k": reid["k"], "unique": pct1(reid["unique_share"]),
                    "below": pct1(reid["share_below_threshold"]), "classes": reid["n_classes"]}]
         for st in reid["suggestions"]:
