@@ -68,11 +68,16 @@ class ColumnCodec:
         return out
 
     def decode(self, Z: np.ndarray) -> pd.DataFrame:
+        Z = np.asarray(Z, dtype=np.float64)
+        if all(lv is None for lv in self.levels) and all(d == np.float64 for d in self.dtypes):
+            # every column a float passed through: one block, built once (the common case)
+            return pd.DataFrame(Z, columns=list(self.columns))
         cols: dict[str, Any] = {}
         for j, c in enumerate(self.columns):
             lv = self.levels[j]
             if lv is None:
-                cols[c] = pd.Series(Z[:, j]).astype(self.dtypes[j])
+                dtype = self.dtypes[j]
+                cols[c] = Z[:, j] if dtype == np.float64 else pd.Series(Z[:, j]).astype(dtype)
             else:
                 idx = np.clip(np.rint(Z[:, j]).astype(np.int64), 0, len(lv) - 1)
                 values = pd.Series(lv[idx], dtype=object)
