@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ._display import HTMLDisplay
+from ._progress import resolve_progress
 from ._validate import check_audit_options, check_group_sizes, check_scores_vary, score_checked
 from ._version import __version__
 from .analyses._explain import ShapResult, explain
@@ -32,7 +33,7 @@ __all__ = ["Audit", "audit", "audit_decisions", "SCHEMA_VERSION"]
 #: Version of the audit.json layout; see explainer/report/audit.schema.json.
 SCHEMA_VERSION = "1.0"
 
-Progress = Callable[[str], None]
+Progress = Callable[[str], None] | bool
 
 #: A sensitive feature with more groups than this is refused: its labels would single people out.
 MAX_GROUPS = 100
@@ -801,6 +802,11 @@ def audit(
         Training rows (whole customers for ranking) the refits use. None: all of them.
     small_loss : float, default=0.01
         A loss of the metric below this is small: the column is ``review``, not ``keep``.
+    progress : bool or callable, default=None
+        ``True`` shows each step and a bar of the rows being explained (a widget in
+        Jupyter, text on stderr elsewhere). A callable is called with each step's name; if
+        it has a method ``rows(done, total)``, that is called after each chunk of explained
+        rows. Progress shows names and counts, never data.
 
     Returns
     -------
@@ -823,7 +829,7 @@ def audit(
         raise InvalidInputError(
             "scheduler must be None with backend='pandas'. Got a scheduler. Pass backend='dask' to use it."
         )
-    say = progress or (lambda _msg: None)
+    say, rows_done = resolve_progress(progress)
     sensitive = list(sensitive_features)
     data = _validate(data, target, sensitive)
     check_audit_options(n_boot=n_boot, min_group_size=min_group_size)
@@ -857,7 +863,7 @@ def audit(
 
     say("explain")
     shap = explain(adapter, data, categories=categories, sample_size=sample_size, n_boot=n_boot,
-                   n_jobs=n_jobs, random_state=random_state)
+                   n_jobs=n_jobs, random_state=random_state, progress=rows_done)
 
     fair = None
     y01 = _binary_outcome(adapter, y)
@@ -1107,7 +1113,7 @@ def audit_decisions(
     >>> a.fairness.groups.value("group", "a", "selection_rate")
     0.5
     """
-    say = progress or (lambda _msg: None)
+    say, _ = resolve_progress(progress)
     sensitive = list(sensitive_features)
     if not sensitive:
         raise InvalidInputError(

@@ -41,15 +41,32 @@ class _Parser(argparse.ArgumentParser):
 
 
 class _Progress:
-    """Prints one line per step to stdout with the elapsed time; stderr is kept for errors. Never prints data."""
+    """Prints one line per step to stdout with the elapsed time, and a bar while rows are explained.
 
-    def __init__(self, quiet: bool) -> None:
+    stderr is kept for errors. On a terminal the bar is redrawn in place; in a log it is a line
+    per quarter. Never prints data: step names and counts only.
+    """
+
+    def __init__(self, quiet: bool, indent: str = "", t0: float | None = None) -> None:
+        from ._progress import TextBar
+
         self.quiet = quiet
-        self.t0 = time.perf_counter()
+        self.indent = indent
+        self.t0 = time.perf_counter() if t0 is None else t0
+        self._bar = TextBar(stream=sys.stdout)
 
     def __call__(self, step: str) -> None:
         if not self.quiet:
-            print(f"[{time.perf_counter() - self.t0:6.1f}s] {step}", flush=True)
+            print(f"[{time.perf_counter() - self.t0:6.1f}s] {self.indent}{step}", flush=True)
+
+    def rows(self, done: int, total: int) -> None:
+        if not self.quiet:
+            self._bar.prefix = f"[{time.perf_counter() - self.t0:6.1f}s] {self.indent}"
+            self._bar(done, total)
+
+    def sub(self, indent: str = "    ") -> _Progress:
+        """The same clock, for the steps of a step."""
+        return _Progress(self.quiet, self.indent + indent, self.t0)
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
@@ -227,7 +244,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         sample_size=args.sample_size, n_boot=args.n_boot,
         min_group_size=args.min_group_size, n_jobs=args.n_jobs, random_state=args.seed, train_data=rec.train,
         refit=not args.no_refit, refit_folds=args.refit_folds, refit_sample_size=args.refit_sample_size,
-        command=command, progress=lambda s: say(f"    {s}"),
+        command=command, progress=say.sub(),
     )
     assert set(MODEL_INPUTS) == set(result.model.input_columns)
     say("4/5 second algorithm: offer email selection (logistic regression, one row per customer)")
@@ -236,7 +253,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     emails = run_audit(
         tgt.pipeline, tgt.test, target="bought_two_or_more", sensitive_features=sensitive,
         sample_size=args.sample_size, n_boot=args.n_boot, min_group_size=args.min_group_size,
-        n_jobs=args.n_jobs, random_state=args.seed, command=command, progress=lambda s: say(f"    {s}"),
+        n_jobs=args.n_jobs, random_state=args.seed, command=command, progress=say.sub(),
     )
     say(f"5/5 render: {args.out} (recommender, one customer's why.html) and {Path(args.out) / 'all'} (both)")
     doc, cfg = prepare_document(result, config=args.config or DEMO_CONFIG, previous=previous)

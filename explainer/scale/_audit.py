@@ -29,6 +29,7 @@ import pandas as pd
 from .._audit import Audit, _complete_inventory, _finish, _proxy_flow
 from .._validate import check_audit_options, check_group_size_counts, check_scores_vary, group_sizes, score_checked
 from .._optional import import_optional
+from .._progress import resolve_progress
 from ..analyses._explain import explain_rows, sample_positions
 from ..analyses._fairness import (
     exposure_counts,
@@ -56,7 +57,7 @@ SCAN_ROWS = 10_000
 PROXY_ENTITIES = 5_000
 _AUC_BINS = 1 << 16
 
-Progress = Callable[[str], None]
+Progress = Callable[[str], None] | bool
 
 
 @dataclass(frozen=True)
@@ -284,7 +285,7 @@ def audit_dask(
     -------
     Audit
     """
-    say = progress or (lambda _msg: None)
+    say, _ = resolve_progress(progress)
     dask = import_optional("dask", purpose="The Dask backend")
     check_audit_options(n_boot=n_boot, min_group_size=min_group_size)
     if train_data is not None:
