@@ -13,6 +13,11 @@ __all__ = ["load_model", "save_model"]
 
 _PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib", ".sav")
 
+#: Types accepted from a skops file besides skops' own trusted list. Each is a scikit-learn
+#: class whose state is plain numbers and arrays, which skops rebuilds without running code;
+#: skops' default list (0.16) lacks them, so every HistGradientBoosting file would need a flag.
+KNOWN_SAFE_TYPES = frozenset({"sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor"})
+
 
 def save_model(model: Any, path: str | os.PathLike[str]) -> Path:
     """Save a fitted model with skops (no code runs when it is loaded)."""
@@ -37,6 +42,8 @@ def load_model(
         this is True. For skops files, True also accepts types skops does not trust.
     trusted_types : list of str, default=None
         Extra type names to accept from a skops file (as listed in the refusal message).
+        Besides skops' own list, the scikit-learn types in ``KNOWN_SAFE_TYPES`` (the
+        trees of HistGradientBoosting) are accepted.
 
     Raises
     ------
@@ -57,7 +64,7 @@ def load_model(
                 f"model file {p.name!r} must be a skops file. It could not be read ({type(err).__name__}). "
                 "Save the model with skops.io.dump."
             ) from err
-        allowed = set(trusted_types or [])
+        allowed = set(trusted_types or []) | (KNOWN_SAFE_TYPES & set(untrusted))
         left = [t for t in untrusted if t not in allowed]
         if left and not trust_model:
             raise UntrustedModelError(

@@ -184,3 +184,28 @@ def test_model_whose_columns_are_missing_from_the_data_gets_a_clear_error(frame)
     booster, _, _ = _models(frame)["xgb-booster"]
     with pytest.raises(InvalidInputError, match=r"Got no \['a', 'd'\] \(2 missing\)"):
         ex.audit(booster, frame.drop(columns=["a", "d"]), target="y")
+
+
+def _double(x):
+    return 2 * x
+
+
+def test_a_histgradientboosting_file_loads_without_flags_and_other_types_stay_refused(tmp_path):
+    """skops' list lacks HGB's TreePredictor; ours accepts it, and nothing else besides."""
+    import skops.io as sio
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.preprocessing import FunctionTransformer
+
+    from explainer.errors import UntrustedModelError
+    from explainer.models import load_model, save_model
+
+    X = np.random.default_rng(0).normal(size=(200, 3))
+    y = (X[:, 0] > 0).astype(int)
+    hgb = HistGradientBoostingClassifier(max_iter=5).fit(X, y)
+    save_model(hgb, tmp_path / "hgb.skops")
+    assert "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor" in sio.get_untrusted_types(
+        file=tmp_path / "hgb.skops")
+    np.testing.assert_array_equal(load_model(tmp_path / "hgb.skops").predict_proba(X), hgb.predict_proba(X))
+    save_model(FunctionTransformer(_double), tmp_path / "fn.skops")  # a function of this module: untrusted
+    with pytest.raises(UntrustedModelError, match="must only hold types skops trusts"):
+        load_model(tmp_path / "fn.skops")
