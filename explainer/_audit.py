@@ -33,7 +33,8 @@ __all__ = ["Audit", "audit", "audit_decisions", "SCHEMA_VERSION"]
 #: Version of the audit.json layout; see explainer/report/audit.schema.json.
 SCHEMA_VERSION = "1.0"
 
-Progress = Callable[[str], None] | bool
+Say = Callable[[str], None]
+Progress = Say | bool
 
 #: A sensitive feature with more groups than this is refused: its labels would single people out.
 MAX_GROUPS = 100
@@ -665,7 +666,7 @@ def _membership(adapter: ModelAdapter, data: pd.DataFrame, train_data: Any, targ
 
 def _refit(adapter: ModelAdapter, train_data: pd.DataFrame | None, *, target: str | None, fit: Any, refit: bool,
            categories: dict[str, str], keys: list[str], n_folds: int, sample_size: int | None, n_boot: int,
-           n_jobs: int, random_state: int, say: Progress) -> tuple[Any, str | None]:
+           n_jobs: int, random_state: int, say: Say) -> tuple[Any, str | None]:
     """Drop-column importance for minimisation, or the reason it cannot be measured."""
     from .analyses._refit import RefitFailedError, drop_column_importance
 
@@ -924,7 +925,7 @@ def audit(
 
 def _proxy_flow(adapter: ModelAdapter, sensitive: Sequence[str], proxies: Any, pool: pd.DataFrame,
                 categories: dict[str, str], *, min_group_size: int, n_boot: int, n_jobs: int, random_state: int,
-                say: Progress) -> Any:
+                say: Say) -> Any:
     """How much of the model's movement flows through flagged proxies of hidden attributes.
 
     Explains rows drawn from ``pool`` (all the data in process; the sampled customers on Dask)
@@ -951,7 +952,7 @@ def _proxy_flow(adapter: ModelAdapter, sensitive: Sequence[str], proxies: Any, p
 
 def _finish(adapter: ModelAdapter, inv: DataInventory, columns: list[str], *, shap: ShapResult | None,
             fair: FairnessResult | None, proxies: Any, flow: Any, metrics: dict[str, Any],
-            data_info: dict[str, Any], command: str | None, say: Progress, options: dict[str, Any],
+            data_info: dict[str, Any], command: str | None, say: Say, options: dict[str, Any],
             reid: Any = None, member: Any = None, member_info: Any = None,
             quasi_identifiers: Sequence[str] | None = None, k_anonymity: int = 5,
             provenance_extra: dict[str, Any] | None = None, data: pd.DataFrame | None = None,

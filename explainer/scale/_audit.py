@@ -57,7 +57,8 @@ SCAN_ROWS = 10_000
 PROXY_ENTITIES = 5_000
 _AUC_BINS = 1 << 16
 
-Progress = Callable[[str], None] | bool
+Say = Callable[[str], None]
+Progress = Say | bool
 
 
 @dataclass(frozen=True)
@@ -185,7 +186,7 @@ def _disjoint(facts: list[dict[str, Any]]) -> bool:
         return False
 
 
-def _compute(client: Any, tasks: list[Any], say: Progress, label: str) -> list[Any]:
+def _compute(client: Any, tasks: list[Any], say: Say, label: str) -> list[Any]:
     distributed = import_optional("distributed", purpose="The Dask backend")
     futures = client.compute(tasks)
     results: list[Any] = [None] * len(futures)
