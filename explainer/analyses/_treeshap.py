@@ -737,6 +737,33 @@ def _tree_backend(
 # --------------------------------------------------------------------------- other paths
 
 
+def _sklearn_linear_output(est: Any, plan: _Plan) -> Callable[[_Array], _Array] | None:
+    """The model's output as scikit-learn computes it, without its per-call input checks.
+
+    Only for a scikit-learn linear model whose ``decision_function`` (classifiers) or
+    ``predict`` (regressors) is scikit-learn's own, unmodified: those compute exactly
+    ``X @ coef_.T + intercept_`` after validating ``X``, which explain_matrix has already done
+    (a 2-D float array of the fitted width; finiteness is checked on the row sums). Any
+    other model, or another version of those methods, is called as it is.
+    """
+    try:
+        from sklearn.linear_model._base import LinearClassifierMixin, LinearModel
+    except ImportError:  # pragma: no cover - a scikit-learn without these private classes
+        return None
+    cls = type(est)
+    ours = (
+        getattr(cls, "decision_function", None) is LinearClassifierMixin.decision_function
+        if plan.output_unit == "log-odds" or _is_classifier(est)
+        else getattr(cls, "predict", None) is LinearModel.predict
+    )
+    coef = getattr(est, "coef_", None)
+    if not ours or coef is None or np.ndim(coef) > 2 or (np.ndim(coef) == 2 and np.shape(coef)[0] != 1):
+        return None
+    w = np.asarray(coef, dtype=np.float64).reshape(-1)
+    b = float(np.asarray(getattr(est, "intercept_", 0.0), dtype=np.float64).reshape(-1)[0])
+    return lambda X: X @ w + b
+
+
 def _linear_terms(est: Any, bg_mean: _Array) -> tuple[_Array, float]:
     coef = np.asarray(est.coef_, dtype=np.float64).reshape(-1)
     intercept = float(np.asarray(getattr(est, "intercept_", 0.0), dtype=np.float64).reshape(-1)[0])
@@ -873,8 +900,7 @@ def explain_matrix(
         return _result(values, base, backend.algorithm, plan, max_err, exact=True)
 
     if plan.kind == "linear":
-        from sklearn import config_context as sklearn_config
-
+        direct = _sklearn_linear_output(estimator, plan)
         if background is not None and background is not X:
             bg = _check_background(background, n_features)
             _check_finite(bg, "background")
@@ -894,10 +920,8 @@ def explain_matrix(
             total = vals @ ones
             if not np.all(np.isfinite(total)):  # a NaN or infinity in X reaches its row's sum
                 _check_finite(X_arr, "X")
-            # additivity against the model's own decision function, not against coef @ x;
-            # the rows are known to be finite, so scikit-learn need not scan them again
-            with sklearn_config(assume_finite=True):
-                output = plan.model_output(X_arr[sl])
+            # additivity against the model's own output, not against the attributions' formula
+            output = direct(X_arr[sl]) if direct is not None else plan.model_output(X_arr[sl])
             err = np.abs(total + base - output)
             max_err = max(max_err, float(err.max()))
             report(sl.stop)

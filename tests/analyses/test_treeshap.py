@@ -15,6 +15,7 @@ from explainer.analyses import _treeshap
 from explainer.analyses._bruteforce import exact_shapley, shapley_from_value_function
 from explainer.analyses._treeshap import ShapMatrix, explain_matrix
 from explainer.errors import InvalidInputError, ModelNotFittedError
+from sklearn.linear_model import LogisticRegression
 
 
 def _binary_data(n: int = 400, d: int = 6, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -411,3 +412,33 @@ def test_importing_the_module_does_not_import_backends() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+class _ShiftedLogistic(LogisticRegression):
+    """A logistic model whose decision function is not scikit-learn's own: the check must call it."""
+
+    def decision_function(self, X):
+        return super().decision_function(X) + 0.25
+
+
+_ShiftedLogistic.__module__ = "sklearn.linear_model._shifted"
+
+
+def test_linear_additivity_is_checked_against_the_models_own_output():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(500, 4))
+    y = (X[:, 0] - X[:, 2] + rng.logistic(size=500) > 0).astype(int)
+    plain = LogisticRegression().fit(X, y)
+    r = explain_matrix(plain, X)
+    np.testing.assert_allclose(r.values.sum(axis=1) + r.base_value, plain.decision_function(X), atol=1e-12)
+    assert r.max_additivity_error < 1e-12
+    # a scikit-learn linear class with a decision function of its own (posed here by a subclass
+    # placed in sklearn's namespace): same coefficients, but it adds 0.25, which the
+    # attributions from the coefficients miss, and the check must call it to see that
+    shifted = _ShiftedLogistic().fit(X, y)
+    assert _treeshap._plan(shifted, "raw").kind == "linear"
+    assert explain_matrix(shifted, X).max_additivity_error == pytest.approx(0.25, abs=1e-9)
+    Xn = X.copy()
+    Xn[7, 1] = np.nan
+    with pytest.raises(InvalidInputError, match="X must hold finite numbers.*Got 1 missing or infinite"):
+        explain_matrix(plain, Xn)
