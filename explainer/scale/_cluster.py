@@ -43,8 +43,11 @@ def dask_client(scheduler: Any = None, *, n_workers: int = 2, threads_per_worker
     if scheduler is None:
         if isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 1:
             raise InvalidInputError(f"n_workers must be a positive integer. Got {n_workers!r}. Pass e.g. 2.")
+        # No dashboard, and the scheduler's small HTTP server (health, metrics) on a free port:
+        # its default, 8787, is often taken by another cluster or a notebook's dashboard.
         cluster = distributed.LocalCluster(n_workers=n_workers, threads_per_worker=threads_per_worker,
-                                           processes=True, dashboard_address=None, memory_limit=memory_limit)
+                                           processes=True, dashboard_address=None, memory_limit=memory_limit,
+                                           scheduler_kwargs={"dashboard": False, "dashboard_address": ":0"})
         client = distributed.Client(cluster)
         try:
             yield client

@@ -115,3 +115,22 @@ def test_bad_input_names_the_parameter(recommender, dask_cluster):
                  user_id="customer_id", item_id="category", scheduler=dask_cluster)
     with pytest.raises(ex.InvalidInputError, match="backend must be"):
         ex.audit(recommender.pipeline, recommender.test, backend="spark")
+
+
+def test_a_local_cluster_starts_while_port_8787_is_taken():
+    """Dask's default HTTP port is often held by another cluster or a notebook's dashboard."""
+    import socket
+
+    from explainer.scale._cluster import dask_client
+
+    holder = socket.socket()
+    try:
+        try:
+            holder.bind(("0.0.0.0", 8787))
+            holder.listen()
+        except OSError:
+            pass  # already held by another process: the condition under test holds anyway
+        with dask_client(n_workers=1, memory_limit="1GiB") as client:  # warnings are errors here
+            assert client.submit(sum, [1, 2, 3]).result() == 6
+    finally:
+        holder.close()
