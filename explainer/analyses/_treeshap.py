@@ -462,6 +462,8 @@ def _resolve_n_jobs(n_jobs: int) -> int:
             f"n_jobs must be a non-zero integer. Got {n_jobs!r}. Use 1, a thread count, or -1 "
             "for all cores."
         )
+    if n_jobs == 1:
+        return 1  # the common case, without asking the system for its core count on every call
     cpus = os.cpu_count() or 1
     return cpus if n_jobs < 0 else min(int(n_jobs), cpus)
 
