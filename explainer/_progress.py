@@ -96,7 +96,11 @@ class ProgressBar:
         self._close()
         from tqdm.auto import tqdm
 
-        tqdm.write(step, file=sys.stderr)
+        # in a notebook the bar is a widget and stderr shows as an error: steps go to stdout
+        from tqdm.notebook import tqdm as notebook_tqdm
+
+        in_notebook = issubclass(tqdm, notebook_tqdm)
+        tqdm.write(step, file=sys.stdout if in_notebook else sys.stderr)
 
     def rows(self, done: int, total: int) -> None:
         from tqdm.auto import tqdm

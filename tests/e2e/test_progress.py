@@ -116,3 +116,34 @@ def test_the_cli_prints_the_bar_with_the_elapsed_time(tmp_path, capsys):
     assert [line.split("] ", 1)[1] for line in bar] == ["explaining: 2,000 of 3,000 rows",
                                                         "explaining: 3,000 of 3,000 rows"]
     assert all(line.startswith("[") and "s] " in line for line in bar)
+
+
+@pytest.mark.slow
+def test_in_jupyter_the_bar_is_a_widget_and_steps_go_to_stdout(tmp_path):
+    import nbformat
+
+    from explainer._notebooks import execute_notebook
+
+    code = (
+        "import numpy as np, pandas as pd\n"
+        "from sklearn.ensemble import HistGradientBoostingClassifier\n"
+        "import explainer as ex\n"
+        "rng = np.random.default_rng(0)\n"
+        "df = pd.DataFrame({'a': rng.normal(size=3000), 'b': rng.normal(size=3000),"
+        " 'group': rng.choice(['x', 'y'], size=3000)})\n"
+        "df['y'] = (df['a'] + rng.logistic(size=3000) > 0).astype(int)\n"
+        "m = HistGradientBoostingClassifier(max_iter=20, random_state=0).fit(df[['a', 'b']], df['y'])\n"
+        "a = ex.audit(m, df, target='y', sensitive_features=['group'], sample_size=None, n_boot=20, progress=True)"
+    )
+    path = tmp_path / "progress.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)]), path)
+    nb = execute_notebook(path, timeout=300)
+    outputs = nb.cells[0]["outputs"]
+    streams: dict[str, str] = {}
+    for o in outputs:
+        if o["output_type"] == "stream":
+            streams[o["name"]] = streams.get(o["name"], "") + o["text"]
+    assert "stderr" not in streams  # nothing that shows as an error
+    assert "inventory" in streams["stdout"] and "explain" in streams["stdout"]
+    widgets = [o for o in outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    assert widgets  # the bar is tqdm's notebook widget
