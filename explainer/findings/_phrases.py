@@ -13,7 +13,7 @@ from ..inventory import CATEGORY_LABELS
 __all__ = ["PHRASES", "phrase", "category_label", "column_label"]
 
 #: Named parts of a phrase that always hold a sentence; only "public" may be None (no consumer sentence).
-PhrasePart = Literal["text", "refit", "l_diversity", "steps", "steps_reached"]
+PhrasePart = Literal["text", "refit", "slight", "l_diversity", "steps", "steps_reached"]
 
 PHRASES: dict[str, dict[str, str | None]] = {
     "data.unused_column": {

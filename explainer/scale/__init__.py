@@ -9,7 +9,12 @@ attributions as partitioned Parquet, resumably. Dask is the optional extra
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the names __getattr__ resolves, for type checkers
+    from ._audit import audit_dask
+    from ._cluster import dask_client, to_dask
+    from ._explain_all import ExplainAllResult, explain_all, read_attributions
 
 __all__ = ["audit_dask", "explain_all", "ExplainAllResult", "read_attributions", "dask_client", "to_dask"]
 
