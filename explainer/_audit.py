@@ -309,7 +309,8 @@ def _target(data: pd.DataFrame, target: str) -> np.ndarray:
             f"target column {target!r} must have at least two different values. Got 1. "
             "An audit needs both outcomes."
         )
-    return y.to_numpy()
+    outcomes: np.ndarray = y.to_numpy()
+    return outcomes
 
 
 def _model_metrics(adapter: ModelAdapter, y: np.ndarray | None, score: np.ndarray, decision: np.ndarray,
@@ -376,7 +377,8 @@ def _binary_outcome(adapter: ModelAdapter, y: np.ndarray | None) -> np.ndarray |
     if len(vals) == 2 and set(vals.tolist()) <= {0, 1}:
         return y.astype(int)
     if adapter.task == "binary" and len(vals) == 2:
-        return (y == vals.max()).astype(int)
+        positive: np.ndarray = y == vals.max()
+        return positive.astype(int)
     return None
 
 
@@ -408,7 +410,8 @@ def _privacy_findings(reid: ReidentificationResult | None, member: MembershipRes
                       unit: str) -> list[Finding]:
     """``privacy.reidentification_risk`` and ``privacy.membership_inference_risk``, when measured."""
     out: list[Finding] = []
-    fmt = lambda v: f"{v:.1%}"  # noqa: E731
+    def fmt(v: float) -> str:
+        return f"{v:.1%}"
     code = "privacy.reidentification_risk"
     if reid is not None and reid.k < reid.k_threshold:
         if reid.unique_share >= 0.05:
@@ -461,8 +464,12 @@ def _privacy_findings(reid: ReidentificationResult | None, member: MembershipRes
 def _low_value_finding(r: Any, mini: MinimisationResult) -> Finding:
     """An input the model does not need, or barely needs, with the evidence behind it."""
     col = r["column"]
-    pct = lambda v: "not measured" if v is None or pd.isna(v) else f"{v:.1%}"  # noqa: E731
-    sgn = lambda v: f"{v:+.4f}"  # noqa: E731
+    def pct(v: float | None) -> str:
+        return "not measured" if v is None or pd.isna(v) else f"{v:.1%}"
+
+    def sgn(v: float) -> str:
+        return f"{v:+.4f}"
+
     evidence = {"share": r["share"], "ci_low": r["ci_low"], "ci_high": r["ci_high"], "verdict": r["verdict"],
                 "refit_delta": r["refit_delta"], "refit_ci_low": r["refit_ci_low"],
                 "refit_ci_high": r["refit_ci_high"]}
@@ -484,7 +491,8 @@ def _findings(task: str, inv: DataInventory, shap: ShapResult | None,
               flow: Any = None, reid: ReidentificationResult | None = None, member: MembershipResult | None = None,
               unit: str = "rows") -> list[Finding]:
     out: list[Finding] = _privacy_findings(reid, member, unit)
-    fmt = lambda v: f"{v:.1%}"  # noqa: E731
+    def fmt(v: float) -> str:
+        return f"{v:.1%}"
     for _, r in (mini.table.iterrows() if mini is not None else ()):
         col, c = r["column"], r["category"]
         if r["verdict"] in ("drop", "review") and not r["is_input"]:
@@ -493,6 +501,7 @@ def _findings(task: str, inv: DataInventory, shap: ShapResult | None,
                                phrase("data.unused_column", "public", label=column_label(col)),
                                {"category": c, "is_input": False}))
         elif r["is_input"] and r["verdict"] in ("drop", "review"):
+            assert mini is not None  # the rows come from mini.table
             out.append(_low_value_finding(r, mini))
         if r["is_input"] and c in ("direct_identifier", "contact"):
             out.append(Finding("privacy.direct_identifier", Severity.HIGH, (col,),
