@@ -932,8 +932,8 @@ def explain_matrix(
             if not np.all(np.isfinite(total)):  # a NaN or infinity in X reaches its row's sum
                 _check_finite(X_arr, "X")
             # additivity against the model's own output, not against the attributions' formula
-            output = direct(X_arr[sl]) if direct is not None else plan.model_output(X_arr[sl])
-            err = np.abs(total + base - output)
+            model_out = direct(X_arr[sl]) if direct is not None else plan.model_output(X_arr[sl])
+            err = np.abs(total + base - model_out)
             max_err = max(max_err, float(err.max()))
             report(sl.stop)
         return _result(values, base, "shap-linear", plan, max_err, exact=True)
