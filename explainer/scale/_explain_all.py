@@ -288,10 +288,16 @@ def explain_all(
             distributed = import_optional("distributed", purpose="explain_all")
             futures = client.compute(tasks)
             rows_done = 0
-            for done, (_fut, info) in enumerate(distributed.as_completed(futures, with_results=True), start=1):
-                rows_done += info["rows"]
-                say(f"explain-all: {skipped + done}/{n_parts} partitions done ({rows_done} rows this run, "
-                    f"{time.perf_counter() - t0:.1f}s)")
+            try:
+                for done, (_fut, info) in enumerate(distributed.as_completed(futures, with_results=True), start=1):
+                    rows_done += info["rows"]
+                    say(f"explain-all: {skipped + done}/{n_parts} partitions done ({rows_done} rows this run, "
+                        f"{time.perf_counter() - t0:.1f}s)")
+            except BaseException:
+                # interrupted (Ctrl-C) or failed: partitions not yet started are cancelled, so the
+                # cluster stops soon; those running finish and are kept, and a rerun resumes
+                client.cancel(futures)
+                raise
 
     infos = [json.loads((dest / "_parts" / f"{_part(i)}.json").read_text(encoding="utf-8")) for i in range(n_parts)]
     return ExplainAllResult(

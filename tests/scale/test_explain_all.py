@@ -67,8 +67,10 @@ def test_explain_all_writes_every_row_exactly_and_resumes(small_model, dask_clus
     assert 1 <= len(finished) < n_parts
     before = {p.name: p.stat().st_mtime_ns for p in out.glob("part-*.parquet")}
 
+    # partitions that were running when the run stopped may finish after it: at least the
+    # finished ones are skipped, and nothing is explained twice
     res = ex.explain_all(pipe, ddf, id_column="person_id", out=out, scheduler=dask_cluster)
-    assert res.skipped == len(finished) and res.computed == n_parts - len(finished)
+    assert res.skipped >= len(finished) and res.computed == n_parts - res.skipped
     assert res.rows == len(df) and res.partitions == n_parts
     for name, mtime in before.items():  # finished partitions were not recomputed
         assert (out / name).stat().st_mtime_ns == mtime
