@@ -743,14 +743,15 @@ def _tree_backend(
 # --------------------------------------------------------------------------- other paths
 
 
-def _sklearn_linear_output(est: Any, plan: _Plan) -> Callable[[_Array], _Array] | None:
-    """The model's output as scikit-learn computes it, without its per-call input checks.
+def _sklearn_linear_output(est: Any, plan: _Plan) -> tuple[_Array, float] | None:
+    """Weights and intercept of the model's output as scikit-learn computes it, or None.
 
     Only for a scikit-learn linear model whose ``decision_function`` (classifiers) or
     ``predict`` (regressors) is scikit-learn's own, unmodified: those compute exactly
     ``X @ coef_.T + intercept_`` after validating ``X``, which explain_matrix has already done
-    (a 2-D float array of the fitted width; finiteness is checked on the row sums). Any
-    other model, or another version of those methods, is called as it is.
+    (a 2-D float array of the fitted width; finiteness is checked on the row sums), so the
+    output can be computed block by block while the rows are in cache. Any other model, or
+    another version of those methods, is called as it is.
     """
     try:
         from sklearn.linear_model._base import LinearClassifierMixin, LinearModel
@@ -759,15 +760,15 @@ def _sklearn_linear_output(est: Any, plan: _Plan) -> Callable[[_Array], _Array] 
     cls = type(est)
     ours = (
         getattr(cls, "decision_function", None) is LinearClassifierMixin.decision_function
-        if plan.output_unit == "log-odds" or _is_classifier(est)
+        if hasattr(est, "classes_")
         else getattr(cls, "predict", None) is LinearModel.predict
     )
     coef = getattr(est, "coef_", None)
     if not ours or coef is None or np.ndim(coef) > 2 or (np.ndim(coef) == 2 and np.shape(coef)[0] != 1):
         return None
-    w = np.asarray(coef, dtype=np.float64).reshape(-1)
+    w: _Array = np.asarray(coef, dtype=np.float64).reshape(-1)
     b = float(np.asarray(getattr(est, "intercept_", 0.0), dtype=np.float64).reshape(-1)[0])
-    return lambda X: X @ w + b
+    return w, b
 
 
 def _linear_terms(est: Any, bg_mean: _Array) -> tuple[_Array, float]:
@@ -923,18 +924,27 @@ def explain_matrix(
         block = max(1, _LINEAR_BLOCK_BYTES // (8 * max(1, n_features)))
         for sl in _chunks(n_rows, int(rows)):
             total = np.empty(sl.stop - sl.start)
+            model_out = np.empty(sl.stop - sl.start) if direct is not None else None
             for b in _chunks(sl.stop - sl.start, block):
                 rows_b = slice(sl.start + b.start, sl.start + b.stop)
+                x = X_arr[rows_b]
+                if model_out is not None and direct is not None:
+                    np.matmul(x, direct[0], out=model_out[b])  # the model's own formula, read from cache
                 vals = values[rows_b]  # written in place: no temporary of the block's size
-                np.subtract(X_arr[rows_b], bg_mean, out=vals)
+                np.subtract(x, bg_mean, out=vals)
                 np.multiply(vals, coef, out=vals)
                 np.matmul(vals, ones, out=total[b])
             if not np.all(np.isfinite(total)):  # a NaN or infinity in X reaches its row's sum
                 _check_finite(X_arr, "X")
             # additivity against the model's own output, not against the attributions' formula
-            model_out = direct(X_arr[sl]) if direct is not None else plan.model_output(X_arr[sl])
-            err = np.abs(total + base - model_out)
-            max_err = max(max_err, float(err.max()))
+            if model_out is not None and direct is not None:
+                model_out += direct[1]
+            else:
+                model_out = plan.model_output(X_arr[sl])
+            total += base
+            total -= model_out
+            np.abs(total, out=total)
+            max_err = max(max_err, float(total.max()))
             report(sl.stop)
         return _result(values, base, "shap-linear", plan, max_err, exact=True)
 
