@@ -25,7 +25,6 @@ import warnings
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -34,46 +33,12 @@ from explainer.cli import main
 from explainer.demo import MODEL_INPUTS, make_retail_demo, train_demo_recommender
 from explainer.demo._paths import DEMO_CONFIG
 
+from canaries import _DATA_URI, plant
+from canaries import leaks as _leaks
+
 SENSITIVE = ["gender", "age_band", "ethnicity"]
-N_CANARY = 40
 TINY_GROUP = "Xylogender"  # a gender value given to 3 customers: a group far under the minimum size
 REPO_REPORTS = Path(__file__).resolve().parents[2] / "reports"
-
-
-def _tag(i: int) -> str:
-    return "Q" + chr(65 + i % 26) + chr(65 + (i // 26) % 26) + "x"
-
-
-def _canary(i: int) -> dict[str, str]:
-    t = _tag(i)
-    return {
-        "full_name": f"Zenobius Quarrowind{t}",
-        "email": f"zq.canary.{t.lower()}@quarrowind-canary.example",
-        "phone": f"+44 7700 9{i:05d}",
-        "postcode": f"QZ{i % 9 + 1} {i // 9}QZ",
-        "date_of_birth": f"1913-{1 + i // 28:02d}-{1 + i % 28:02d}",
-        "pet_name": f"Fluffernox{t}",
-    }
-
-
-def _needles(c: dict[str, str]) -> set[str]:
-    """Every form in which a canary could leak: whole values, parts and reformatted dates/phones."""
-    first, last = c["full_name"].split(" ")
-    y, m, d = c["date_of_birth"].split("-")
-    digits = re.sub(r"\D", "", c["phone"])
-    out = {c["full_name"], last, c["email"], c["email"].split("@")[0], c["phone"], digits, "0" + digits[2:],
-           c["postcode"], c["postcode"].replace(" ", ""), c["date_of_birth"], f"{d}/{m}/{y}", f"{m}/{d}/{y}",
-           f"{y}/{m}/{d}", c["pet_name"]}
-    return {n.lower() for n in out}
-
-
-NEEDLES = set().union(*(_needles(_canary(i)) for i in range(N_CANARY)))
-_DATA_URI = re.compile(r"data:[a-z]+/[a-z0-9.+-]+;base64,[A-Za-z0-9+/=]+")
-
-
-def _leaks(text: str) -> list[str]:
-    low = _DATA_URI.sub(" ", text).lower()  # base64 images hold no text to search
-    return sorted(n for n in NEEDLES if n in low)
 
 
 def _files(*folders: Path) -> list[Path]:
@@ -83,14 +48,10 @@ def _files(*folders: Path) -> list[Path]:
 @pytest.fixture(scope="module")
 def canary_demo():
     demo = make_retail_demo(1500, random_state=11)
-    cust = demo.customers.copy()
-    rows = np.linspace(0, len(cust) - 1, N_CANARY).astype(int)
-    for i, r in enumerate(rows):
-        for col, value in _canary(i).items():
-            cust.loc[cust.index[r], col] = value
+    cust, ids = plant(demo.customers)
     demo = replace(demo, customers=cust)
     rec = train_demo_recommender(demo, random_state=11)
-    planted = set(cust["customer_id"].iloc[rows])
+    planted = set(ids)
     assert len(planted & set(rec.test["customer_id"])) >= 3  # canaries among the audited customers
     assert len(planted & set(rec.train["customer_id"])) >= 3  # and among the training customers
     # three audited customers form a gender group far under the minimum size (gender is not a model input)
@@ -304,8 +265,9 @@ def test_public_outputs_never_name_a_group_under_the_minimum_size(runs):
         public = [p for p in _files(folder) if p.name in ("disclosure.html", "why.html")]
         assert public
         for p in public:
-            text = p.read_text(encoding="utf-8")
-            named = sorted(g for g in small - judged if g in text)
+            # "Other: pet name" labels a kind of data, not the group "Other"
+            text = re.sub(r"Other: ", "", p.read_text(encoding="utf-8"))
+            named = sorted(g for g in small - judged if re.search(rf"(?<!\w){re.escape(g)}(?!\w)", text))
             assert named == [], p.name
             assert TINY_GROUP.lower() not in text.lower()
 
