@@ -86,6 +86,7 @@ class FairnessResult(HTMLDisplay):
     def _display_view(self) -> tuple[str, dict[str, Any]]:
         return "fairness_result", {
             "sensitive_features": list(self.sensitive_features), "min_group_size": self.min_group_size,
+            "unit": self.method.get("group_size_unit", "rows"),
             "mf_diff": self.metricframe_max_abs_diff, "has_exposure": self.exposure_gaps is not None,
             "gaps": _records(self.flagged_exposure()), "features": feature_tables(self.groups.by_group),
             "disparities": _records(self.groups.disparities), "ci_pct": interval_label(self.method),
@@ -464,12 +465,14 @@ def audit_fairness(
     y_score : array-like, default=None
         Scores behind the decisions; needed for recommender quality.
     user_ids, items, k : default=None
-        For recommenders: the customer and item of each row and the list length.
+        For recommenders: the customer and item of each row and the list length. With
+        ``user_ids`` every group size counts distinct customers, not rows.
     item_groups : array-like, default=None
         For recommenders: the group of each row's item (e.g. department) for item-side
         exposure; by default each item is its own group.
     min_group_size : int, default=30
-        Smaller groups are marked too few to judge and left out of disparities.
+        Smaller groups (in customers when ``user_ids`` is given, else rows) are marked too
+        few to judge and left out of disparities.
     check_metricframe : bool, default=None
         Compare our group metrics with fairlearn's MetricFrame; by default when the data
         has at most 200,000 rows.
@@ -487,7 +490,8 @@ def audit_fairness(
         check_metricframe = len(yt) <= 200_000
     ranking = items is not None and user_ids is not None and k is not None
     result = fairness_from_counts(
-        group_counts(yt, yp, sensitive_features=sf, y_score=y_score, intersections=intersections),
+        group_counts(yt, yp, sensitive_features=sf, y_score=y_score, intersections=intersections,
+                     user_ids=user_ids),
         exposure_counts(yp, np.asarray(items), sf) if ranking else None,
         quality_counts(yt, y_score, user_ids, sf, k) if ranking and k is not None and y_score is not None else None,
         k=k, min_group_size=min_group_size, n_boot=n_boot, ci=ci, random_state=random_state,
@@ -547,6 +551,7 @@ def fairness_from_counts(
         metricframe_max_abs_diff=None,
         min_group_size=min_group_size,
         method={"n_boot": n_boot, "ci": ci, "min_group_size": min_group_size,
+                "group_size_unit": res.method["group_size_unit"],
                 "four_fifths_threshold": FOUR_FIFTHS, "intersections": groups.intersections,
                 "exposure_interval": "parametric bootstrap of each group's count (binomial)",
                 "quality_interval": "bootstrap over users, drawn as a multinomial over value counts"},

@@ -90,9 +90,10 @@ class GroupMetricsResult(HTMLDisplay):
     ----------
     by_group : pandas.DataFrame
         Tidy table with columns ``feature``, ``group``, ``metric``, ``value``,
-        ``ci_low``, ``ci_high``, ``n`` (rows in the group) and ``too_few_to_judge``
-        (the group has fewer than ``min_group_size`` rows and is left out of the
-        disparities). ``feature`` is a sensitive feature name or an intersection
+        ``ci_low``, ``ci_high``, ``n`` (the group size: rows, or distinct customers when
+        counted by customer, see ``method["group_size_unit"]``) and ``too_few_to_judge``
+        (the group is smaller than ``min_group_size`` and is left out of the
+        disparities; the ``count`` metric always gives rows). ``feature`` is a sensitive feature name or an intersection
         such as ``"gender × age_band"``, whose groups read ``"female | 65+"``.
     disparities : pandas.DataFrame
         Tidy table with columns ``feature``, ``measure``, ``value``, ``ci_low``,
@@ -165,6 +166,7 @@ class GroupMetricsResult(HTMLDisplay):
         return "group_metrics", {
             "features": feature_tables(self.by_group), "disparities": _records(self.disparities),
             "min_group_size": self.method.get("min_group_size", ""), "ci_pct": interval_label(self.method),
+            "unit": self.method.get("group_size_unit", "rows"),
         }
 
     def __repr__(self) -> str:
@@ -677,7 +679,7 @@ def _check_options(min_group_size: Any, n_boot: Any, ci: Any) -> None:
         raise InvalidInputError(f"ci must be a number between 0 and 1, or None. Got {ci!r}. Pass e.g. 0.95.")
 
 
-_COUNT_COLUMNS = ["n", "tn", "fp", "fn", "tp", "w_sum", "w_sq", "s_sum", "s_sq"]
+_COUNT_COLUMNS = ["n", "n_units", "tn", "fp", "fn", "tp", "w_sum", "w_sq", "s_sum", "s_sq"]
 
 
 def _sort_positions(keys: list[Any]) -> list[int]:
@@ -704,7 +706,9 @@ class GroupCounts:
     table : pandas.DataFrame
         One row per feature (or intersection) and group: ``feature``, ``group`` (label),
         ``key`` (sort key of the group: the value, its category position, or a pair for an
-        intersection), ``n`` (rows), ``tn``, ``fp``, ``fn``, ``tp`` (weighted confusion
+        intersection), ``n`` (rows), ``n_units`` (distinct customers when ``user_ids`` were
+        given, else rows: the group size the minimum size is checked against), ``tn``,
+        ``fp``, ``fn``, ``tp`` (weighted confusion
         counts), ``w_sum`` and ``w_sq`` (sum of weights and of squared weights), ``s_sum`` and
         ``s_sq`` (weighted sum of scores and of squared scores; NaN without scores).
     weighted, has_score, intersections : bool
@@ -713,6 +717,9 @@ class GroupCounts:
         Features and intersections, in output order.
     n_single : int
         How many of ``features`` are single features (the rest are intersections).
+    by_customer : bool
+        Whether ``n_units`` counts customers (``user_ids`` were given). Parts counted by
+        customer add up only when every customer's rows sit in one part.
     """
 
     table: pd.DataFrame
@@ -721,6 +728,7 @@ class GroupCounts:
     intersections: bool
     features: tuple[str, ...]
     n_single: int
+    by_customer: bool = False
 
     def by_feature(self) -> list[tuple[str, pd.DataFrame]]:
         """(feature, rows of its groups in label order) for every feature, in output order."""
@@ -747,7 +755,7 @@ class GroupCounts:
         if not parts:
             raise InvalidInputError("parts must hold at least one non-empty GroupCounts. Got none. Count some rows.")
         first = parts[0]
-        if len({(p.weighted, p.has_score, p.intersections, p.features) for p in parts}) != 1:
+        if len({(p.weighted, p.has_score, p.intersections, p.features, p.by_customer) for p in parts}) != 1:
             raise InvalidInputError(
                 "parts must be counted with the same features and options. Got counts that differ. "
                 "Count every part with the same call."
@@ -757,21 +765,31 @@ class GroupCounts:
         agg["key"] = "first"
         table = table.groupby(["feature", "group"], sort=False, as_index=False).agg(agg)
         table["n"] = table["n"].astype(np.int64)
+        table["n_units"] = table["n_units"].astype(np.int64)
         if not first.has_score:
             table["s_sum"] = table["s_sq"] = np.nan
         return GroupCounts(table[["feature", "group", "key", *_COUNT_COLUMNS]], first.weighted,
-                           first.has_score, first.intersections, first.features, first.n_single)
+                           first.has_score, first.intersections, first.features, first.n_single,
+                           first.by_customer)
 
 
 def _counts(yt: np.ndarray, yp: np.ndarray, sf: pd.DataFrame, score: np.ndarray | None,
-            w: np.ndarray | None, intersections: bool) -> GroupCounts:
+            w: np.ndarray | None, intersections: bool, users: np.ndarray | None = None) -> GroupCounts:
     cell = (2 * yt.astype(np.int64) + yp).astype(np.int64)  # 0=TN, 1=FP, 2=FN, 3=TP
+    if users is not None:
+        u_codes, u_uniq = pd.factorize(users)
+        n_users = max(len(u_uniq), 1)
     frames = []
     names = []
     for part in _partitions(sf, intersections, check=False):
         g = len(part.labels)
         names.append(part.name)
         n = np.bincount(part.codes, minlength=g).astype(np.int64)
+        if users is None:
+            n_units = n
+        else:  # distinct (group, customer) pairs, counted per group
+            pairs = np.unique(part.codes.astype(np.int64) * n_users + u_codes)
+            n_units = np.bincount(pairs // n_users, minlength=g).astype(np.int64)
         cells = np.bincount(part.codes * 4 + cell, weights=w, minlength=4 * g).reshape(g, 4).astype(np.float64)
         w_sum: np.ndarray  # float64 either way (bincount with weights sums floats)
         w_sq: np.ndarray
@@ -790,11 +808,11 @@ def _counts(yt: np.ndarray, yp: np.ndarray, sf: pd.DataFrame, score: np.ndarray 
         keys[:] = part.keys
         frames.append(pd.DataFrame({
             "feature": part.name, "group": np.array(part.labels, dtype=object), "key": keys, "n": n,
-            "tn": cells[:, 0], "fp": cells[:, 1], "fn": cells[:, 2], "tp": cells[:, 3],
+            "n_units": n_units, "tn": cells[:, 0], "fp": cells[:, 1], "fn": cells[:, 2], "tp": cells[:, 3],
             "w_sum": w_sum, "w_sq": w_sq, "s_sum": s_sum, "s_sq": s_sq,
         }))
     return GroupCounts(pd.concat(frames, ignore_index=True), w is not None, score is not None,
-                       bool(intersections), tuple(names), int(sf.shape[1]))
+                       bool(intersections), tuple(names), int(sf.shape[1]), users is not None)
 
 
 def group_counts(
@@ -805,6 +823,7 @@ def group_counts(
     y_score: Any = None,
     sample_weight: Any = None,
     intersections: bool = True,
+    user_ids: Any = None,
 ) -> GroupCounts:
     """Count the per-group sufficient statistics of :func:`group_metrics` for some rows.
 
@@ -817,6 +836,11 @@ def group_counts(
     ----------
     y_true, y_pred, sensitive_features, y_score, sample_weight, intersections
         As in :func:`group_metrics`.
+    user_ids : array-like, default=None
+        The customer of each row, for data with several rows per customer (a recommender's
+        customer x item rows). Group sizes then count distinct customers, not rows: a group
+        of 3 customers with 8 rows each is 3 people, and the minimum group size applies to
+        them. Give every customer's rows in one part.
 
     Returns
     -------
@@ -833,7 +857,20 @@ def group_counts(
     0.0
     """
     yt, yp, sf, score, w = _inputs(y_true, y_pred, sensitive_features, y_score, sample_weight)
-    return _counts(yt, yp, sf, score, w, intersections)
+    users = None
+    if user_ids is not None:
+        users = np.asarray(user_ids)
+        if users.ndim != 1 or len(users) != len(yt):
+            raise InvalidInputError(
+                f"user_ids must be 1-d with one customer per row ({len(yt)} rows). Got shape {users.shape}. "
+                "Pass the customer id column of the same rows."
+            )
+        if pd.isna(pd.Series(users)).any():
+            raise InvalidInputError(
+                f"user_ids must have no missing values. Got {int(pd.isna(pd.Series(users)).sum())} missing. "
+                "Drop those rows or fill in the customer ids."
+            )
+    return _counts(yt, yp, sf, score, w, intersections, users)
 
 
 def group_metrics_from_counts(
@@ -896,10 +933,12 @@ def _from_counts(
             )
         labels = tab["group"].tolist()
         n_rows = tab["n"].to_numpy(dtype=np.int64)
+        # the group size the minimum applies to: customers when counted by customer, else rows
+        size = tab["n_units"].to_numpy(dtype=np.int64) if "n_units" in tab else n_rows
         cells = tab[["tn", "fp", "fn", "tp"]].to_numpy(dtype=np.float64)
         tn, fp, fn, tp = cells[:, 0], cells[:, 1], cells[:, 2], cells[:, 3]
         rates = _rates(tp, fp, fn, tn)
-        eligible = n_rows >= min_group_size
+        eligible = size >= min_group_size
         values: dict[str, np.ndarray] = {"count": n_rows.astype(np.float64), **rates}
         lows: dict[str, np.ndarray] = {k: np.full(g, np.nan) for k in values}
         highs: dict[str, np.ndarray] = {k: np.full(g, np.nan) for k in values}
@@ -963,7 +1002,7 @@ def _from_counts(
                     "value": np.column_stack([values[m] for m in metric_names]).ravel(),
                     "ci_low": np.column_stack([lows[m] for m in metric_names]).ravel(),
                     "ci_high": np.column_stack([highs[m] for m in metric_names]).ravel(),
-                    "n": np.repeat(n_rows, n_metrics),
+                    "n": np.repeat(size, n_metrics),
                     "too_few_to_judge": np.repeat(~eligible, n_metrics),
                 }
             )
@@ -1009,6 +1048,7 @@ def _from_counts(
         "zero_division": "nan",
         "weighted": weighted,
         "intersections": counts.intersections,
+        "group_size_unit": "customers" if counts.by_customer else "rows",
     }
     return GroupMetricsResult(by_group=by_group, disparities=disparities, method=method)
 

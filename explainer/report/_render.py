@@ -454,6 +454,7 @@ def _audit_context(doc: dict[str, Any]) -> dict[str, Any]:
                                  if m in g["metrics"]}} for g in block["groups"]]
             feats.append({"name": name, "metrics": feat_metrics, "groups": groups, "disparities": block["disparities"]})
         fairness = {"features": feats, "min_group_size": doc["options"]["min_group_size"],
+                    "unit": fair["method"].get("group_size_unit", "rows"),
                     "interval": fair["method"].get("exposure_interval", "bootstrap"),
                     "mf_diff": fair.get("metricframe_max_abs_diff"),
                     "gaps": fair.get("exposure_gaps", []), "quality": fair.get("quality", []),
@@ -493,7 +494,9 @@ def _audit_context(doc: dict[str, Any]) -> dict[str, Any]:
         f"({opts.get('n_boot')} resamples).",
         "Group metrics use fairlearn's definitions, computed from per-group confusion counts and checked against "
         "fairlearn's MetricFrame; intervals from a stratified bootstrap of counts.",
-        f"Groups under {opts.get('min_group_size')} rows are too few to judge and never enter a disparity.",
+        f"Groups under {opts.get('min_group_size')} "
+        f"{((doc.get('fairness') or {}).get('method') or {}).get('group_size_unit', 'rows')} are too few to judge "
+        "and never enter a disparity (a recommender's groups are counted in customers, not customer x item rows).",
         "Proxies: each input alone predicts the sensitive attribute in cross-validation; the AUC says how much "
         "it reveals, not whether the model uses that link. Where the attribute is not a model input, the gap "
         "in mean model output between each group and the rest is split by additivity of the attributions; "

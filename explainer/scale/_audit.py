@@ -156,7 +156,8 @@ def _work(df: pd.DataFrame, index: int, offset: int, plan: _Plan, y_max: Any) ->
                              float(np.abs(yf - score).sum()))
     if plan.sensitive and y01 is not None:
         sf = df[list(plan.sensitive)].reset_index(drop=True)
-        out["groups"] = group_counts(y01, decision, sensitive_features=sf, y_score=score)
+        out["groups"] = group_counts(y01, decision, sensitive_features=sf, y_score=score,
+                                     user_ids=users if a.task == "ranking" else None)
         if a.task == "ranking":
             out["exposure"] = exposure_counts(decision, df[a.item_id].to_numpy(), sf)
             out["quality"] = quality_counts(y01, score, users, sf, a.k)

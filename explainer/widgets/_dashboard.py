@@ -259,6 +259,7 @@ class Dashboard:
         self.fairness.value = render_fragment(
             "group_table", rows=recs, feature=self.feature.value, metric_label=label,
             item=self.item.value if self.metric.value == EXPOSURE else None, min_group_size=fair.min_group_size,
+            unit=fair.method.get("group_size_unit", "rows"),
             ci_pct=interval_label(fair.method), summary=self._fairness_summary(), chart=chart)
 
     def _customer_changed(self) -> None:

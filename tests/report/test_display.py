@@ -97,7 +97,7 @@ def test_group_metrics_display_shows_values_intervals_and_too_few(results):
         sel = bg[(bg["feature"] == "age_band") & (bg["group"] == r["Group"]) & (bg["metric"] == "selection_rate")]
         v, lo, hi = sel[["value", "ci_low", "ci_high"]].iloc[0]
         assert r["selection rate"] == f"{v:.3f} ({lo:.3f} to {hi:.3f})"
-        assert int(r["Rows"]) == int(sel["n"].iloc[0])
+        assert int(r["Customers"]) == int(sel["n"].iloc[0])  # a recommender's groups count customers
     # every group under the minimum size is marked, and only those
     few = bg.drop_duplicates(["feature", "group"])
     marked = [(c, r["Group"]) for c, rs in tables(html) if c.startswith("Groups by")

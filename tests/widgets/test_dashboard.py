@@ -47,7 +47,7 @@ def test_fairness_tab_shows_the_group_values_of_the_chosen_feature_and_metric(da
             assert abs(_num(r[metric.replace("_", " ")]) - e["value"]) <= 5e-4
             lo, hi = r["95% interval"].split(" to ")
             assert abs(_num(lo) - e["ci_low"]) <= 5e-4 and abs(_num(hi) - e["ci_high"]) <= 5e-4
-            assert int(r["Rows"]) == e["n"]
+            assert int(r["Customers"]) == e["n"]  # a recommender's groups count customers
     # the summary under the table is the feature's disparity for that metric
     dash.feature.value, dash.metric.value = "age_band", "selection_rate"
     d = demo_audit.fairness.groups.disparities
@@ -63,7 +63,7 @@ def test_fairness_tab_marks_groups_too_few_to_judge(dash, demo_audit):
     rows = table(dash.fairness.value, f"selection rate by {small['feature']}")
     m = demo_audit.fairness.min_group_size
     for r in rows:
-        assert (r["Note"] == f"too few to judge (under {m} rows)") == (int(r["Rows"]) < m)
+        assert (r["Note"] == f"too few to judge (under {m} customers)") == (int(r["Customers"]) < m)
     assert any(r["Note"] for r in rows)
 
 
