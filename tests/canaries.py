@@ -81,3 +81,10 @@ def count_planted(emails: pd.Series) -> int:
     """How many distinct canary emails a column holds (a count only, never a value)."""
     e = pd.Series(emails).astype(str)
     return int(e[e.str.endswith("@" + CANARY_DOMAIN)].nunique())
+
+
+def planted_ids(rows: pd.DataFrame, email: str, key: str | None = None) -> list[Any]:
+    """Customer ids (``key``), or row labels, of the rows whose ``email`` is a canary, in order."""
+    hit = rows[email].astype(str).str.endswith("@" + CANARY_DOMAIN)
+    found = rows.loc[hit, key] if key is not None else rows.index[hit].to_series()
+    return list(dict.fromkeys(found.tolist()))
