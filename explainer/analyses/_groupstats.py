@@ -679,7 +679,26 @@ def _check_options(min_group_size: Any, n_boot: Any, ci: Any) -> None:
         raise InvalidInputError(f"ci must be a number between 0 and 1, or None. Got {ci!r}. Pass e.g. 0.95.")
 
 
-_COUNT_COLUMNS = ["n", "n_units", "tn", "fp", "fn", "tp", "w_sum", "w_sq", "s_sum", "s_sq"]
+_CELLS = ("tn", "fp", "fn", "tp")
+#: Sums over customers of products of a customer's confusion counts (``q_fp_tp`` is the sum of
+#: fp x tp), of a customer's weighted score sum and weight sum (``u_ss``, ``u_sw``, ``u_ww``),
+#: and over rows of squared weights per cell (``r_tn`` ...): what the customer-level variance
+#: of every metric needs. Zero when rows are not grouped by customer.
+_Q_COLUMNS = [f"q_{a}_{b}" for i, a in enumerate(_CELLS) for b in _CELLS[i:]]
+_U_COLUMNS = ["u_ss", "u_sw", "u_ww"]
+_R_COLUMNS = [f"r_{a}" for a in _CELLS]
+_COUNT_COLUMNS = ["n", "n_units", "tn", "fp", "fn", "tp", "w_sum", "w_sq", "s_sum", "s_sq",
+                  *_Q_COLUMNS, *_U_COLUMNS, *_R_COLUMNS]
+
+#: Each rate as (numerator, denominator) weights over the cells (tn, fp, fn, tp).
+_RATE_WEIGHTS: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
+    "selection_rate": ((0, 1, 0, 1), (1, 1, 1, 1)),
+    "true_positive_rate": ((0, 0, 0, 1), (0, 0, 1, 1)),
+    "false_positive_rate": ((0, 1, 0, 0), (1, 1, 0, 0)),
+    "false_negative_rate": ((0, 0, 1, 0), (0, 0, 1, 1)),
+    "precision": ((0, 0, 0, 1), (0, 1, 0, 1)),
+    "accuracy": ((1, 0, 0, 1), (1, 1, 1, 1)),
+}
 
 
 def _sort_positions(keys: list[Any]) -> list[int]:
@@ -806,13 +825,68 @@ def _counts(yt: np.ndarray, yp: np.ndarray, sf: pd.DataFrame, score: np.ndarray 
             s_sq = np.bincount(part.codes, weights=ws * score, minlength=g)
         keys = np.empty(g, dtype=object)
         keys[:] = part.keys
-        frames.append(pd.DataFrame({
+        frame = pd.DataFrame({
             "feature": part.name, "group": np.array(part.labels, dtype=object), "key": keys, "n": n,
             "n_units": n_units, "tn": cells[:, 0], "fp": cells[:, 1], "fn": cells[:, 2], "tp": cells[:, 3],
             "w_sum": w_sum, "w_sq": w_sq, "s_sum": s_sum, "s_sq": s_sq,
-        }))
+        })
+        for c in (*_Q_COLUMNS, *_U_COLUMNS, *_R_COLUMNS):
+            frame[c] = 0.0
+        if users is not None:
+            _customer_sums(frame, part.codes, u_codes, n_users, cell, w, score, g)
+        frames.append(frame)
     return GroupCounts(pd.concat(frames, ignore_index=True), w is not None, score is not None,
                        bool(intersections), tuple(names), int(sf.shape[1]), users is not None)
+
+
+def _customer_sums(frame: pd.DataFrame, codes: np.ndarray, u_codes: np.ndarray, n_users: int, cell: np.ndarray,
+                   w: np.ndarray | None, score: np.ndarray | None, g: int) -> None:
+    """Fill the customer-level sums of products (``q_*``, ``u_*``) and row-level ``r_*`` of one split."""
+    pair_keys, pair = np.unique(codes.astype(np.int64) * n_users + u_codes, return_inverse=True)
+    pair_group = pair_keys // n_users
+    n_pairs = len(pair_keys)
+    per = np.bincount(pair * 4 + cell, weights=w, minlength=4 * n_pairs).reshape(n_pairs, 4).astype(np.float64)
+    for i, a in enumerate(_CELLS):
+        for j in range(i, 4):
+            frame[f"q_{a}_{_CELLS[j]}"] = np.bincount(pair_group, weights=per[:, i] * per[:, j], minlength=g)
+    ww = np.ones(len(cell)) if w is None else w * w
+    frame[_R_COLUMNS] = np.bincount(codes * 4 + cell, weights=ww, minlength=4 * g).reshape(g, 4)
+    if score is not None:
+        s_c = np.bincount(pair, weights=score if w is None else score * w, minlength=n_pairs)
+        w_c = np.bincount(pair, weights=w, minlength=n_pairs).astype(np.float64)
+        frame["u_ss"] = np.bincount(pair_group, weights=s_c * s_c, minlength=g)
+        frame["u_sw"] = np.bincount(pair_group, weights=s_c * w_c, minlength=g)
+        frame["u_ww"] = np.bincount(pair_group, weights=w_c * w_c, minlength=g)
+
+
+def _design_effects(tab: pd.DataFrame, rates: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Per group and rate: the variance of the rate when customers are resampled, over its
+    variance when rows are resampled (at least 1).
+
+    Both variances are the linearised variance of a ratio of sums, ``sum(a) / sum(b)``:
+    ``k / (k - 1) * sum over units of (a_u - r * b_u)**2 / sum(b)**2``, with customers as units
+    (from the ``q_*`` sums of products of each customer's counts) and with rows as units
+    (from ``r_*``, a row being one cell). Rows of one customer move together in a customer
+    bootstrap; the ratio is the factor by which a row bootstrap's variance falls short.
+    """
+    g = len(tab)
+    m = np.zeros((g, 4, 4))
+    for i, a in enumerate(_CELLS):
+        for j in range(i, 4):
+            m[:, i, j] = m[:, j, i] = tab[f"q_{a}_{_CELLS[j]}"].to_numpy(dtype=np.float64)
+    diag = tab[_R_COLUMNS].to_numpy(dtype=np.float64)
+    k = tab["n_units"].to_numpy(dtype=np.float64)
+    n = tab["n"].to_numpy(dtype=np.float64)
+    out: dict[str, np.ndarray] = {}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for name, (num, den) in _RATE_WEIGHTS.items():
+            r = np.nan_to_num(rates[name])
+            d = np.asarray(num, dtype=np.float64)[None, :] - r[:, None] * np.asarray(den, dtype=np.float64)[None, :]
+            v_cust = np.einsum("gi,gij,gj->g", d, m, d) * np.where(k > 1, k / (k - 1), np.nan)
+            v_rows = np.einsum("gi,gi->g", d * d, diag) * np.where(n > 1, n / (n - 1), np.nan)
+            ratio = np.where(v_rows > 0, v_cust / v_rows, 1.0)
+            out[name] = np.where(np.isfinite(ratio), np.maximum(ratio, 1.0), 1.0)
+    return out
 
 
 def group_counts(
@@ -958,6 +1032,13 @@ def _from_counts(
             draws = rng.multinomial(n_rows[:, None], p[:, None, :], size=(g, int(n_boot)))
             d = draws.astype(np.float64)
             b_rates = _rates(d[..., 3], d[..., 1], d[..., 2], d[..., 0])  # each (G, n_boot)
+            if counts.by_customer:
+                # rows of one customer are not independent: widen each replicate's distance from
+                # the estimate to what resampling whole customers gives
+                deff = _design_effects(tab, rates)
+                for k_name, reps in b_rates.items():
+                    centre = rates[k_name][:, None]
+                    b_rates[k_name] = np.clip(centre + (reps - centre) * np.sqrt(deff[k_name])[:, None], 0.0, 1.0)
             for k, reps in b_rates.items():
                 lows[k], highs[k] = _quantiles(reps, float(ci))
             b_disp = _disparities(
@@ -986,7 +1067,14 @@ def _from_counts(
             values["mean_score"] = mean
             if ci is not None:
                 with np.errstate(invalid="ignore", divide="ignore"):
-                    half = z * np.sqrt(var / n_eff)
+                    se2 = var / n_eff
+                    if counts.by_customer:  # customers as units: their score sums around the mean
+                        k_u = tab["n_units"].to_numpy(dtype=np.float64)
+                        u_ss, u_sw, u_ww = (tab[c].to_numpy(dtype=np.float64) for c in _U_COLUMNS)
+                        dev_c = np.maximum(u_ss - 2 * mean * u_sw + mean * mean * u_ww, 0.0)
+                        se2_c = np.where(k_u > 1, k_u / (k_u - 1), np.nan) * dev_c / (w_sum * w_sum)
+                        se2 = np.fmax(se2, se2_c)
+                    half = z * np.sqrt(se2)
                 lows["mean_score"], highs["mean_score"] = mean - half, mean + half
             else:
                 lows["mean_score"] = highs["mean_score"] = np.full(g, np.nan)
@@ -1038,7 +1126,9 @@ def _from_counts(
     by_group["too_few_to_judge"] = by_group["too_few_to_judge"].astype(bool)
     disparities = pd.concat(disp_parts, ignore_index=True)[_DISPARITY_COLUMNS]
     method = {
-        "bootstrap": "stratified multinomial over confusion counts" if do_boot else None,
+        "bootstrap": ("stratified multinomial over confusion counts"
+                      + (", widened per group to resampling customers (design effect of each rate)"
+                         if counts.by_customer else "")) if do_boot else None,
         "interval": "percentile" if do_boot else None,
         "n_boot": int(n_boot) if do_boot else 0,
         "ci": float(ci) if ci is not None else None,

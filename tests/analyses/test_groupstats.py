@@ -21,7 +21,9 @@ from fairlearn.metrics import (
 from explainer.analyses._groupstats import (
     GroupMetricsResult,
     decisions_from_scores,
+    group_counts,
     group_metrics,
+    group_metrics_from_counts,
 )
 from explainer.errors import InvalidInputError
 
@@ -350,3 +352,51 @@ def test_length_and_label_errors() -> None:
         group_metrics([0, 1, 0, 1], [0, 0.7, 1, 1], sensitive_features=g)
     with pytest.raises(InvalidInputError, match="min_group_size must be a positive integer"):
         group_metrics([0, 1, 0, 1], [0, 1, 1, 1], sensitive_features=g, min_group_size=0)
+
+
+def _customers(k: int, seed: int) -> pd.DataFrame:
+    """k customers in two groups; outcome and decision drawn once per customer."""
+    rng = np.random.default_rng(seed)
+    group = np.where(np.arange(k) % 3 == 0, "b", "a")
+    y = (rng.random(k) < np.where(group == "a", 0.4, 0.25)).astype(int)
+    pred = np.where(rng.random(k) < 0.8, y, 1 - y)
+    score = rng.normal(size=k) + y
+    return pd.DataFrame({"customer": np.arange(k), "g": group, "y": y, "pred": pred, "score": score})
+
+
+def _width(res, metric: str, group: str) -> float:
+    row = res.by_group[(res.by_group["group"] == group) & (res.by_group["metric"] == metric)].iloc[0]
+    return float(row["ci_high"] - row["ci_low"])
+
+
+@pytest.mark.parametrize("metric", ["selection_rate", "true_positive_rate", "accuracy", "mean_score"])
+def test_customer_level_intervals_when_each_customer_has_identical_rows(metric):
+    """8 identical rows per customer carry one customer's information: with the customer ids the
+    intervals match those of one row per customer, not the 8x narrower ones of independent rows."""
+    once = _customers(1200, seed=5)
+    rows = once.loc[once.index.repeat(8)].reset_index(drop=True)
+    kw = dict(min_group_size=10, n_boot=4000, random_state=0)
+    per_customer = group_metrics(once["y"], once["pred"], sensitive_features=once[["g"]], y_score=once["score"], **kw)
+    by_customer = group_metrics_from_counts(group_counts(rows["y"], rows["pred"], sensitive_features=rows[["g"]],
+                                                         y_score=rows["score"], user_ids=rows["customer"]), **kw)
+    as_rows = group_metrics(rows["y"], rows["pred"], sensitive_features=rows[["g"]], y_score=rows["score"], **kw)
+    for group in ("a", "b"):
+        reference = _width(per_customer, metric, group)
+        assert _width(by_customer, metric, group) == pytest.approx(reference, rel=0.12)
+        # treating the rows as independent would claim sqrt(8) = 2.8 times the precision
+        assert _width(as_rows, metric, group) == pytest.approx(reference / np.sqrt(8), rel=0.15)
+    assert "resampling customers" in by_customer.method["bootstrap"]
+
+
+def test_customer_level_intervals_leave_independent_rows_alone():
+    """Rows of a customer drawn independently: resampling customers changes nothing (design effect 1)."""
+    rows = _customers(9600, seed=6)
+    rows["customer"] = np.arange(len(rows)) // 8  # 8 unrelated rows per 'customer'
+    rows["g"] = np.where(rows["customer"] % 3 == 0, "b", "a")
+    kw = dict(min_group_size=10, n_boot=4000, random_state=0)
+    by_customer = group_metrics_from_counts(group_counts(rows["y"], rows["pred"], sensitive_features=rows[["g"]],
+                                                         user_ids=rows["customer"]), **kw)
+    as_rows = group_metrics(rows["y"], rows["pred"], sensitive_features=rows[["g"]], **kw)
+    for group in ("a", "b"):
+        assert _width(by_customer, "selection_rate", group) == pytest.approx(
+            _width(as_rows, "selection_rate", group), rel=0.12)
