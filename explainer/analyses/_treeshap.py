@@ -20,7 +20,7 @@ import os
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -743,6 +743,47 @@ def _tree_backend(
 # --------------------------------------------------------------------------- other paths
 
 
+_LINEAR_KERNEL: list[Any] = []
+
+
+def _linear_kernel() -> Callable[..., None] | None:
+    """Linear SHAP of a block of rows in one pass, compiled with numba (shap's own dependency).
+
+    ``kernel(X, mean, coef, values, totals, outputs, with_output)`` writes
+    ``values = (X - mean) * coef``, each row's sum into ``totals`` and, with ``with_output``,
+    ``X @ coef`` into ``outputs``, reading each row once. None when numba is not available:
+    the caller then uses NumPy in cache-sized blocks (same values, about 1.7x slower).
+    Compiled on first use (about 0.4 s), once per process.
+    """
+    if not _LINEAR_KERNEL:
+        try:
+            import numba
+        except ImportError:  # pragma: no cover - numba comes with shap
+            _LINEAR_KERNEL.append(None)
+            return None
+
+        @numba.njit(nogil=True, cache=False)
+        def kernel(X: _Array, mean: _Array, coef: _Array, values: _Array, totals: _Array, outputs: _Array,
+                   with_output: bool) -> None:  # pragma: no cover - compiled
+            n, d = X.shape
+            for i in range(n):
+                tot = 0.0
+                out = 0.0
+                for j in range(d):
+                    x = X[i, j]
+                    v = (x - mean[j]) * coef[j]
+                    values[i, j] = v
+                    tot += v
+                    if with_output:
+                        out += x * coef[j]
+                totals[i] = tot
+                if with_output:
+                    outputs[i] = out
+
+        _LINEAR_KERNEL.append(kernel)
+    return cast("Callable[..., None] | None", _LINEAR_KERNEL[0])
+
+
 def _sklearn_linear_output(est: Any, plan: _Plan) -> tuple[_Array, float] | None:
     """Weights and intercept of the model's output as scikit-learn computes it, or None.
 
@@ -922,10 +963,15 @@ def explain_matrix(
         rows = chunk_size or max(1, _LINEAR_CHUNK_BYTES // (8 * max(1, n_features)))
         # rows per block that stay in the CPU cache while they are centred, scaled and summed
         block = max(1, _LINEAR_BLOCK_BYTES // (8 * max(1, n_features)))
+        kernel = _linear_kernel()
+        coef = np.ascontiguousarray(coef, dtype=np.float64)
         for sl in _chunks(n_rows, int(rows)):
             total = np.empty(sl.stop - sl.start)
             model_out = np.empty(sl.stop - sl.start) if direct is not None else None
-            for b in _chunks(sl.stop - sl.start, block):
+            if kernel is not None:  # one pass: centre, scale, sum and the model's own formula
+                kernel(X_arr[sl], bg_mean, coef, values[sl], total,
+                       model_out if model_out is not None else total, model_out is not None)
+            for b in _chunks(sl.stop - sl.start, block) if kernel is None else ():
                 rows_b = slice(sl.start + b.start, sl.start + b.stop)
                 x = X_arr[rows_b]
                 if model_out is not None and direct is not None:

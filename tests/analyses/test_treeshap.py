@@ -442,3 +442,19 @@ def test_linear_additivity_is_checked_against_the_models_own_output():
     Xn[7, 1] = np.nan
     with pytest.raises(InvalidInputError, match="X must hold finite numbers.*Got 1 missing or infinite"):
         explain_matrix(plain, Xn)
+
+
+def test_linear_kernel_and_numpy_blocks_give_the_same_values(monkeypatch):
+    """The compiled one-pass kernel and the NumPy fallback (no numba) agree, chunked or not."""
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(3001, 7)) * [1, 10, 100, 1, 1, 0.1, 5]
+    y = (X[:, 0] + X[:, 2] / 100 + rng.logistic(size=len(X)) > 0).astype(int)
+    model = LogisticRegression().fit(X, y)
+    fast = explain_matrix(model, X, chunk_size=1000)
+    assert _treeshap._linear_kernel() is not None  # numba comes with shap
+    monkeypatch.setattr(_treeshap, "_LINEAR_KERNEL", [None])
+    plain = explain_matrix(model, X)
+    np.testing.assert_allclose(fast.values, plain.values, rtol=0, atol=1e-13)
+    assert fast.base_value == plain.base_value
+    assert fast.max_additivity_error < 1e-12 and plain.max_additivity_error < 1e-12
+    np.testing.assert_allclose(fast.values.sum(axis=1) + fast.base_value, model.decision_function(X), atol=1e-12)
