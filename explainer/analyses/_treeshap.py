@@ -784,20 +784,20 @@ def _linear_kernel() -> Callable[..., None] | None:
     return cast("Callable[..., None] | None", _LINEAR_KERNEL[0])
 
 
-def _sklearn_linear_output(est: Any, plan: _Plan) -> tuple[_Array, float] | None:
-    """Weights and intercept of the model's output as scikit-learn computes it, or None.
+def _uses_sklearn_linear_formula(est: Any) -> bool:
+    """Whether the model's output is scikit-learn's own ``X @ coef_.T + intercept_``.
 
-    Only for a scikit-learn linear model whose ``decision_function`` (classifiers) or
-    ``predict`` (regressors) is scikit-learn's own, unmodified: those compute exactly
-    ``X @ coef_.T + intercept_`` after validating ``X``, which explain_matrix has already done
-    (a 2-D float array of the fitted width; finiteness is checked on the row sums), so the
-    output can be computed block by block while the rows are in cache. Any other model, or
-    another version of those methods, is called as it is.
+    True only for a scikit-learn linear model with a single output whose
+    ``decision_function`` (classifiers) or ``predict`` (regressors) is scikit-learn's own,
+    unmodified: those compute exactly that formula after validating ``X``, which
+    explain_matrix has already done (a 2-D float array of the fitted width; finiteness is
+    checked on the row sums), so the output can be computed while the rows are in cache. Any
+    other model, or another version of those methods, is called as it is.
     """
     try:
         from sklearn.linear_model._base import LinearClassifierMixin, LinearModel
     except ImportError:  # pragma: no cover - a scikit-learn without these private classes
-        return None
+        return False
     cls = type(est)
     ours = (
         getattr(cls, "decision_function", None) is LinearClassifierMixin.decision_function
@@ -805,17 +805,40 @@ def _sklearn_linear_output(est: Any, plan: _Plan) -> tuple[_Array, float] | None
         else getattr(cls, "predict", None) is LinearModel.predict
     )
     coef = getattr(est, "coef_", None)
-    if not ours or coef is None or np.ndim(coef) > 2 or (np.ndim(coef) == 2 and np.shape(coef)[0] != 1):
-        return None
-    w: _Array = np.asarray(coef, dtype=np.float64).reshape(-1)
-    b = float(np.asarray(getattr(est, "intercept_", 0.0), dtype=np.float64).reshape(-1)[0])
-    return w, b
+    return bool(ours and coef is not None and (np.ndim(coef) == 1 or (np.ndim(coef) == 2 and np.shape(coef)[0] == 1)))
 
 
-def _linear_terms(est: Any, bg_mean: _Array) -> tuple[_Array, float]:
-    coef = np.asarray(est.coef_, dtype=np.float64).reshape(-1)
+def _linear_coef(est: Any) -> tuple[_Array, float]:
+    """The coefficients (contiguous float64) and the intercept of a single-output linear model."""
+    coef = np.ascontiguousarray(np.asarray(est.coef_, dtype=np.float64).reshape(-1))
     intercept = float(np.asarray(getattr(est, "intercept_", 0.0), dtype=np.float64).reshape(-1)[0])
-    return coef, float(coef @ bg_mean + intercept)
+    return coef, intercept
+
+
+def _linear_chunk(X: _Array, mean: _Array, coef: _Array, values: _Array, *,
+                  with_output: bool) -> tuple[_Array, _Array | None]:
+    """Write ``values = (X - mean) * coef``; return each row's sum and, with ``with_output``,
+    ``X @ coef`` (the model's formula without its intercept).
+
+    One compiled pass when numba is there, else NumPy in blocks of about 1 MiB, which stay
+    in the CPU cache between centring, scaling and summing.
+    """
+    n, d = X.shape
+    total = np.empty(n)
+    output = np.empty(n) if with_output else None
+    kernel = _linear_kernel()
+    if kernel is not None:
+        kernel(X, mean, coef, values, total, output if output is not None else total, with_output)
+        return total, output
+    ones = np.ones(d)
+    for b in _chunks(n, max(1, _LINEAR_BLOCK_BYTES // (8 * max(1, d)))):
+        x, vals = X[b], values[b]  # written in place: no temporary of the block's size
+        if output is not None:
+            np.matmul(x, coef, out=output[b])
+        np.subtract(x, mean, out=vals)
+        np.multiply(vals, coef, out=vals)
+        np.matmul(vals, ones, out=total[b])
+    return total, output
 
 
 def _sample_background(X: _Array, n: int, random_state: int | None) -> _Array:
@@ -948,43 +971,26 @@ def explain_matrix(
         return _result(values, base, backend.algorithm, plan, max_err, exact=True)
 
     if plan.kind == "linear":
-        direct = _sklearn_linear_output(estimator, plan)
         if background is not None and background is not X:
             bg = _check_background(background, n_features)
             _check_finite(bg, "background")
         else:
             bg = X_arr
-        # column means and row sums as matrix-vector products: one pass each (BLAS)
-        bg_mean = np.full(bg.shape[0], 1.0 / bg.shape[0]) @ bg
-        ones = np.ones(n_features)
+        bg_mean = np.full(bg.shape[0], 1.0 / bg.shape[0]) @ bg  # column means in one BLAS pass
         if not np.all(np.isfinite(bg_mean)):
             _check_finite(X_arr, "X")  # raises: the mean of the rows is only finite if they are
-        coef, base = _linear_terms(estimator, bg_mean)
+        coef, intercept = _linear_coef(estimator)
+        base = float(coef @ bg_mean + intercept)
+        own_formula = _uses_sklearn_linear_formula(estimator)
         rows = chunk_size or max(1, _LINEAR_CHUNK_BYTES // (8 * max(1, n_features)))
-        # rows per block that stay in the CPU cache while they are centred, scaled and summed
-        block = max(1, _LINEAR_BLOCK_BYTES // (8 * max(1, n_features)))
-        kernel = _linear_kernel()
-        coef = np.ascontiguousarray(coef, dtype=np.float64)
         for sl in _chunks(n_rows, int(rows)):
-            total = np.empty(sl.stop - sl.start)
-            model_out = np.empty(sl.stop - sl.start) if direct is not None else None
-            if kernel is not None:  # one pass: centre, scale, sum and the model's own formula
-                kernel(X_arr[sl], bg_mean, coef, values[sl], total,
-                       model_out if model_out is not None else total, model_out is not None)
-            for b in _chunks(sl.stop - sl.start, block) if kernel is None else ():
-                rows_b = slice(sl.start + b.start, sl.start + b.stop)
-                x = X_arr[rows_b]
-                if model_out is not None and direct is not None:
-                    np.matmul(x, direct[0], out=model_out[b])  # the model's own formula, read from cache
-                vals = values[rows_b]  # written in place: no temporary of the block's size
-                np.subtract(x, bg_mean, out=vals)
-                np.multiply(vals, coef, out=vals)
-                np.matmul(vals, ones, out=total[b])
+            total, formula_out = _linear_chunk(X_arr[sl], bg_mean, coef, values[sl], with_output=own_formula)
             if not np.all(np.isfinite(total)):  # a NaN or infinity in X reaches its row's sum
                 _check_finite(X_arr, "X")
             # additivity against the model's own output, not against the attributions' formula
-            if model_out is not None and direct is not None:
-                model_out += direct[1]
+            if formula_out is not None:
+                model_out = formula_out
+                model_out += intercept
             else:
                 model_out = plan.model_output(X_arr[sl])
             total += base
