@@ -134,14 +134,19 @@ class ModelAdapter:
     _cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     # --- predictions --------------------------------------------------------------------
-    def _frame(self, data: pd.DataFrame) -> pd.DataFrame:
-        missing = [c for c in self.input_columns if c not in data.columns]
+    def check_columns(self, columns: Sequence[Any]) -> None:
+        """Raise InvalidInputError unless ``columns`` hold every column the model reads."""
+        present = set(columns)
+        missing = [c for c in self.input_columns if c not in present]
         if missing:
             raise InvalidInputError(
                 f"data must hold every column the model reads. Got no {missing[:5]!r} "
                 f"({len(missing)} missing). Pass the data the model was trained on, or a model that "
                 "matches these columns."
             )
+
+    def _frame(self, data: pd.DataFrame) -> pd.DataFrame:
+        self.check_columns(data.columns)
         return data.loc[:, list(self.input_columns)]
 
     def predict_score(self, data: pd.DataFrame) -> np.ndarray:
@@ -401,6 +406,18 @@ def wrap_model(
             f"model must be a binary classifier, a regressor or a ranker. Got a classifier with "
             f"{len(classes)} classes. Audit one class against the rest."
         )
+    task = _resolve_task(task, user_id, is_clf, not_binary=lambda: (
+        f"task='binary' needs a classifier with predict_proba. Got {type(final).__name__}. "
+        "Use task='regression' for a regressor."))
+    return ModelAdapter(
+        model=model, task=task, input_columns=tuple(feature_names), user_id=user_id, item_id=item_id,
+        k=int(k), threshold=float(threshold), kind="estimator", name=name or type(final).__name__,
+        _is_classifier=is_clf,
+    )
+
+
+def _resolve_task(task: Task | None, user_id: str | None, is_clf: bool, *, not_binary: Callable[[], str]) -> Task:
+    """The task given, or inferred (ranking with a user id, binary for a classifier, else regression)."""
     if task is None:
         task = "ranking" if user_id else ("binary" if is_clf else "regression")
     if task == "ranking" and user_id is None:
@@ -408,15 +425,8 @@ def wrap_model(
             "user_id and item_id must name the customer and item columns for task='ranking'. Got None."
         )
     if task == "binary" and not is_clf:
-        raise InvalidInputError(
-            f"task='binary' needs a classifier with predict_proba. Got {type(final).__name__}. "
-            "Use task='regression' for a regressor."
-        )
-    return ModelAdapter(
-        model=model, task=task, input_columns=tuple(feature_names), user_id=user_id, item_id=item_id,
-        k=int(k), threshold=float(threshold), kind="estimator", name=name or type(final).__name__,
-        _is_classifier=is_clf,
-    )
+        raise InvalidInputError(not_binary())
+    return task
 
 
 def _wrap_booster(model: Any, *, task: Task | None, feature_names: Sequence[str] | None, user_id: str | None,
@@ -445,17 +455,9 @@ def _wrap_booster(model: Any, *, task: Task | None, feature_names: Sequence[str]
             f"the booster reads {known[:5]!r}. Pass them in the booster's order, or leave feature_names out."
         )
     is_clf = _booster_is_binary(model)
-    if task is None:
-        task = "ranking" if user_id else ("binary" if is_clf else "regression")
-    if task == "ranking" and user_id is None:
-        raise InvalidInputError(
-            "user_id and item_id must name the customer and item columns for task='ranking'. Got None."
-        )
-    if task == "binary" and not is_clf:
-        raise InvalidInputError(
-            f"task='binary' needs a booster with a binary objective. Got objective "
-            f"{_booster_objective(model)!r}. Use task='regression' for other objectives."
-        )
+    task = _resolve_task(task, user_id, is_clf, not_binary=lambda: (
+        f"task='binary' needs a booster with a binary objective. Got objective "
+        f"{_booster_objective(model)!r}. Use task='regression' for other objectives."))
     return ModelAdapter(
         model=model, task=task, input_columns=tuple(map(str, feature_names)), user_id=user_id, item_id=item_id,
         k=k, threshold=threshold, kind="booster", name=name or type(model).__name__, _is_classifier=is_clf,

@@ -314,12 +314,7 @@ def audit_dask(
             f"sensitive_features must name columns of the data. Got {missing[:5]!r}, which are not there. "
             f"Columns include {sorted(columns)[:5]!r}."
         )
-    absent = [c for c in adapter.input_columns if c not in columns]
-    if absent:
-        raise InvalidInputError(
-            f"data must hold every column the model reads. Got no {absent[:5]!r} ({len(absent)} missing). "
-            "Pass the data the model was trained on."
-        )
+    adapter.check_columns(columns)
     if target is not None and target in adapter.input_columns:
         raise InvalidInputError(f"target must not be a model input. Got {target!r}, which the model reads.")
 

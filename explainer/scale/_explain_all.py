@@ -220,12 +220,7 @@ def explain_all(
             f"id_column must name columns of the data. Got {missing[:5]!r}, which are not there. "
             f"Columns include {sorted(columns)[:5]!r}."
         )
-    absent = [c for c in adapter.input_columns if c not in columns]
-    if absent:
-        raise InvalidInputError(
-            f"data must hold every column the model reads. Got no {absent[:5]!r} ({len(absent)} missing). "
-            "Pass the data the model was trained on."
-        )
+    adapter.check_columns(columns)
     clash = sorted(set(ids) & set(adapter.input_columns)) + [c for c in (BASE_COLUMN, OUTPUT_COLUMN) if c in ids]
     if clash:
         raise InvalidInputError(
