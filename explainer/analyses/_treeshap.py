@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal, cast
@@ -488,7 +489,7 @@ def _import_shap() -> Any:
     return shap
 
 
-class _TreeBackend:
+class _TreeBackend(ABC):
     """Explains chunks of rows with path-dependent Tree SHAP.
 
     ``explain`` returns ``(values, base_value)``; ``predict64`` returns the ensemble's output
@@ -497,11 +498,11 @@ class _TreeBackend:
 
     algorithm: str
 
-    def explain(self, X: _Array) -> tuple[_Array, float]:
-        raise NotImplementedError
+    @abstractmethod
+    def explain(self, X: _Array) -> tuple[_Array, float]: ...
 
-    def predict64(self, X: _Array) -> _Array:
-        raise NotImplementedError
+    @abstractmethod
+    def predict64(self, X: _Array) -> _Array: ...
 
 
 def _path_dependent_base(model: Any, tree_limit: int) -> npt.NDArray[np.float64]:
