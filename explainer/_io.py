@@ -5,18 +5,16 @@ from __future__ import annotations
 import csv
 import hashlib
 import os
-import shutil
 import tempfile
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from .errors import DataFileNotFoundError, InvalidInputError, OutputExistsError
+from .errors import DataFileNotFoundError, InvalidInputError
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["atomic_write_text", "atomic_write_bytes", "sha256_file", "read_table", "read_yaml", "ReportDir"]
+__all__ = ["atomic_write_text", "atomic_write_bytes", "sha256_file", "read_table", "read_yaml"]
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -107,48 +105,3 @@ def read_table(path: str | os.PathLike[str], *, param: str = "data") -> pd.DataF
             f"delimiter. Save it {'with tabs' if suffix == '.tsv' else 'as CSV with commas'}."
         )
     return df
-
-
-class ReportDir:
-    """Build a report folder in a temporary sibling, then move it into place whole.
-
-    Use as a context manager; on error the temporary folder is removed and an existing
-    report in ``path`` is left as it was.
-    """
-
-    def __init__(self, path: str | os.PathLike[str], *, force: bool = False, marker: str = "audit.json"):
-        self.path = Path(path)
-        self.force = force
-        if self.path.exists() and not self.path.is_dir():
-            raise InvalidInputError(f"out must be a folder. Got {str(self.path)!r}, which is a file.")
-        if self.path.is_dir() and (self.path / marker).exists() and not force:
-            raise OutputExistsError(
-                f"out must not already hold a report. Got {str(self.path)!r}, which has {marker}. "
-                "Choose another folder or pass --force (force=True) to replace it."
-            )
-        self.tmp: Path | None = None
-
-    def __enter__(self) -> Path:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.path.name}.", dir=self.path.parent))
-        return self.tmp
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        assert self.tmp is not None
-        if exc_type is not None:
-            shutil.rmtree(self.tmp, ignore_errors=True)
-            return
-        os.chmod(self.tmp, 0o755)
-        if self.path.exists():
-            old = self.path.with_name(f".{self.path.name}.old-{os.getpid()}")
-            os.replace(self.path, old)
-            try:
-                os.replace(self.tmp, self.path)
-            except BaseException:
-                os.replace(old, self.path)
-                raise
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(self.tmp, self.path)

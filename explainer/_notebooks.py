@@ -86,7 +86,7 @@ def export_html(nb: Any, out: str | os.PathLike[str], *, title: str | None = Non
 def run_notebooks(folder: str | os.PathLike[str], out: str | os.PathLike[str], *, customers: int | None = None,
                   timeout: int = 900, progress: Any = None) -> list[Path]:
     """Execute every notebook of ``folder`` in name order and export each to ``out/<name>.html``."""
-    from ._io import ReportDir
+    from ._outputs import ReportDir
 
     src = Path(folder)
     books = sorted(src.glob("*.ipynb"))
@@ -94,7 +94,7 @@ def run_notebooks(folder: str | os.PathLike[str], out: str | os.PathLike[str], *
         raise InvalidInputError(f"folder must hold .ipynb notebooks. Got {str(src)!r}, which holds none.")
     say = progress or (lambda _msg: None)
     written = []
-    with ReportDir(out, force=True, marker="index.html") as tmp:
+    with ReportDir(out, force=True, marker="notebooks", known={f"{b.stem}.html" for b in books}) as tmp:
         for book in books:
             say(f"running {book.name}")
             nb = execute_notebook(book, customers=customers, timeout=timeout)

@@ -3,17 +3,18 @@
 Exit codes: 0 done and no gate tripped; 1 a ``--fail-on`` gate tripped (reports are still
 written); 2 bad input (one line on stderr naming the problem and the fix); 3 an internal
 error (a bug: the traceback is printed), kept apart from 1 so that a crash never reads as a
-tripped gate; 130 interrupted.
+tripped gate; 130 interrupted (Ctrl-C); 143 stopped by SIGTERM, cleaned up as for Ctrl-C.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import shlex
 import sys
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -28,6 +29,7 @@ _EPILOG = """exit codes:
   1  a --fail-on gate matched a finding (the reports are still written)
   2  bad input: one line on stderr names the problem and the fix (--debug shows the traceback)
   3  internal error: a bug in explainer; the traceback is printed (no partial report is left)
+  130  interrupted (Ctrl-C); 143 stopped by SIGTERM: nothing half-written is left
 """
 
 
@@ -175,6 +177,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--out", help="write the draft inventory YAML here (default: print it)")
     s.add_argument("--sample-size", type=int, default=10_000, help="rows to read at most (default 10000)")
     s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--force", action="store_true", help="replace --out if it exists")
 
     ps = sub.add_parser("pseudonymise", help="replace identifier columns with keyed HMAC-SHA256 tokens")
     ps.add_argument("data", help="CSV or Parquet file")
@@ -216,7 +219,7 @@ def _previous(args: argparse.Namespace) -> dict[str, Any] | None:
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     from . import audit as run_audit
-    from ._io import ReportDir
+    from ._outputs import ReportDir
     from .demo import (MODEL_INPUTS, make_retail_demo, targeting_config, train_demo_recommender,
                        train_demo_targeting)
     from .demo._paths import DEMO_CONFIG
@@ -227,7 +230,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     selectors = parse_fail_on(args.fail_on)
     say = _Progress(args.quiet)
     previous = _previous(args)
-    ReportDir(args.out, force=args.force)  # refuse an existing report before the long work
+    ReportDir(args.out, force=args.force, param="--out")  # refuse a bad --out before the long work
     command = "explainer " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv else None
     sensitive = ["gender", "age_band", "ethnicity"]
     say(f"1/5 generate: {args.customers} synthetic customers (seed {args.seed})")
@@ -279,10 +282,10 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def _cmd_audit(args: argparse.Namespace) -> int:
     from . import audit as run_audit
     from ._io import read_table, sha256_file
+    from ._outputs import check_out_folder
     from .inventory import DataInventory
     from .models import load_model
     from ._validate import parse_fail_on
-    from .report import write_reports
 
     if args.model and args.predictions:
         raise _UsageError("explainer audit: --model and --predictions must not be given together. Got both. "
@@ -291,6 +294,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         raise _UsageError("explainer audit: --model or --predictions is required. Got neither. "
                           "Pass a model file, or the column of logged decisions or scores.")
     parse_fail_on(args.fail_on)  # a typo must not silently disable the gate: refuse it before any work
+    check_out_folder(args.out, force=args.force, param="--out")  # and a bad --out, before any work
     say = _Progress(args.quiet)
     dask = args.backend == "dask" or (args.backend is None and args.scheduler is not None)
     if args.scheduler is not None and args.backend == "pandas":
@@ -315,9 +319,6 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     from .report._config import DisclosureConfig
 
     config = DisclosureConfig.from_yaml(args.config) if args.config else None
-    from ._io import ReportDir
-
-    ReportDir(args.out, force=args.force)  # refuse an existing report before the long work
     previous = _previous(args)
     if dask:
         from functools import partial
@@ -342,7 +343,8 @@ def _cmd_audit(args: argparse.Namespace) -> int:
 
 def _audit_log(args: argparse.Namespace, data: Any, say: _Progress) -> int:
     from . import audit_decisions
-    from ._io import ReportDir, sha256_file
+    from ._io import sha256_file
+    from ._outputs import ReportDir
     from .inventory import DataInventory
     from .report._config import DisclosureConfig
 
@@ -351,7 +353,7 @@ def _audit_log(args: argparse.Namespace, data: Any, say: _Progress) -> int:
                           "Name the outcome column.")
     inventory = DataInventory.from_yaml(args.inventory) if args.inventory else None
     config = DisclosureConfig.from_yaml(args.config) if args.config else None
-    ReportDir(args.out, force=args.force)  # refuse an existing report before the work
+    ReportDir(args.out, force=args.force, param="--out")  # refuse a bad --out before the work
     previous = _previous(args)
     result = audit_decisions(
         data, predictions=args.predictions, target=args.target, sensitive_features=args.sensitive,
@@ -391,13 +393,12 @@ def _cmd_explain_all(args: argparse.Namespace) -> int:
 def _cmd_why(args: argparse.Namespace) -> int:
     from . import why
     from ._io import read_table
-    from .errors import InvalidInputError, OutputExistsError
+    from ._outputs import check_out_file
+    from .errors import InvalidInputError
     from .inventory import DataInventory
     from .models import load_model
 
-    if Path(args.out).exists() and not args.force:
-        raise OutputExistsError(f"--out must not exist yet. Got {Path(args.out).name!r}, which exists. "
-                                "Pass --force to replace it.")
+    check_out_file(args.out, force=args.force, param="--out", inputs=[args.data])
     data = read_table(args.data)
     model = load_model(args.model, trust_model=args.trust_model, trusted_types=args.trust_type)
     inventory = DataInventory.from_yaml(args.inventory) if args.inventory else None
@@ -430,8 +431,11 @@ def _row_label(data: Any, customer: str) -> Any:
 
 
 def _cmd_scan(args: argparse.Namespace) -> int:
+    from ._outputs import check_out_file
     from .inventory import scan
 
+    if args.out:  # a reviewed inventory is never overwritten without --force
+        check_out_file(args.out, force=args.force, param="--out", inputs=[args.data])
     result = scan(args.data, sample_size=args.sample_size, random_state=args.seed)
     text = result.inventory.to_yaml(args.out) if args.out else result.inventory.to_yaml()
     total = "unknown" if result.rows_total is None else str(result.rows_total)
@@ -443,7 +447,8 @@ def _cmd_scan(args: argparse.Namespace) -> int:
 
 def _cmd_pseudonymise(args: argparse.Namespace) -> int:
     from ._io import atomic_write_bytes, read_table
-    from .errors import InvalidInputError, OutputExistsError
+    from ._outputs import check_out_file
+    from .errors import InvalidInputError
     from .inventory import Pseudonymiser
 
     out = Path(args.out)
@@ -452,8 +457,7 @@ def _cmd_pseudonymise(args: argparse.Namespace) -> int:
         raise InvalidInputError(f"--out must end in .csv or .parquet. Got {out.name!r}. Choose the file type by its name.")
     if out.resolve() == Path(args.data).resolve():
         raise InvalidInputError("--out must differ from DATA. Got the same file. Write the tokens to a new file.")
-    if out.exists() and not args.force:
-        raise OutputExistsError(f"--out must not exist yet. Got {str(out)!r}, which exists. Pass --force to replace it.")
+    check_out_file(out, force=args.force, param="--out", inputs=[args.data])
     pseud = (Pseudonymiser.from_file(args.key_file, length=args.length) if args.key_file
              else Pseudonymiser.from_env(args.key_env, length=args.length))
     data = read_table(args.data)
@@ -476,7 +480,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from .report import write_reports
     from .report._combined import write_combined_reports
     from .report._compare import read_audit_json
+    from ._outputs import check_out_folder
 
+    check_out_folder(args.out, force=args.force, param="--out")
     docs = [read_audit_json(p) for p in args.audit_json]
     if len(docs) == 1:
         write_reports(docs[0], args.out, force=args.force, config=args.config, previous=args.previous)
@@ -492,6 +498,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default ``sys.argv[1:]``); return the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
+    with _terminate_as_interrupt() as stopped:
+        return _main(argv, debug, stopped)
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl-C so that every clean-up runs."""
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[list[int]]:
+    """Turn SIGTERM into an interruption while the command runs (main thread only)."""
+    import signal
+    import threading
+
+    stopped: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield stopped
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        stopped.append(signum)
+        raise _Terminated()
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield stopped
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv: list[str], debug: bool, stopped: list[int]) -> int:
     try:
         try:
             args = _parser().parse_args(argv)
@@ -516,7 +553,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("explainer: interrupted; no partial report was left in the output folder.", file=sys.stderr)
-        return 130
+        return 143 if stopped else 130
     except Exception as err:  # noqa: BLE001 - a bug, not bad input: show it, and never exit 1 (the gate)
         traceback.print_exc()
         print(f"explainer: internal error ({type(err).__name__}). This is a bug in explainer, not a problem with "

@@ -121,7 +121,7 @@ def write_combined_reports(audits: Sequence[Any], out: str | os.PathLike[str], *
         ``paths`` written, ``algorithms`` (key, name, folder), the ``readability`` report
         and the ``gaps``.
     """
-    from .._io import ReportDir
+    from .._outputs import ReportDir
 
     n = 1 if isinstance(audits, (str, os.PathLike, dict)) else len(audits)
     if n < 2:

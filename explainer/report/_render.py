@@ -652,7 +652,7 @@ def write_reports(audit: Audit | dict[str, Any], out: str | os.PathLike[str], *,
     dict
         ``paths`` written, the ``readability`` report and the ``gaps``.
     """
-    from .._io import ReportDir
+    from .._outputs import ReportDir
 
     doc, cfg = prepare_document(audit, config=config, previous=previous)
     with ReportDir(out, force=force) as tmp:

@@ -17,7 +17,6 @@ import hashlib
 import json
 import os
 import pickle
-import shutil
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -124,6 +123,77 @@ def _explain_partition(df: pd.DataFrame, i: int, plan: dict[str, Any]) -> dict[s
     return info
 
 
+
+def _own_name(rel: str) -> bool:
+    """A name explain_all writes in its folder (and nothing else)."""
+    import re
+
+    return bool(re.fullmatch(r"_manifest\.json|part-\d{5}\.parquet|\.part-\d{5}\.[0-9a-f]{32}\.tmp|_parts|"
+                             r"_parts/part-\d{5}\.json|_parts/\.part-\d{5}\.json\.[^/]*\.tmp", rel))
+
+
+def _not_ours(dest: Path) -> list[str]:
+    """Entries of ``dest`` that explain_all did not write."""
+    if not dest.is_dir():
+        return []
+    names = [p.relative_to(dest).as_posix() for p in dest.iterdir()]
+    if (dest / "_parts").is_dir() and not (dest / "_parts").is_symlink():
+        names += [p.relative_to(dest).as_posix() for p in (dest / "_parts").iterdir()]
+    return [n for n in names if not _own_name(n)]
+
+
+def _remove_own_files(dest: Path) -> None:
+    """Remove an earlier run's files: only names explain_all writes (checked by the caller)."""
+    for sub in [dest / "_parts", dest]:
+        if sub.is_dir() and not sub.is_symlink():
+            for p in sub.iterdir():
+                rel = p.relative_to(dest).as_posix()
+                if _own_name(rel) and (p.is_file() or p.is_symlink()):
+                    p.unlink()
+    if (dest / "_parts").is_dir() and not any((dest / "_parts").iterdir()):
+        (dest / "_parts").rmdir()
+
+
+def _check_out(dest: Path, data: Any) -> Path:
+    """Refuse an output folder that is a link, a file, or overlaps the input, before any work."""
+    if dest.is_symlink():
+        raise InvalidInputError(f"out must be a real folder, not a symbolic link. Got {str(dest)!r}. "
+                                "Pass the folder it points to, or a new folder.")
+    if dest.exists() and not dest.is_dir():
+        raise InvalidInputError(f"out must be a folder. Got {str(dest)!r}, which is a file.")
+    for parent in dest.absolute().parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise InvalidInputError(f"out must be a folder path. Got {str(dest)!r}, but {str(parent)!r} is a "
+                                        "file. Choose a folder that is not under a file.")
+            break
+    if isinstance(data, (str, os.PathLike)):
+        src, here = Path(data).resolve(), dest.resolve()
+        if src == here or here in src.parents or src in here.parents:
+            raise InvalidInputError(
+                f"out must not overlap the input data. Got {str(dest)!r} for data {Path(data).name!r}. "
+                "Write the attributions to a folder of their own, outside the input's.")
+    return dest
+
+
+def _read_manifest(dest: Path) -> dict[str, Any] | None:
+    """The manifest of an earlier run in ``dest``, or None; a damaged one is refused with a message."""
+    path = dest / MANIFEST
+    if not path.is_file():
+        return None
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as err:
+        raise InvalidInputError(
+            f"out must hold a readable {MANIFEST} from an earlier explain_all run. Got {str(dest)!r}, whose "
+            f"{MANIFEST} cannot be read ({type(err).__name__}). Choose another folder, or delete that folder "
+            "yourself if it is an old run you no longer need.") from err
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("fingerprint"), dict):
+        raise InvalidInputError(
+            f"out must hold a {MANIFEST} written by explain_all. Got {str(dest)!r}, whose {MANIFEST} has another "
+            "form. Choose another folder, or delete that folder yourself if it is an old run you no longer need.")
+    return manifest
+
 def _fingerprint(adapter: ModelAdapter, ddf: Any, data: Any, id_columns: Sequence[str], n_parts: int) -> dict[str, Any]:
     model_sha = hashlib.sha256(pickle.dumps(adapter.model)).hexdigest()
     source: Any
@@ -209,6 +279,7 @@ def explain_all(
             "model must be a fitted estimator or Pipeline for explain_all. Got a callable. "
             "Wrap the estimator itself."
         )
+    dest = _check_out(Path(out), data)  # before any work: never overlap the input, never a link
     ids = [id_column] if isinstance(id_column, str) else [str(c) for c in id_column]
     if not ids:
         raise InvalidInputError("id_column must name at least one column. Got none. Pass e.g. 'customer_id'.")
@@ -230,31 +301,25 @@ def explain_all(
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
         raise InvalidInputError(f"chunk_size must be a positive integer. Got {chunk_size!r}. Pass e.g. 2000.")
 
-    dest = Path(out)
-    if dest.exists() and not dest.is_dir():
-        raise InvalidInputError(f"out must be a folder. Got {str(dest)!r}, which is a file.")
     parts = ddf.to_delayed()  # the unit of work and of resumption
     n_parts = len(parts)
     fingerprint = _fingerprint(adapter, ddf, data, ids, n_parts)
     manifest_path = dest / MANIFEST
-    manifest: dict[str, Any] | None = None
-    if manifest_path.is_file():
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        if manifest.get("fingerprint") != fingerprint:
-            if not force:
-                raise OutputExistsError(
-                    f"out must be empty or hold a run of the same model, data and ids. Got {str(dest)!r}, "
-                    "which holds another run. Choose another folder or pass --force (force=True) to replace it."
-                )
-            shutil.rmtree(dest)
-            manifest = None
-    elif dest.is_dir() and any(dest.iterdir()):
+    manifest = _read_manifest(dest)
+    strangers = _not_ours(dest)
+    if strangers:
+        raise OutputExistsError(
+            f"out must be a new or empty folder, or hold an earlier explain_all run. Got {str(dest)!r}, which holds "
+            f"{len(strangers)} entr{'y' if len(strangers) == 1 else 'ies'} explain_all did not write. Choose another "
+            "folder (explain_all never removes files it did not write, even with --force).")
+    leftovers = manifest is None and dest.is_dir() and any(dest.iterdir())
+    if leftovers or (manifest is not None and manifest.get("fingerprint") != fingerprint):
         if not force:
             raise OutputExistsError(
-                f"out must be empty or hold an earlier explain_all run. Got {str(dest)!r}, which holds other "
-                "files. Choose another folder or pass --force (force=True) to replace it."
-            )
-        shutil.rmtree(dest)
+                f"out must be empty or hold a run of the same model, data and ids. Got {str(dest)!r}, "
+                "which holds another run. Choose another folder or pass --force (force=True) to replace it.")
+        _remove_own_files(dest)
+        manifest = None
     dest.mkdir(parents=True, exist_ok=True)
     for stale in dest.glob(".part-*.tmp"):  # left by an interrupted run
         stale.unlink(missing_ok=True)
@@ -311,12 +376,11 @@ def read_attributions(out: str | os.PathLike[str], *, ids: Sequence[Any] | None 
     filters skip the rest), which is how an access request for one person is answered.
     """
     dest = Path(out)
-    manifest_path = dest / MANIFEST
-    if not manifest_path.is_file():
+    manifest = _read_manifest(dest)
+    if manifest is None:
         raise InvalidInputError(
             f"out must be a folder written by explain_all. Got {str(dest)!r}, which has no {MANIFEST}."
         )
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     files = sorted(str(p) for p in dest.glob("part-*.parquet"))
     if not files:
         return pd.DataFrame(columns=[*manifest["id_columns"], *manifest["columns"], BASE_COLUMN, OUTPUT_COLUMN])

@@ -152,6 +152,6 @@ def test_the_reports_command_runs_a_folder_and_writes_one_page_per_notebook(tmp_
     assert main([str(src), "--out", str(out), "--customers", "321"]) == 0
     html = (out / "a_counts.html").read_text(encoding="utf-8")
     assert "321" in html and "<script" not in html  # the kernel saw the size; the page is offline
-    assert sorted(p.name for p in out.iterdir()) == ["a_counts.html"]
+    assert sorted(p.name for p in out.iterdir()) == [".explainer-files.json", "a_counts.html"]
     assert main([str(tmp_path / "empty"), "--out", str(out)]) == 2
     assert "folder must hold .ipynb notebooks" in capsys.readouterr().err

@@ -11,7 +11,7 @@ from explainer.report._json import SCHEMA_PATH
 
 
 def test_three_files_are_written(demo_reports):
-    assert sorted(p.name for p in demo_reports.iterdir()) == ["audit.html", "audit.json", "disclosure.html"]
+    assert sorted(p.name for p in demo_reports.iterdir()) == [".explainer-files.json", "audit.html", "audit.json", "disclosure.html"]
 
 
 def test_audit_json_follows_its_schema(demo_reports):

@@ -29,7 +29,7 @@ def test_gate_trips_on_code_prefix_or_severity_and_still_writes_reports(selector
     rc, out = run(ws, tmp_path, "model_ethnicity.skops", "--fail-on", selector)
     err = capsys.readouterr().err.strip().splitlines()
     assert rc == 1
-    assert sorted(p.name for p in out.iterdir()) == ["audit.html", "audit.json", "disclosure.html"]
+    assert sorted(p.name for p in out.iterdir()) == [".explainer-files.json", "audit.html", "audit.json", "disclosure.html"]
     doc = json.loads((out / "audit.json").read_text())
     special = [f for f in doc["findings"] if f["code"] == "privacy.special_category_input"]
     assert [(f["columns"], f["severity"]) for f in special] == [(["ethnicity"], "high")]

@@ -30,7 +30,7 @@ def old_report(out: Path) -> dict[str, bytes]:
 
 
 def tree(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in folder.iterdir()}
+    return {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
 
 
 def stop_while_rendering(monkeypatch, exc: BaseException) -> list[str]:
@@ -92,8 +92,14 @@ def test_a_killed_process_leaves_the_old_report(ws, tmp_path):
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=300)
     assert proc.returncode == -signal.SIGKILL, proc.stderr
-    assert tree(out) == before
-    # what the killed run had written stays in its hidden temporary folder beside the output, never inside it
-    left = [p for p in tmp_path.iterdir() if p.name != "out"]
-    assert all(p.name.startswith(".out.") and p.is_dir() for p in left)
-    assert [sorted(q.name for q in p.iterdir()) for p in left] == [["disclosure.html"]] * len(left)
+    # the old report is whole; what the killed run had written stays in its hidden staging folder inside
+    # the output folder (SIGKILL runs no clean-up), and nothing is left beside it
+    staging = [p for p in out.iterdir() if p.is_dir()]
+    assert [p.name.startswith(".explainer-staging-") for p in staging] == [True]
+    assert sorted(q.name for q in staging[0].iterdir()) == ["disclosure.html"]
+    assert {k: v for k, v in tree(out).items() if not k.startswith(".explainer-staging-")} == before
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+    # the next run removes the dead run's staging folder and replaces only the report's own files
+    assert main(argv(ws, out, "--force")) == 0
+    assert sorted(p.name for p in out.iterdir()) == [".explainer-files.json", "audit.html", "audit.json",
+                                                    "disclosure.html"]

@@ -109,3 +109,92 @@ def test_explain_all_refuses_another_run_and_bad_ids(small_model, dask_cluster, 
         ex.explain_all(pipe, ddf, id_column="customer", out=tmp_path / "b", scheduler=dask_cluster)
     with pytest.raises(ex.InvalidInputError, match="id_column must not be a model input"):
         ex.explain_all(pipe, ddf, id_column="spend", out=tmp_path / "c", scheduler=dask_cluster)
+
+
+# --- output folders: explain_all removes only its own files (issue: never delete a user's files) ---
+def _files(folder):
+    return {p.relative_to(folder).as_posix(): None if p.is_dir() else p.read_bytes() for p in sorted(folder.rglob("*"))}
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_explain_all_refuses_a_folder_that_holds_its_input(small_model, dask_cluster, tmp_path, force):
+    pipe, df = small_model
+    folder = tmp_path / "data"
+    folder.mkdir()
+    df.iloc[:300].to_parquet(folder / "people.parquet")
+    before = _files(folder)
+    with pytest.raises(ex.InvalidInputError, match="out must not overlap the input data"):
+        ex.explain_all(pipe, folder / "people.parquet", id_column="person_id", out=folder,
+                       scheduler=dask_cluster, force=force)
+    with pytest.raises(ex.InvalidInputError, match="out must not overlap the input data"):
+        ex.explain_all(pipe, folder, id_column="person_id", out=folder / "attributions", scheduler=dask_cluster,
+                       force=force)
+    assert _files(folder) == before
+
+
+def test_explain_all_cli_force_into_the_inputs_folder_keeps_the_input(small_model, tmp_path, capsys):
+    from explainer.cli import main
+
+    pipe, df = small_model
+    folder = tmp_path / "data"
+    folder.mkdir()
+    df.iloc[:300].to_parquet(folder / "people.parquet")
+    ex.save_model(pipe, tmp_path / "model.skops")
+    before = _files(folder)
+    rc = main(["explain-all", str(folder / "people.parquet"), "--model", str(tmp_path / "model.skops"),
+               "--id", "person_id", "--out", str(folder), "--force", "--quiet"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2 and len(err) == 1 and "out must not overlap the input data" in err[0]
+    assert _files(folder) == before
+
+
+def test_explain_all_force_replaces_only_its_own_files(small_model, dask_cluster, tmp_path):
+    from sklearn.linear_model import LogisticRegression
+
+    from explainer.scale import to_dask
+
+    pipe, df = small_model
+    out = tmp_path / "a"
+    ddf = to_dask(df.iloc[:500], partition_rows=250)
+    ex.explain_all(pipe, ddf, id_column="person_id", out=out, scheduler=dask_cluster)
+    other = LogisticRegression().fit(df[["visits", "spend"]], df["y"])
+    # another run's files alone are replaced with force
+    res = ex.explain_all(other, ddf, id_column="person_id", out=out, scheduler=dask_cluster, force=True)
+    assert res.computed == 2 and json.loads((out / "_manifest.json").read_text())["columns"] == ["visits", "spend"]
+    # a file of the user's in the folder: refused, with or without force, and nothing is removed
+    (out / "README.txt").write_text("what these files are, for our DPO")
+    before = _files(out)
+    for force in (False, True):
+        with pytest.raises(ex.OutputExistsError, match="explain_all did not write"):
+            ex.explain_all(pipe, ddf, id_column="person_id", out=out, scheduler=dask_cluster, force=force)
+    assert _files(out) == before
+    # a folder of other files without a manifest is never emptied, even with force
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "budget.xlsx").write_bytes(b"numbers")
+    with pytest.raises(ex.OutputExistsError, match="explain_all did not write"):
+        ex.explain_all(pipe, ddf, id_column="person_id", out=mine, scheduler=dask_cluster, force=True)
+    assert (mine / "budget.xlsx").read_bytes() == b"numbers"
+
+
+def test_explain_all_corrupt_manifest_is_a_one_line_error(small_model, tmp_path, capsys):
+    from explainer.cli import main
+
+    pipe, df = small_model
+    data = tmp_path / "people.parquet"
+    df.iloc[:300].to_parquet(data)
+    ex.save_model(pipe, tmp_path / "model.skops")
+    out = tmp_path / "attributions"
+    out.mkdir()
+    (out / "_manifest.json").write_text('{"fingerprint": {"model": "abc"')  # cut off mid-write
+    for extra in ([], ["--force"]):
+        rc = main(["explain-all", str(data), "--model", str(tmp_path / "model.skops"), "--id", "person_id",
+                   "--out", str(out), "--quiet", *extra])
+        err = capsys.readouterr().err.strip().splitlines()
+        assert rc == 2 and len(err) == 1, err
+        assert "whose _manifest.json cannot be read (JSONDecodeError)" in err[0]
+    assert sorted(p.name for p in out.iterdir()) == ["_manifest.json"]
+    with pytest.raises(ex.InvalidInputError, match="cannot be read"):
+        from explainer.scale import read_attributions
+
+        read_attributions(out)
