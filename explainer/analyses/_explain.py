@@ -13,7 +13,7 @@ from .._display import HTMLDisplay, interval_label
 from ..errors import InvalidInputError
 from ..models import ModelAdapter
 
-__all__ = ["ShapResult", "explain", "explain_rows", "sample_positions", "attributions_by_raw_column"]
+__all__ = ["ShapResult", "attributions_by_raw_column", "explain", "explain_rows", "sample_positions", "top_reasons"]
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,18 @@ class ShapResult(HTMLDisplay):
             "method": self.method,
         }
 
+    def top_reasons(self, n: int = 3) -> pd.DataFrame:
+        """Each explained row's ``n`` strongest reasons, as a table for data scientists.
+
+        One row per explained row and rank: ``row`` (the row's label in the audited data),
+        ``rank`` (1 is the strongest), ``column``, ``category`` and ``attribution`` (in
+        ``unit``; positive pushes the score up). Per-person attributions are personal data:
+        this table is for the API only and no report writes it.
+        """
+        categories = dict(zip(self.column_share["column"], self.column_share["category"]))
+        rows = self.row_index if self.row_index is not None else np.arange(len(self.values))
+        return top_reasons(self.values, self.columns, n=n, categories=categories, rows=rows)
+
     def plot(self, ax: Any = None) -> Any:
         """Horizontal bar chart of the share of influence per data category, with intervals."""
         import matplotlib.pyplot as plt
@@ -108,6 +120,61 @@ class ShapResult(HTMLDisplay):
                       "values": [c["share"] for c in cats], "lows": [c["ci_low"] for c in cats],
                       "highs": [c["ci_high"] for c in cats], "xlabel": "share of influence (%)"},
         }
+
+
+def top_reasons(values: Any, columns: Any = None, *, n: int = 3, categories: dict[str, str] | None = None,
+                rows: Any = None) -> pd.DataFrame:
+    """The ``n`` largest attributions (by absolute value) of each row, as one long table.
+
+    Parameters
+    ----------
+    values : DataFrame or array of shape (n_rows, n_columns)
+        Attributions per row and column, such as :attr:`ShapResult.values` or the columns
+        of a :func:`explainer.explain_all` data set.
+    columns : sequence of str, default=None
+        Column names when ``values`` is an array (a DataFrame gives its own).
+    n : int, default=3
+        Reasons per row.
+    categories : dict, default=None
+        Data category of each column.
+    rows : array-like, default=None
+        Row labels (a DataFrame's index by default).
+
+    Returns
+    -------
+    DataFrame
+        ``row``, ``rank``, ``column``, ``category``, ``attribution``; ties keep column order.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> top_reasons(np.array([[0.5, -2.0, 0.1]]), ["visits", "age", "region"], n=2)
+       row  rank  column category  attribution
+    0    0     1     age     None         -2.0
+    1    0     2  visits     None          0.5
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise InvalidInputError(f"n must be a positive whole number. Got {n!r}. Pass e.g. 3.")
+    if isinstance(values, pd.DataFrame):
+        columns = [str(c) for c in values.columns] if columns is None else list(columns)
+        rows = values.index.to_numpy() if rows is None else rows
+        arr = values.to_numpy(dtype=float)
+    else:
+        arr = np.asarray(values, dtype=float)
+    if arr.ndim != 2 or columns is None or len(columns) != arr.shape[1]:
+        raise InvalidInputError("values must be a table with one name per column. Got a shape or names that do "
+                                "not match. Pass a DataFrame, or an array with columns=[...].")
+    labels = np.arange(arr.shape[0]) if rows is None else np.asarray(rows)
+    take = min(int(n), arr.shape[1])
+    order = np.argsort(-np.abs(arr), axis=1, kind="stable")[:, :take]
+    names = np.asarray(columns, dtype=object)[order]
+    picked = np.take_along_axis(arr, order, axis=1)
+    cats = categories or {}
+    return pd.DataFrame({
+        "row": np.repeat(labels, take), "rank": np.tile(np.arange(1, take + 1), arr.shape[0]),
+        "column": names.ravel(), "category": [cats.get(str(c)) for c in names.ravel()],
+        "attribution": picked.ravel(),
+    })
 
 
 def attributions_by_raw_column(values: np.ndarray, mapping: np.ndarray) -> np.ndarray:
