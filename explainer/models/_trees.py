@@ -117,6 +117,8 @@ def _check_hgb(hgb: Any) -> None:
     from sklearn.ensemble._hist_gradient_boosting.predictor import TreePredictor
 
     state = vars(hgb)
+    if state.get("_in_fit"):  # set only while fitting: predictions would read the data as bins
+        raise _Refused("a HistGradientBoosting model saved in the middle of fitting")
     n_features = _int(state.get("n_features_in_"), "n_features_in_")
     if n_features < 1:
         raise _Refused("n_features_in_ of 0")

@@ -129,6 +129,8 @@ INPUTS = ["age", "spend", "visits", "region"]
 def files(tmp_path_factory) -> dict[str, Any]:
     from sklearn.ensemble import (HistGradientBoostingClassifier, HistGradientBoostingRegressor,
                                   RandomForestClassifier)
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
 
     root = tmp_path_factory.mktemp("model_arrays")
     df = make_data()
@@ -141,6 +143,8 @@ def files(tmp_path_factory) -> dict[str, Any]:
                                                   random_state=0).fit(X, y),
         "hgb_reg": HistGradientBoostingRegressor(max_iter=15, categorical_features=["region"],
                                                  random_state=0).fit(X, df["spend"].fillna(0)),
+        "pipe": Pipeline([("scale", StandardScaler()),
+                          ("hgb", HistGradientBoostingClassifier(max_iter=10, random_state=0))]).fit(X, y),
         "forest": RandomForestClassifier(n_estimators=5, max_depth=4, random_state=0).fit(X.fillna(0), y),
     }
     for name, model in models.items():
@@ -191,6 +195,8 @@ EDITS: dict[str, tuple[str, str, dict[str, Any], list[str], bool]] = {
     "bitsets of 4 words": ("hgb", "raw_left_cat_bitsets", {"edit": lambda b: np.zeros((b.shape[0] + 1, 4),
                                                                                        dtype=np.uint32)}, [], False),
     "bin thresholds of a feature cut short": ("hgb", "bin_thresholds_", {"edit": lambda t: t[:1]}, [], False),
+    "feature index far past the inputs, inside a pipeline": ("pipe", "nodes", {"edit": _set(
+        "feature_idx", 10**9, node="all")}, [], True),
     # with categorical inputs (trusted preprocessor types)
     "categorical split on a numeric input": ("hgb_cat", "nodes", {"edit": _numeric_split_made_categorical},
                                              HGB_CAT_TYPES, False),
@@ -255,7 +261,7 @@ def test_node_arrays_of_another_dtype_are_refused(files):
         check_tree_arrays(model, name="m.skops")
 
 
-@pytest.mark.parametrize("name,trusted", [("hgb", []), ("hgb_cat", HGB_CAT_TYPES), ("hgb_reg", HGB_CAT_TYPES),
+@pytest.mark.parametrize("name,trusted", [("hgb", []), ("pipe", []), ("hgb_cat", HGB_CAT_TYPES), ("hgb_reg", HGB_CAT_TYPES),
                                           ("forest", [TREE_TYPE])])
 def test_untouched_files_load_and_predict_identically(files, name, trusted):
     model = files["models"][name]
