@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import ExplainerError, InvalidInputError
+from .errors import ExplainerError, InvalidInputError, ModelCallError
 
 __all__ = ["check_audit_options", "check_group_sizes", "score_checked", "check_scores_vary", "parse_fail_on"]
 
@@ -178,10 +178,20 @@ def score_checked(adapter: Any, data: pd.DataFrame) -> np.ndarray:
     try:
         score: np.ndarray = adapter.predict_score(data)
         return score
+    except ModelCallError as err:
+        # the usual ways a model refuses data it was not trained on: say which column is at fault
+        cause = err.__cause__
+        if isinstance(cause, _DIAGNOSED):
+            raise _explain_failure(adapter, data, cause) from cause
+        raise
     except ExplainerError:
         raise
-    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as err:
+    except _DIAGNOSED as err:  # converting the model's output to numbers
         raise _explain_failure(adapter, data, err) from err
+
+
+#: Exceptions of a model that usually mean the data differs from its training data.
+_DIAGNOSED = (ValueError, TypeError, KeyError, IndexError, AttributeError)
 
 
 def check_scores_vary(score: np.ndarray) -> None:

@@ -12,6 +12,7 @@ __all__ = [
     "DataFileNotFoundError",
     "ModelNotFittedError",
     "UntrustedModelError",
+    "ModelCallError",
     "MissingDependencyError",
     "OutputExistsError",
     "ExplainerWarning",
@@ -37,6 +38,14 @@ class ModelNotFittedError(ExplainerError, ValueError):
 
 class UntrustedModelError(ExplainerError):
     """A model file would run code or load types that the user has not trusted."""
+
+
+class ModelCallError(ExplainerError, RuntimeError):
+    """The user's model raised an exception when explainer called it.
+
+    The message names the call and the exception's class, never the exception's own
+    message, which can quote the data. The original exception is kept as ``__cause__``.
+    """
 
 
 class MissingDependencyError(ExplainerError, ImportError):

@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..errors import InvalidInputError
 from ..models import ModelAdapter
+from ..models._calls import call_model
 from ._treeshap import OutputUnit, ShapMatrix, explain_matrix
 
 __all__ = ["explain_callable", "ColumnCodec"]
@@ -90,7 +91,8 @@ class ColumnCodec:
 
 def _scores(model: ModelAdapter, codec: ColumnCodec) -> Callable[[np.ndarray], np.ndarray]:
     def predict(Z: np.ndarray) -> np.ndarray:
-        out = np.asarray(model.model(codec.decode(np.asarray(Z, dtype=np.float64))), dtype=np.float64)
+        rows = codec.decode(np.asarray(Z, dtype=np.float64))
+        out = np.asarray(call_model("the callable model", model.model, rows), dtype=np.float64)
         return out.reshape(-1)
 
     return predict

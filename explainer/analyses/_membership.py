@@ -18,6 +18,7 @@ import pandas as pd
 
 from .._display import HTMLDisplay
 from ..errors import InvalidInputError
+from ..models._calls import call_model
 
 __all__ = ["MembershipResult", "membership_inference_risk"]
 
@@ -191,7 +192,7 @@ def _labels(y: Any, name: str, n: int) -> np.ndarray:
 def _proba_true(model: Any, X: Any, y: np.ndarray) -> np.ndarray:
     """Probability the model gives to each row's true label."""
     if hasattr(model, "predict_proba"):
-        proba = np.asarray(model.predict_proba(X), dtype="float64")
+        proba = np.asarray(call_model("the model's predict_proba", model.predict_proba, X), dtype="float64")
         classes = getattr(model, "classes_", None)
         if proba.ndim == 1:
             proba = np.column_stack([1 - proba, proba])
@@ -214,7 +215,7 @@ def _proba_true(model: Any, X: Any, y: np.ndarray) -> np.ndarray:
             ) from err
         return np.asarray(proba[np.arange(len(y)), col], dtype="float64")
     if callable(model):
-        p = np.asarray(model(X), dtype="float64")
+        p = np.asarray(call_model("the callable model", model, X), dtype="float64")
         if p.ndim == 2 and p.shape[1] == 2:
             p = p[:, 1]
         if p.ndim != 1 or len(p) != len(y):

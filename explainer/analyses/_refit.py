@@ -33,6 +33,7 @@ import pandas as pd
 
 from ..errors import InvalidInputError
 from ..models._adapter import ModelAdapter, wrap_model
+from ..models._calls import call_model
 from ._ranking import per_user_ranking
 
 __all__ = ["RefitResult", "RefitFailedError", "drop_column_importance", "weighted_auc"]
@@ -187,13 +188,13 @@ def estimator_without(estimator: Any, dropped: Sequence[str], inputs: Sequence[s
 
 def _score(model: Any, X: pd.DataFrame, task: str) -> np.ndarray:
     if task != "regression" and hasattr(model, "predict_proba"):
-        proba = np.asarray(model.predict_proba(X))
+        proba = np.asarray(call_model("the refitted model's predict_proba", model.predict_proba, X))
         if proba.ndim == 2 and proba.shape[1] == 2:
             return proba[:, 1].astype(float)
     if hasattr(model, "predict"):
-        return np.asarray(model.predict(X), dtype=float).reshape(-1)
+        return np.asarray(call_model("the refitted model's predict", model.predict, X), dtype=float).reshape(-1)
     if callable(model):
-        return np.asarray(model(X), dtype=float).reshape(-1)
+        return np.asarray(call_model("the refitted callable model", model, X), dtype=float).reshape(-1)
     raise InvalidInputError(
         f"fit must return a fitted model with predict_proba or predict, or a callable. Got {type(model).__name__}."
     )
@@ -227,10 +228,10 @@ def _fit_predict(st: _Setup, dropped: tuple[str, ...], f: int, how: str) -> np.n
         kept = [c for c in inputs if c not in dropped]
     y_tr = st.y[tr]
     if st.fit is not None:
-        model = st.fit(X_tr[kept], y_tr)
+        model = call_model("the training function fit", st.fit, X_tr[kept], y_tr)
     else:
         model = estimator_without(st.adapter.model, dropped if how == "removed" else (), inputs)
-        model.fit(X_tr[kept], y_tr)
+        call_model("fit of a clone of the model", model.fit, X_tr[kept], y_tr)
     return _score(model, X_te[kept], st.adapter.task)
 
 

@@ -28,6 +28,7 @@ import numpy.typing as npt
 
 from .._display import HTMLDisplay
 from ..errors import InvalidInputError, ModelNotFittedError
+from ..models._calls import call_model
 
 __all__ = ["ShapMatrix", "explain_matrix", "FASTTREESHAP_EXTRA"]
 
@@ -272,7 +273,7 @@ def _plan(est: Any, output: Output) -> _Plan:
         if qual == "lightgbm.basic.Booster":
 
             def lgb_margin(X: _Array) -> _Array:
-                return _as_1d(est.predict(X, raw_score=True))
+                return _as_1d(call_model("the booster's predict", est.predict, X, raw_score=True))
 
             margin = lgb_margin
         else:
@@ -281,7 +282,8 @@ def _plan(est: Any, output: Output) -> _Plan:
                 import xgboost
 
                 # a booster trained with column names checks them on every DMatrix
-                return _as_1d(est.predict(xgboost.DMatrix(X, feature_names=est.feature_names), output_margin=True))
+                dm = xgboost.DMatrix(X, feature_names=est.feature_names)
+                return _as_1d(call_model("the booster's predict", est.predict, dm, output_margin=True))
 
             margin = xgb_margin
         if output == "probability":
@@ -295,13 +297,13 @@ def _plan(est: Any, output: Output) -> _Plan:
         if _is_lightgbm(est):
 
             def sk_lgb_margin(X: _Array) -> _Array:
-                return _as_1d(_quiet(lambda: est.predict(X, raw_score=True)))
+                return _as_1d(call_model("the model's predict", _quiet, lambda: est.predict(X, raw_score=True)))
 
             margin = sk_lgb_margin
         else:
 
             def sk_xgb_margin(X: _Array) -> _Array:
-                return _as_1d(_quiet(lambda: est.predict(X, output_margin=True)))
+                return _as_1d(call_model("the model's predict", _quiet, lambda: est.predict(X, output_margin=True)))
 
             margin = sk_xgb_margin
         if output == "probability":
@@ -353,7 +355,7 @@ def _plan(est: Any, output: Output) -> _Plan:
     if callable(est):
 
         def call(X: _Array) -> _Array:
-            return _as_1d(est(X))
+            return _as_1d(call_model("the callable model", est, X))
 
         return _Plan("permutation", "score", call, None)
     raise InvalidInputError(
@@ -383,7 +385,7 @@ def _hgb_has_categorical(est: Any) -> bool:
 
 def _proba_of(est: Any) -> Callable[[_Array], _Array]:
     def proba(X: _Array) -> _Array:
-        p = np.asarray(_quiet(lambda: est.predict_proba(X)), dtype=np.float64)
+        p = np.asarray(call_model("the model's predict_proba", _quiet, lambda: est.predict_proba(X)), dtype=np.float64)
         return p[:, 1] if p.ndim == 2 else p.reshape(-1)
 
     return proba
@@ -391,14 +393,14 @@ def _proba_of(est: Any) -> Callable[[_Array], _Array]:
 
 def _decision_of(est: Any) -> Callable[[_Array], _Array]:
     def decision(X: _Array) -> _Array:
-        return _as_1d(_quiet(lambda: est.decision_function(X)))
+        return _as_1d(call_model("the model's decision_function", _quiet, lambda: est.decision_function(X)))
 
     return decision
 
 
 def _predict_of(est: Any) -> Callable[[_Array], _Array]:
     def predict(X: _Array) -> _Array:
-        return _as_1d(_quiet(lambda: est.predict(X)))
+        return _as_1d(call_model("the model's predict", _quiet, lambda: est.predict(X)))
 
     return predict
 

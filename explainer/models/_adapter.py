@@ -11,6 +11,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from ..errors import InvalidInputError, ModelNotFittedError
+from ._calls import call_model
 
 __all__ = ["ModelAdapter", "wrap_model", "Task", "top_k_mask"]
 
@@ -153,13 +154,14 @@ class ModelAdapter:
         """The score the model acts on, one float per row."""
         X = self._frame(data)
         if self.kind == "callable":
-            out = np.asarray(self.model(X), dtype=float)
+            out = np.asarray(call_model("the callable model", self.model, X), dtype=float)
         elif self.kind == "booster":
-            out = _booster_predict(self.model, self._numeric(X), self.input_columns, raw=False)
+            out = call_model("the booster's predict", _booster_predict, self.model, self._numeric(X),
+                             self.input_columns, raw=False)
         elif self._is_classifier:
-            out = np.asarray(self.model.predict_proba(X))[:, 1]
+            out = np.asarray(call_model("the model's predict_proba", self.model.predict_proba, X))[:, 1]
         else:
-            out = np.asarray(self.model.predict(X), dtype=float)
+            out = np.asarray(call_model("the model's predict", self.model.predict, X), dtype=float)
         return out.reshape(-1)
 
     def predict_raw(self, data: pd.DataFrame) -> np.ndarray:
@@ -168,13 +170,16 @@ class ModelAdapter:
         if self.kind == "callable":
             return self.predict_score(data)
         if self.kind == "booster":
-            return _booster_predict(self.model, self._numeric(X), self.input_columns, raw=True)
+            return call_model("the booster's predict", _booster_predict, self.model, self._numeric(X),
+                              self.input_columns, raw=True)
         if self._is_classifier:
             if hasattr(self.model, "decision_function"):
-                return np.asarray(self.model.decision_function(X), dtype=float).reshape(-1)
-            p: npt.NDArray[np.float64] = np.clip(np.asarray(self.model.predict_proba(X))[:, 1], 1e-12, 1 - 1e-12)
+                margin = call_model("the model's decision_function", self.model.decision_function, X)
+                return np.asarray(margin, dtype=float).reshape(-1)
+            proba = call_model("the model's predict_proba", self.model.predict_proba, X)
+            p: npt.NDArray[np.float64] = np.clip(np.asarray(proba)[:, 1], 1e-12, 1 - 1e-12)
             return np.log(p / (1 - p))
-        return np.asarray(self.model.predict(X), dtype=float).reshape(-1)
+        return np.asarray(call_model("the model's predict", self.model.predict, X), dtype=float).reshape(-1)
 
     def predict_decision(self, data: pd.DataFrame) -> np.ndarray:
         """Binary decisions: for classifiers score >= threshold; for ranking the top k per user."""
@@ -232,7 +237,7 @@ class ModelAdapter:
         X = self._frame(data)
         if self.is_pipeline:
             prep = self.model[:-1]
-            Z = prep.transform(X)
+            Z = call_model("the pipeline's preparation steps (transform)", prep.transform, X)
             if hasattr(Z, "toarray"):
                 Z = Z.toarray()
             try:

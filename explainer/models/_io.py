@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DataFileNotFoundError, InvalidInputError, UntrustedModelError
+from ._trees import check_tree_arrays
 
 __all__ = ["load_model", "save_model"]
 
@@ -16,6 +17,9 @@ _PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib", ".sav")
 #: Types accepted from a skops file besides skops' own trusted list. Each is a scikit-learn
 #: class whose state is plain numbers and arrays, which skops rebuilds without running code;
 #: skops' default list (0.16) lacks them, so every HistGradientBoosting file would need a flag.
+#: skops leaves TreePredictor out because its node arrays hold indices that compiled code
+#: follows unchecked: every loaded model's trees are therefore checked (``check_tree_arrays``)
+#: before anything predicts with them, and a file whose arrays are off is refused.
 KNOWN_SAFE_TYPES = frozenset({"sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor"})
 
 
@@ -49,6 +53,10 @@ def load_model(
     ------
     UntrustedModelError
         A pickle without ``trust_model``, or a skops file with untrusted types.
+    InvalidInputError
+        A file that cannot be read, or whose trees are not as scikit-learn writes them
+        (child or feature indices out of range, wrong dtypes or shapes): refused before
+        any compiled code reads them, whatever the trust flags.
     """
     p = Path(path)
     if not p.is_file():
@@ -73,11 +81,13 @@ def load_model(
                 "or --trust-model if you trust the file's author."
             )
         try:
-            return sio.load(p, trusted=list(untrusted) if trust_model else (list(allowed) or None))
+            model = sio.load(p, trusted=list(untrusted) if trust_model else (list(allowed) or None))
         except Exception as err:  # noqa: BLE001
             raise InvalidInputError(
                 f"model file {p.name!r} must load with skops. Loading failed ({type(err).__name__})."
             ) from err
+        check_tree_arrays(model, name=p.name)  # before any compiled predictor reads them
+        return model
     if suffix in _PICKLE_SUFFIXES:
         if not trust_model:
             raise UntrustedModelError(
@@ -88,13 +98,16 @@ def load_model(
             if suffix == ".joblib":
                 import joblib
 
-                return joblib.load(p)
-            with open(p, "rb") as fh:
-                return pickle.load(fh)  # noqa: S301 - the user said they trust it
+                model = joblib.load(p)
+            else:
+                with open(p, "rb") as fh:
+                    model = pickle.load(fh)  # noqa: S301 - the user said they trust it
         except Exception as err:  # noqa: BLE001
             raise InvalidInputError(
                 f"model file {p.name!r} must be a model pickle. Loading failed ({type(err).__name__})."
             ) from err
+        check_tree_arrays(model, name=p.name)
+        return model
     raise InvalidInputError(
         f"model file must end in .skops, .pkl, .pickle or .joblib. Got {p.name!r}. "
         "Save the model with skops.io.dump(model, 'model.skops')."
