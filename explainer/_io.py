@@ -334,8 +334,8 @@ def read_table(
     text_columns : sequence of str, default=None
         Columns of a CSV file read as the text written in the file, never as numbers or
         missing-value markers: ``00123`` stays ``00123``, ``NA`` stays ``NA``. Surrounding
-        whitespace is removed, and an empty cell is missing. Parquet columns keep their stored
-        types.
+        whitespace is removed, and an empty cell is missing. In a Parquet file, text columns
+        are treated the same way and other columns keep their stored types.
 
     Returns
     -------
@@ -366,6 +366,10 @@ def read_table(
                 f"{param} file {p.name!r} must be readable as a table. Reading failed ({type(err).__name__}). "
                 "Check it is a complete Parquet file."
             ) from err
+        for c in text:  # stored text follows the same rule; stored numbers keep their types
+            if c in df.columns and (df[c].dtype == object or isinstance(df[c].dtype, pd.StringDtype)):
+                s = df[c].map(lambda v: v.strip() if isinstance(v, str) else v)
+                df[c] = s.where(s.map(lambda v: v != ""))
     elif suffix in CSV_SUFFIXES:
         if p.stat().st_size == 0:
             raise InvalidInputError(f"{param} file must not be empty. Got {p.name!r} with 0 bytes.")

@@ -347,3 +347,12 @@ def test_read_table_text_columns_keep_the_written_text(tmp_path) -> None:
     assert df["id"].tolist()[0::2] == ["00123", "1"] and pd.isna(df["id"].iloc[1])
     assert df["phone"].tolist()[0::2] == ["07700900123", "+44 7700"] and pd.isna(df["phone"].iloc[1])
     assert df["n"].tolist() == [1, 2, 3]
+
+
+def test_read_table_text_columns_of_a_parquet_file_follow_the_same_rule(tmp_path) -> None:
+    from explainer import read_table
+
+    pd.DataFrame({"id": [" 00123 ", "", "0123"], "n": [1, 2, 3]}).to_parquet(tmp_path / "t.parquet")
+    df = read_table(tmp_path / "t.parquet", text_columns=["id", "n"])
+    assert df["id"].tolist()[0::2] == ["00123", "0123"] and pd.isna(df["id"].iloc[1])
+    assert df["n"].tolist() == [1, 2, 3]
