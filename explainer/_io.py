@@ -357,6 +357,7 @@ def read_table(
     if p.is_dir() and not any(p.rglob("*.parquet")):
         raise InvalidInputError(f"{param} must be a CSV or Parquet file. Got a folder with no Parquet files.")
     suffix = p.suffix.lower()
+    check_encoding(encoding)  # a misspelt name is an error even for a Parquet file, which has no text encoding
     text = [str(c) for c in dict.fromkeys(text_columns or ())]
     if p.is_dir() or suffix in (".parquet", ".pq"):
         try:

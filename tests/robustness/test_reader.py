@@ -109,8 +109,10 @@ def test_a_given_encoding_is_used(tmp_path):
     utf16 = _write(tmp_path, "u16", "customer_id\tcity\n1\tMalmö\n".encode("utf-16"))
     assert ex.read_table(utf16, encoding="utf-16")["city"].tolist() == ["Malmö"]
     assert as_dask_frame(utf16, encoding="utf-16").compute(scheduler="synchronous")["city"].tolist() == ["Malmö"]
-    with pytest.raises(InvalidInputError, match="encoding must be the name of a text encoding Python knows"):
-        ex.read_table(latin, encoding="no-such-codec")
+    pd.DataFrame({"a": [1]}).to_parquet(tmp_path / "t.parquet")
+    for path in (latin, tmp_path / "t.parquet"):
+        with pytest.raises(InvalidInputError, match="encoding must be the name of a text encoding Python knows"):
+            ex.read_table(path, encoding="no-such-codec")
     with pytest.raises(InvalidInputError, match=r"must be text in the encoding given \(ascii\)"):
         ex.read_table(latin, encoding="ascii")
 
