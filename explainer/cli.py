@@ -92,6 +92,12 @@ def _add_common(p: argparse.ArgumentParser) -> None:
                    help="minimisation: training rows the refits use (default 8000)")
 
 
+def _add_encoding(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--encoding", metavar="NAME",
+                   help="text encoding of a CSV file, e.g. cp1252 or utf-16 (default: UTF-8, with or without a "
+                        "byte-order mark)")
+
+
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="explainer", description="Measure and explain how a model uses customer data.",
                 epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -135,6 +141,7 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--scheduler", metavar="ADDRESS",
                    help="address of a running Dask scheduler (implies --backend dask; default: a local cluster)")
     a.add_argument("--workers", type=int, default=2, help="worker processes of the local Dask cluster (default 2)")
+    _add_encoding(a)
     _add_common(a)
 
     e = sub.add_parser("explain-all", help="write every row's attributions as partitioned Parquet, on Dask")
@@ -151,6 +158,7 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--force", action="store_true", help="replace a folder that holds another run")
     e.add_argument("--seed", type=int, default=0)
     e.add_argument("--quiet", action="store_true", help="no progress lines")
+    _add_encoding(e)
     w = sub.add_parser("why", help="explain one person's result in plain words and write why.html")
     w.add_argument("data", help="CSV or Parquet file: the scored rows (customer x item for a recommender)")
     w.add_argument("--model", required=True, help="model file: .skops (safe) or a pickle with --trust-model")
@@ -171,6 +179,7 @@ def _parser() -> argparse.ArgumentParser:
     w.add_argument("--out", required=True, help="the page to write, e.g. why.html")
     w.add_argument("--force", action="store_true", help="replace the page if it exists")
     w.add_argument("--quiet", action="store_true", help="do not print the explanation")
+    _add_encoding(w)
 
     s = sub.add_parser("scan", help="draft a data inventory from column names and values")
     s.add_argument("data", help="CSV or Parquet file")
@@ -178,6 +187,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--sample-size", type=int, default=10_000, help="rows to read at most (default 10000)")
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--force", action="store_true", help="replace --out if it exists")
+    _add_encoding(s)
 
     ps = sub.add_parser("pseudonymise", help="replace identifier columns with keyed HMAC-SHA256 tokens")
     ps.add_argument("data", help="CSV or Parquet file")
@@ -188,6 +198,7 @@ def _parser() -> argparse.ArgumentParser:
     ps.add_argument("--out", required=True, help="CSV or Parquet file to write (by its extension)")
     ps.add_argument("--length", type=int, help="keep the first N hex characters of each token (16 to 64)")
     ps.add_argument("--force", action="store_true", help="replace --out if it exists")
+    _add_encoding(ps)
 
     r = sub.add_parser("report", help="re-render reports from audit.json without recomputing")
     r.add_argument("audit_json", nargs="+",
@@ -306,13 +317,13 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         say(f"data: {Path(args.data).name}, read in partitions on the Dask cluster")
     else:
         say(f"read data: {Path(args.data).name}")
-        data = read_table(args.data)
+        data = read_table(args.data, encoding=args.encoding)
         say(f"    {len(data)} rows, {data.shape[1]} columns")
     if args.predictions:
         return _audit_log(args, data, say)
     train = None
     if args.train_data:
-        train = read_table(args.train_data, param="--train-data")
+        train = read_table(args.train_data, param="--train-data", encoding=args.encoding)
         say(f"    training rows: {len(train)}")
     model = load_model(args.model, trust_model=args.trust_model, trusted_types=args.trust_type)
     inventory = DataInventory.from_yaml(args.inventory) if args.inventory else None
@@ -325,7 +336,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
 
         from .scale import audit_dask
 
-        run_audit = partial(audit_dask, scheduler=args.scheduler, n_workers=args.workers)
+        run_audit = partial(audit_dask, scheduler=args.scheduler, n_workers=args.workers, encoding=args.encoding)
     result = run_audit(
         model, data, target=args.target, inventory=inventory, sensitive_features=args.sensitive,
         task=args.task, user_id=args.user_id, item_id=args.item_id, k=args.k,
@@ -382,7 +393,7 @@ def _cmd_explain_all(args: argparse.Namespace) -> int:
     model = load_model(args.model, trust_model=args.trust_model, trusted_types=args.trust_type)
     result = explain_all(model, args.data, id_column=args.id_columns, out=args.out,
                          scheduler=args.scheduler, n_workers=args.workers, task=args.task, force=args.force,
-                         random_state=args.seed, progress=say)
+                         random_state=args.seed, progress=say, encoding=args.encoding)
     say(f"wrote {result.rows} rows in {result.partitions} part files to {result.out} "
         f"({result.computed} explained now, {result.skipped} from an earlier run)")
     print("explainer: the part files hold per-person attributions keyed by "
@@ -399,7 +410,7 @@ def _cmd_why(args: argparse.Namespace) -> int:
     from .models import load_model
 
     check_out_file(args.out, force=args.force, param="--out", inputs=[args.data])
-    data = read_table(args.data)
+    data = read_table(args.data, encoding=args.encoding)
     model = load_model(args.model, trust_model=args.trust_model, trusted_types=args.trust_type)
     inventory = DataInventory.from_yaml(args.inventory) if args.inventory else None
     customer, item = args.customer, args.item
@@ -436,7 +447,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
 
     if args.out:  # a reviewed inventory is never overwritten without --force
         check_out_file(args.out, force=args.force, param="--out", inputs=[args.data])
-    result = scan(args.data, sample_size=args.sample_size, random_state=args.seed)
+    result = scan(args.data, sample_size=args.sample_size, random_state=args.seed, encoding=args.encoding)
     text = result.inventory.to_yaml(args.out) if args.out else result.inventory.to_yaml()
     total = "unknown" if result.rows_total is None else str(result.rows_total)
     print(f"explainer: scanned {result.rows_read} of {total} rows, {len(result.guesses)} columns", file=sys.stderr)
@@ -460,7 +471,8 @@ def _cmd_pseudonymise(args: argparse.Namespace) -> int:
     check_out_file(out, force=args.force, param="--out", inputs=[args.data])
     pseud = (Pseudonymiser.from_file(args.key_file, length=args.length) if args.key_file
              else Pseudonymiser.from_env(args.key_env, length=args.length))
-    data = read_table(args.data)
+    # the columns to tokenise are read as the text written (surrounding whitespace removed), never as numbers
+    data = read_table(args.data, encoding=args.encoding, text_columns=args.columns)
     result = pseud.tokenise(data, columns=args.columns)
     if suffix == ".csv":
         payload = result.to_csv(index=False).encode("utf-8")

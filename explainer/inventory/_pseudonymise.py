@@ -286,7 +286,12 @@ class Pseudonymiser:
     ) -> pd.Series | pd.DataFrame:
         """Return a copy of a Series or DataFrame with identifiers replaced by tokens.
 
-        Missing values stay missing. Each distinct value is hashed once.
+        Missing values stay missing. Each distinct value is hashed once. A token follows the
+        value it is given (see :meth:`token`): a column pandas read as numbers gives the tokens
+        of ``123`` or ``1.0``, not of the ``00123`` or ``1`` written in the file. Read the
+        columns to tokenise as the text written with
+        ``explainer.read_table(path, text_columns=[...])`` (as ``explainer pseudonymise``
+        does): surrounding whitespace removed, nothing else changed, an empty cell missing.
 
         Parameters
         ----------

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .._display import HTMLDisplay
+from .._io import CSV_SUFFIXES, CsvFormat, check_encoding, csv_format, reading_csv
 from ..errors import DataFileNotFoundError, InvalidInputError
 from . import _patterns as P
 from ._schema import ColumnRecord, DataInventory
@@ -284,13 +285,15 @@ def _count_lines(p: Path) -> int:
     return count + (0 if last == b"\n" else 1)
 
 
-def _read_csv(p: Path, n: int, random_state: int | None, sep: str) -> tuple[pd.DataFrame, int | None]:
+def _read_csv(p: Path, n: int, random_state: int | None, fmt: CsvFormat) -> tuple[pd.DataFrame, int | None]:
     import pandas as pd
 
-    opts: dict[str, Any] = {"dtype": str, "keep_default_na": True, "sep": sep}
+    opts: dict[str, Any] = {"dtype": str, "keep_default_na": True, "sep": fmt.sep, "encoding": fmt.encoding}
     if p.suffix.lower() == ".gz":
         return pd.read_csv(p, nrows=n, **opts), None
-    total = max(_count_lines(p) - 1, 0)
+    if not fmt.byte_lines:  # lines are not single bytes: no line count, no byte-offset blocks
+        return pd.read_csv(p, nrows=n, **opts), None
+    total = max(_count_lines(p) - fmt.header_lines, 0)
     if total <= n:
         return pd.read_csv(p, **opts), total
     n_blocks = 8
@@ -301,7 +304,7 @@ def _read_csv(p: Path, n: int, random_state: int | None, sep: str) -> tuple[pd.D
     has_newline = bool(
         obj.apply(lambda s: s.str.contains("\n", regex=False, na=False).any()).any()
     ) if obj.shape[1] else False
-    if has_newline:
+    if has_newline or fmt.header_lines > 1:
         return pd.read_csv(p, nrows=n, **opts), total
     size = p.stat().st_size
     rng = np.random.default_rng(random_state)
@@ -337,9 +340,11 @@ def _read_csv(p: Path, n: int, random_state: int | None, sep: str) -> tuple[pd.D
     return df.iloc[:n], total
 
 
-def _load(data: Any, n: int, random_state: int | None) -> tuple[pd.DataFrame, int, int | None]:
+def _load(data: Any, n: int, random_state: int | None,
+          encoding: str | None = None) -> tuple[pd.DataFrame, int, int | None]:
     import pandas as pd
 
+    check_encoding(encoding)
     if isinstance(data, pd.DataFrame):
         sample = _sample_frame(data, n, random_state)
         return sample, len(sample), len(data)
@@ -354,24 +359,24 @@ def _load(data: Any, n: int, random_state: int | None) -> tuple[pd.DataFrame, in
             f"data file must exist. Got {str(p)!r}, which was not found. Check the path."
         )
     suffix = p.suffix.lower()
-    try:
-        if p.is_dir() or suffix in (".parquet", ".pq"):
+    if not p.is_dir() and suffix in CSV_SUFFIXES:  # the one reader's rules: delimiter, encoding, errors
+        if p.stat().st_size == 0:
+            raise InvalidInputError(f"data file must not be empty. Got {p.name!r} with 0 bytes.")
+        fmt = csv_format(p, encoding=encoding)
+        with reading_csv(p.name, fmt):
+            df, total = _read_csv(p, n, random_state, fmt)
+    elif p.is_dir() or suffix in (".parquet", ".pq"):
+        try:
             df, total = _read_parquet(p, n, random_state)
-        elif suffix in (".csv", ".txt", ".gz", ".tsv"):
-            if p.stat().st_size == 0:
-                raise InvalidInputError(f"data file must not be empty. Got {p.name!r} with 0 bytes.")
-            df, total = _read_csv(p, n, random_state, "\t" if suffix == ".tsv" else ",")
-        else:
+        except Exception as err:  # parser errors from pyarrow: name the file, not the data
             raise InvalidInputError(
-                f"data must be a .csv or .parquet file. Got {p.name!r}. Convert it to CSV or Parquet."
-            )
-    except InvalidInputError:
-        raise
-    except Exception as err:  # parser errors from pandas / pyarrow: name the file, not the data
+                f"data file {p.name!r} must be readable as a table. Reading failed ({type(err).__name__}). "
+                "Check it is a complete Parquet file."
+            ) from None
+    else:
         raise InvalidInputError(
-            f"data file {p.name!r} must be readable as a table. Reading failed ({type(err).__name__}). "
-            "Check the format and delimiter."
-        ) from None
+            f"data must be a .csv or .parquet file. Got {p.name!r}. Convert it to CSV or Parquet."
+        )
     if len(df) > n:
         df = df.iloc[:n]
     return df, len(df), total
@@ -786,6 +791,7 @@ def scan(
     *,
     sample_size: int = 10_000,
     random_state: int | None = 0,
+    encoding: str | None = None,
 ) -> ScanResult:
     """Guess the data category of every column from its name and a sample of its values.
 
@@ -806,6 +812,9 @@ def scan(
         few random row groups of a Parquet file, a few random blocks of a CSV file.
     random_state : int or None, default=0
         Seed for the sample.
+    encoding : str or None, default=None
+        Text encoding of a CSV file. None reads UTF-8 with or without a byte-order mark;
+        the delimiter and encoding rules are those of :func:`explainer.read_table`.
 
     Returns
     -------
@@ -831,7 +840,7 @@ def scan(
     2
     """
     n = _check_sample_size(sample_size)
-    df, rows_read, rows_total = _load(data, n, random_state)
+    df, rows_read, rows_total = _load(data, n, random_state, encoding)
     names = [str(c) for c in df.columns]
     dupes = sorted({c for c in names if names.count(c) > 1})
     if dupes:

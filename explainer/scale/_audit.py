@@ -246,6 +246,7 @@ def audit_dask(
     k_anonymity: int = 5,
     command: str | None = None,
     progress: Progress | None = None,
+    encoding: str | None = None,
 ) -> Audit:
     """Audit a model on data that does not fit one machine, on a Dask cluster.
 
@@ -282,6 +283,10 @@ def audit_dask(
         Worker processes of the local cluster.
     partition_rows : int, default=250,000
         Rows per partition when a pandas DataFrame is split.
+    encoding : str or None, default=None
+        Text encoding when ``data`` is a CSV file (None: UTF-8, with or without a
+        byte-order mark); the delimiter and encoding rules are those of
+        :func:`explainer.read_table`.
 
     Returns
     -------
@@ -297,7 +302,8 @@ def audit_dask(
         )
     sensitive = [str(s) for s in sensitive_features]
     adapter = wrap_model(model, task=task, user_id=user_id, item_id=item_id, k=k, threshold=threshold)  # type: ignore[arg-type]
-    ddf = as_dask_frame(data, partition_rows=partition_rows, by=adapter.user_id if adapter.task == "ranking" else None)
+    ddf = as_dask_frame(data, partition_rows=partition_rows, by=adapter.user_id if adapter.task == "ranking" else None,
+                        encoding=encoding)
     columns = [str(c) for c in ddf.columns]
     if len(set(columns)) != len(columns):
         raise InvalidInputError("data columns must be unique. Got repeated names. Rename them.")

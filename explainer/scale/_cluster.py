@@ -118,15 +118,20 @@ def to_dask(data: Any, *, partition_rows: int = DEFAULT_PARTITION_ROWS, by: str 
 
 
 def as_dask_frame(data: Any, *, partition_rows: int = DEFAULT_PARTITION_ROWS, param: str = "data",
-                  by: str | None = None) -> Any:
+                  by: str | None = None, encoding: str | None = None) -> Any:
     """A Dask DataFrame from a Dask DataFrame, a pandas DataFrame or a Parquet/CSV path.
 
     A Parquet folder is read lazily, one partition per file (or row group); a pandas
-    DataFrame is split with :func:`to_dask` in its row order.
+    DataFrame is split with :func:`to_dask` in its row order. A CSV file is read in blocks
+    with the delimiter and encoding :func:`explainer.read_table` would use (decided once
+    from its header by the same function); ``encoding`` is that of the CSV file.
     """
+    from .._io import check_encoding, csv_format, reading_csv
+
     dd = import_optional("dask.dataframe", purpose="The Dask backend")
     import pandas as pd
 
+    check_encoding(encoding)
     if is_dask_frame(data):
         return data
     if isinstance(data, pd.DataFrame):
@@ -149,7 +154,13 @@ def as_dask_frame(data: Any, *, partition_rows: int = DEFAULT_PARTITION_ROWS, pa
     if suffix in (".parquet", ".pq"):
         return dd.read_parquet(str(p))
     if suffix in (".csv", ".tsv"):
-        return dd.read_csv(str(p), sep="\t" if suffix == ".tsv" else ",", blocksize="64MB")
+        if p.stat().st_size == 0:
+            raise InvalidInputError(f"{param} file must not be empty. Got {p.name!r} with 0 bytes.")
+        fmt = csv_format(p, encoding=encoding, param=param)
+        # blocks are cut at newline bytes: one block when a line is not one byte or the header spans lines
+        whole = not fmt.byte_lines or fmt.header_lines > 1
+        with reading_csv(p.name, fmt, param=param):  # the first block is parsed here for the column types
+            return dd.read_csv(str(p), sep=fmt.sep, encoding=fmt.encoding, blocksize=None if whole else "64MB")
     raise InvalidInputError(
         f"{param} must be a .parquet file or folder, or a .csv file. Got {p.name!r}. Convert it to Parquet."
     )

@@ -221,6 +221,7 @@ def explain_all(
     random_state: int = 0,
     force: bool = False,
     progress: Callable[[str], None] | None = None,
+    encoding: str | None = None,
 ) -> ExplainAllResult:
     """Explain every row of the data on a Dask cluster and write the attributions as Parquet.
 
@@ -258,6 +259,10 @@ def explain_all(
         Rows explained at a time within a partition (bounds the working memory).
     force : bool, default=False
         Replace an output folder that holds a different run (other model, data or ids).
+    encoding : str or None, default=None
+        Text encoding when ``data`` is a CSV file (None: UTF-8, with or without a
+        byte-order mark); the delimiter and encoding rules are those of
+        :func:`explainer.read_table`.
 
     Returns
     -------
@@ -283,7 +288,7 @@ def explain_all(
     ids = [id_column] if isinstance(id_column, str) else [str(c) for c in id_column]
     if not ids:
         raise InvalidInputError("id_column must name at least one column. Got none. Pass e.g. 'customer_id'.")
-    ddf = as_dask_frame(data, partition_rows=partition_rows)
+    ddf = as_dask_frame(data, partition_rows=partition_rows, encoding=encoding)
     columns = [str(c) for c in ddf.columns]
     missing = [c for c in ids if c not in columns]
     if missing:

@@ -268,3 +268,91 @@ def test_generalisers_return_ordered_categories_in_band_order() -> None:
     dates = generalise_date(pd.Series(pd.to_datetime(["2001-05-01", "1999-01-01"])), "year")
     assert dates.cat.categories.tolist() == ["1999", "2001"]
     assert generalise_numeric([3, 1, 2, 4], 2).cat.categories.tolist() == ["[1, 2.5)", "[2.5, 4]"]
+
+
+# ------------------------------------------------------------------ the command reads the written text
+
+
+def _pseudonymise_file(tmp_path, text: str, *columns: str, name: str = "in.csv", out: str = "out.csv",
+                       extra: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Run ``explainer pseudonymise`` on a CSV written byte for byte; return the output read as text."""
+    from explainer.cli import main
+
+    src = tmp_path / name
+    src.write_bytes(text.encode("utf-8"))
+    key = tmp_path / "key.hex"
+    key.write_text(KEY_HEX)
+    dest = tmp_path / out
+    rc = main(["pseudonymise", str(src), "--columns", *columns, "--key-file", str(key), "--out", str(dest),
+               "--force", *extra])
+    assert rc == 0
+    if dest.suffix == ".parquet":
+        return pd.read_parquet(dest)
+    return pd.read_csv(dest, dtype=str, keep_default_na=False)
+
+
+def test_ids_with_leading_zeros_get_their_own_tokens(tmp_path) -> None:
+    got = _pseudonymise_file(tmp_path, "customer_id,phone\n00123,07700900123\n0123,7700900123\n123,07700900123\n",
+                             "customer_id", "phone")
+    assert got["customer_id"].tolist() == [_ref(KEY, "00123"), _ref(KEY, "0123"), _ref(KEY, "123")]
+    assert got["phone"].tolist() == [_ref(KEY, "07700900123"), _ref(KEY, "7700900123"), _ref(KEY, "07700900123")]
+
+
+def test_a_one_column_list_of_ids_is_tokenised_whole(tmp_path) -> None:
+    got = _pseudonymise_file(tmp_path, "customer_id\n00123\n0123\n", "customer_id")
+    assert list(got.columns) == ["customer_id"]
+    assert got["customer_id"].tolist() == [_ref(KEY, "00123"), _ref(KEY, "0123")]
+
+
+def test_the_same_written_id_gets_the_same_token_with_or_without_blank_rows(tmp_path) -> None:
+    full = _pseudonymise_file(tmp_path, "customer_id,spend\n1,10\n2,20\n", "customer_id", out="a.csv")
+    gaps = _pseudonymise_file(tmp_path, "customer_id,spend\n1,10\n,15\n  \t,16\n2,20\n", "customer_id",
+                              out="b.csv")
+    assert full["customer_id"].tolist() == [_ref(KEY, "1"), _ref(KEY, "2")]
+    assert gaps["customer_id"].tolist() == [_ref(KEY, "1"), "", "", _ref(KEY, "2")]  # a blank stays blank
+
+
+def test_only_surrounding_whitespace_is_removed_and_missing_markers_are_values(tmp_path) -> None:
+    got = _pseudonymise_file(tmp_path, 'id,n\n" 42 ",1\n42,2\n4 2,3\nNA,4\nABC,5\nabc,6\n', "id")
+    assert got["id"].tolist() == [_ref(KEY, "42"), _ref(KEY, "42"), _ref(KEY, "4 2"), _ref(KEY, "NA"),
+                                  _ref(KEY, "ABC"), _ref(KEY, "abc")]
+
+
+def test_string_ids_keep_the_tokens_they_had(tmp_path) -> None:
+    """Text ids gave HMAC(key, text) before the reader change; they still do, in CSV and Parquet output."""
+    text = f"customer_id,email\nC-001,{EMAIL}\nC-002,bo@example.com\n"
+    got = _pseudonymise_file(tmp_path, text, "customer_id", "email")
+    assert got["customer_id"].tolist() == [_ref(KEY, "C-001"), _ref(KEY, "C-002")]
+    assert got["email"].tolist() == [_ref(KEY, EMAIL), _ref(KEY, "bo@example.com")]
+    got = _pseudonymise_file(tmp_path, text, "customer_id", out="out.parquet")
+    assert got["customer_id"].tolist() == [_ref(KEY, "C-001"), _ref(KEY, "C-002")]
+
+
+def test_other_columns_are_read_as_before(tmp_path) -> None:
+    got = _pseudonymise_file(tmp_path, "id,spend,city\n1,10.5,north\n2,,NA\n", "id")
+    assert got["spend"].tolist() == ["10.5", ""] and got["city"].tolist() == ["north", ""]
+
+
+def test_pseudonymise_reads_a_spreadsheet_csv_with_a_byte_order_mark(tmp_path) -> None:
+    got = _pseudonymise_file(tmp_path, "\ufeffcustomer_id;spend\n007;1\n", "customer_id")
+    assert list(got.columns) == ["customer_id", "spend"]
+    assert got["customer_id"].tolist() == [_ref(KEY, "007")]
+
+
+def test_read_table_text_columns_keep_the_written_text(tmp_path) -> None:
+    from explainer import read_table
+
+    (tmp_path / "t.csv").write_text("id,phone,n\n00123,07700900123,1\n,  ,2\n1,+44 7700,3\n")
+    df = read_table(tmp_path / "t.csv", text_columns=["id", "phone"])
+    assert df["id"].tolist()[0::2] == ["00123", "1"] and pd.isna(df["id"].iloc[1])
+    assert df["phone"].tolist()[0::2] == ["07700900123", "+44 7700"] and pd.isna(df["phone"].iloc[1])
+    assert df["n"].tolist() == [1, 2, 3]
+
+
+def test_read_table_text_columns_of_a_parquet_file_follow_the_same_rule(tmp_path) -> None:
+    from explainer import read_table
+
+    pd.DataFrame({"id": [" 00123 ", "", "0123"], "n": [1, 2, 3]}).to_parquet(tmp_path / "t.parquet")
+    df = read_table(tmp_path / "t.parquet", text_columns=["id", "n"])
+    assert df["id"].tolist()[0::2] == ["00123", "0123"] and pd.isna(df["id"].iloc[1])
+    assert df["n"].tolist() == [1, 2, 3]

@@ -83,7 +83,7 @@ def decimal_commas(ws, tmp):
     return audit(ws, tmp, csv(ws, tmp, ws.data, sep=";", decimal=","))
 
 
-@case("must be readable as a table", "Check the format and delimiter")
+@case("must be UTF-8 text", "NUL bytes", "not a text file")
 def binary_junk(ws, tmp):
     (tmp / "junk.csv").write_bytes(bytes(range(256)) * 40)
     return audit(ws, tmp, tmp / "junk.csv")
