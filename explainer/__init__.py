@@ -30,6 +30,7 @@ _LAZY = {
     "read_table": "._io",
     "wrap_model": ".models",
     "ModelAdapter": ".models",
+    "CollaborativeAdapter": ".models",
     "load_model": ".models",
     "save_model": ".models",
     "scan": ".inventory._scan",
