@@ -60,6 +60,7 @@ _LAZY = {
     "DisclosureConfig": ".report._config",
     "write_reports": ".report",
     "why": "._why",
+    "why_collaborative": "._why",
     "WhyExplanation": "._why",
 }
 
