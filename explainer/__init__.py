@@ -61,6 +61,10 @@ _LAZY = {
     "write_reports": ".report",
     "why": "._why",
     "why_collaborative": "._why",
+    "attribute_sources": ".analyses._cf",
+    "refit_without_source": ".analyses._cf",
+    "SourceShares": ".analyses._cf",
+    "SourceRefitResult": ".analyses._cf",
     "WhyExplanation": "._why",
 }
 

@@ -125,6 +125,9 @@ class CollaborativeAdapter:
         How many items each customer is shown.
     history_label : str
         What the interactions are, in plain words ("viewing history").
+    sources : dict of str to csr_matrix
+        Where the interactions come from (views, ratings, searches): each source's part of
+        every value; they add up to ``interactions``. Empty: one source, ``"history"``.
     """
 
     model: Any
@@ -140,6 +143,7 @@ class CollaborativeAdapter:
     k: int = 3
     history_label: str = "history"
     name: str = ""
+    sources: dict[str, Any] = field(default_factory=dict, repr=False)
     _user_index: dict[Any, int] = field(default_factory=dict, repr=False, compare=False)
     _item_index: dict[Any, int] = field(default_factory=dict, repr=False, compare=False)
 
@@ -193,6 +197,25 @@ class CollaborativeAdapter:
         m = self.interactions
         lo, hi = int(m.indptr[row]), int(m.indptr[row + 1])
         return np.asarray(m.indices[lo:hi], dtype=np.int64), np.asarray(m.data[lo:hi], dtype=np.float64)
+
+    @property
+    def source_names(self) -> tuple[str, ...]:
+        """Names of the interaction sources (``("history",)`` when there is one)."""
+        return tuple(self.sources) if self.sources else ("history",)
+
+    def source_fractions(self, row: int, cols: npt.NDArray[np.int64]) -> Float64Array:
+        """Each source's part of the customer's values at ``cols``, shape (n_sources, len(cols)).
+
+        Columns sum to 1. An attribution over history items splits exactly over sources
+        in these proportions (the score is linear in each history value).
+        """
+        cols = np.asarray(cols, dtype=np.int64)
+        if not self.sources:
+            return np.ones((1, len(cols)))
+        parts = np.vstack([np.asarray(m[row].toarray(), dtype=np.float64)[0, cols] for m in self.sources.values()])
+        total = parts.sum(axis=0)
+        out: Float64Array = np.divide(parts, total, out=np.zeros_like(parts), where=total > 0)
+        return out
 
     # --- scores -------------------------------------------------------------------------
     def _als_solve(self, cols: npt.NDArray[np.int64], values: Float64Array) -> tuple[Any, Float64Array]:
@@ -436,7 +459,8 @@ class CollaborativeAdapter:
     def describe(self) -> dict[str, Any]:
         return {"type": type(self.model).__name__, "kind": self.kind, "task": "ranking", "k": self.k,
                 "users": self.n_users, "items": self.n_items, "interactions": int(self.interactions.nnz),
-                "served": self.served if self.kind == "als" else "model", "basis": self.basis}
+                "served": self.served if self.kind == "als" else "model", "basis": self.basis,
+                "sources": list(self.source_names)}
 
 
 # ----------------------------------------------------------------------------------------
@@ -501,6 +525,7 @@ def wrap_collaborative(
     k: int = 3,
     history_label: str = "history",
     name: str = "",
+    sources: Mapping[str, Any] | None = None,
 ) -> CollaborativeAdapter:
     """Wrap a fitted ``implicit`` or ``lightfm`` recommender; see :func:`explainer.wrap_model`."""
     names = _mro_names(model)
@@ -568,11 +593,32 @@ def wrap_collaborative(
             "Leave them out."
         )
 
+    parts: dict[str, Any] = {}
+    if sources:
+        if kind == "lightfm":
+            raise InvalidInputError(
+                "sources must be None for a LightFM model: it scores from user features, not from the history. "
+                "Got sources. Categorise the user-feature columns in the inventory instead."
+            )
+        for src, m in sources.items():
+            parts[str(src)] = _csr(m, f"sources[{str(src)!r}]")
+            if parts[str(src)].shape != X.shape:
+                raise InvalidInputError(
+                    f"sources[{str(src)!r}] must have the shape of interactions, {n_users} x {n_items}. Got "
+                    f"{parts[str(src)].shape[0]} x {parts[str(src)].shape[1]}. Pass each source's part of the matrix."
+                )
+        total = sum(parts.values())
+        off = float(abs(total - X).max()) if X.nnz or total.nnz else 0.0
+        if off > 1e-9 * max(1.0, float(abs(X).max())):
+            raise InvalidInputError(
+                f"sources must add up to interactions (each source's part of every value). Got a sum that differs "
+                f"by up to {off:.3g}. Pass the parts of the matrix the model was fitted on, weighted as in it."
+            )
     users, uidx = _index(user_ids, n_users, "user_ids", "row")
     items, iidx = _index(item_ids, n_items, "item_ids", "column")
     labels = {} if item_labels is None else {i: str(v) for i, v in dict(item_labels).items()}
     return CollaborativeAdapter(
         model=model, kind=kind, interactions=X, user_ids=users, item_ids=items, item_labels=labels,
         user_features=uf, user_feature_columns=columns, item_features=ifeat, served=served, k=int(k),
-        history_label=history_label, name=name or cls, _user_index=uidx, _item_index=iidx,
+        history_label=history_label, name=name or cls, sources=parts, _user_index=uidx, _item_index=iidx,
     )

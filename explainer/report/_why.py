@@ -63,8 +63,8 @@ def why_context(doc: dict[str, Any], config: Any = None) -> dict[str, Any]:
     for r in doc["reasons"]:
         strength = STRENGTHS[r["strength"]]
         if history:
-            text = say(f"why_reason_history_{r['direction']}", label=_label(doc, r["column"]), history=hist,
-                       strength=strength)
+            text = say(f"why_reason_history_{r['direction']}", label=_label(doc, r["column"]),
+                       history=(doc.get("labels") or {}).get(f"{r['column']}|source", hist), strength=strength)
         elif r["category"] == "item":
             text = say(f"why_reason_item_{r['direction']}", item=item_name.capitalize() or "This", strength=strength)
         else:
