@@ -65,6 +65,9 @@ _LAZY = {
     "refit_without_source": ".analyses._cf",
     "SourceShares": ".analyses._cf",
     "SourceRefitResult": ".analyses._cf",
+    "popularity_bias": ".analyses._cf_audit",
+    "PopularityResult": ".analyses._cf_audit",
+    "factor_proxies": ".analyses._cf_audit",
     "WhyExplanation": "._why",
 }
 

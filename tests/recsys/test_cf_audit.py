@@ -1,0 +1,104 @@
+"""CF audits: popularity bias against a planted recommender and a brute force; proxies in learned factors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+
+import explainer as ex
+from explainer.analyses._cf_audit import gini
+from explainer.errors import InvalidInputError
+
+
+def _planted_item_item(X, favourites):
+    """An item-item model whose every item points at ``favourites`` only: they fill every list."""
+    from implicit._nearest_neighbours import NearestNeighboursScorer
+    from implicit.nearest_neighbours import ItemItemRecommender
+
+    n = X.shape[1]
+    S = np.zeros((n, n))
+    for w, f in enumerate(favourites):
+        S[:, f] = 1.0 / (w + 1)
+    np.fill_diagonal(S, 0.0)
+    m = ItemItemRecommender(K=n, num_threads=1)
+    m.similarity = sp.csr_matrix(S)
+    m.scorer = NearestNeighboursScorer(m.similarity)
+    return m
+
+
+def test_gini_is_the_mean_absolute_difference_formula():
+    rng = np.random.default_rng(0)
+    for x in (rng.integers(0, 20, 50), np.ones(10), np.r_[np.zeros(9), 5.0]):
+        brute = np.abs(x[:, None] - x[None, :]).sum() / (2 * len(x) ** 2 * x.mean())
+        assert gini(x) == pytest.approx(brute)
+    assert gini(np.ones(10)) == 0.0
+    assert gini(np.r_[np.zeros(9), 5.0]) == pytest.approx(0.9)
+
+
+def test_planted_head_recommender_fills_every_slot_with_the_head(histories):
+    X = histories["X"]
+    counts = np.diff(X.tocsc().indptr)
+    order = np.lexsort((np.arange(X.shape[1]), -counts))
+    head10 = order[:4]  # 10% of 40 items
+    m = _planted_item_item(X, list(head10) + list(order[4:8]))
+    cf = ex.wrap_model(m, interactions=X, user_ids=histories["user_ids"], item_ids=histories["item_ids"], k=3)
+    res = ex.popularity_bias(cf, n_boot=50)
+    # brute force from the model's own lists
+    recs = np.concatenate([cf.recommend(u) for u in histories["user_ids"]])
+    exposure = np.bincount(recs, minlength=X.shape[1])
+    assert res.slot_share[0.1] == pytest.approx(np.isin(recs, head10).mean())
+    assert res.slot_share[0.01] == pytest.approx((recs == order[0]).mean())
+    assert res.interaction_share[0.1] == pytest.approx(counts[head10].sum() / counts.sum())
+    assert res.head_size == {0.01: 1, 0.1: 4}
+    assert res.gini == pytest.approx(gini(exposure))
+    assert res.coverage == pytest.approx((exposure > 0).mean())
+    # planted: only the 8 favourites are ever shown, mostly the head
+    assert res.coverage <= 8 / 40
+    assert res.slot_share[0.1] > 0.7 and res.amplification(0.1) > 2
+    lo, hi = res.intervals["slot_share@0.1"]
+    assert lo <= res.slot_share[0.1] <= hi
+    assert set(res.to_frame()["measure"]) == {"slot_share@0.01", "slot_share@0.1", "gini", "coverage"}
+
+
+def test_als_shows_the_head_less_than_the_planted_head_recommender(als, histories):
+    X = histories["X"]
+    cf = ex.wrap_model(als, interactions=X, user_ids=histories["user_ids"], item_ids=histories["item_ids"], k=3)
+    res = ex.popularity_bias(cf, n_boot=50)
+    counts = np.diff(X.tocsc().indptr)
+    order = np.lexsort((np.arange(X.shape[1]), -counts))
+    planted = ex.popularity_bias(ex.wrap_model(_planted_item_item(X, list(order[:8])), interactions=X, k=3), n_boot=50)
+    assert res.coverage > planted.coverage
+    assert res.gini < planted.gini
+    assert res.intervals["gini"][1] < planted.intervals["gini"][0]
+
+
+def test_learned_factors_reveal_a_planted_attribute_but_not_a_random_one(als, histories):
+    rng = np.random.default_rng(5)
+    fav = histories["fav"]
+    # planted: "group" follows the favourite genre (crime/comedy vs drama/documentary) for 9 in 10 viewers
+    group = np.where((fav < 2) ^ (rng.random(len(fav)) < 0.1), "a", "b")
+    customers = pd.DataFrame({"viewer": histories["user_ids"], "group": group,
+                              "coin": rng.choice(["x", "y"], len(fav))})
+    cf = ex.wrap_model(als, interactions=histories["X"], user_ids=histories["user_ids"])
+    res = ex.factor_proxies(cf, customers, sensitive_features=["group", "coin"], user_id="viewer")
+    t = res.to_frame().set_index("sensitive_feature")
+    assert t.loc["group", "column"] == "learned factors"
+    assert t.loc["group", "auc"] > 0.8 and bool(t.loc["group", "flagged"])
+    assert abs(t.loc["coin", "auc"] - 0.5) < 0.12 and not bool(t.loc["coin", "flagged"])
+
+
+def test_factor_proxies_refuse_item_item_and_bad_columns(histories, als):
+    from conftest import fit_item_item
+    from implicit.nearest_neighbours import CosineRecommender
+
+    customers = pd.DataFrame({"group": ["a", "b"] * (len(histories["user_ids"]) // 2)},
+                             index=histories["user_ids"])
+    cf = ex.wrap_model(fit_item_item(CosineRecommender, histories["X"]), interactions=histories["X"],
+                       user_ids=histories["user_ids"])
+    with pytest.raises(InvalidInputError, match="cf must learn a factor per customer"):
+        ex.factor_proxies(cf, customers, sensitive_features=["group"])
+    cf = ex.wrap_model(als, interactions=histories["X"], user_ids=histories["user_ids"])
+    with pytest.raises(InvalidInputError, match="sensitive_features must name columns of customers"):
+        ex.factor_proxies(cf, customers, sensitive_features=["gender"])
