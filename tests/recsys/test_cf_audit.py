@@ -69,6 +69,10 @@ def test_als_shows_the_head_less_than_the_planted_head_recommender(als, historie
     counts = np.diff(X.tocsc().indptr)
     order = np.lexsort((np.arange(X.shape[1]), -counts))
     planted = ex.popularity_bias(ex.wrap_model(_planted_item_item(X, list(order[:8])), interactions=X, k=3), n_boot=50)
+    for r in (res, planted):
+        for m, (lo, hi) in r.intervals.items():
+            value = r.slot_share[float(m.split("@")[1])] if "@" in m else getattr(r, m)
+            assert lo <= value <= hi, m
     assert res.coverage > planted.coverage
     assert res.gini < planted.gini
     assert res.intervals["gini"][1] < planted.intervals["gini"][0]
