@@ -155,6 +155,8 @@ def popularity_bias(
         # resampling customers repeats their lists, which concentrates exposure (Gini up, coverage down):
         # the percentile interval is shifted by that bootstrap bias so it is centred on the estimate
         bias = float(d.mean() - point[m])
+        if abs(bias) < 1e-12:  # no bias (a constant measure): keep the plain percentiles, free of rounding
+            bias = 0.0
         lo, hi = float(np.quantile(d, a)) - bias, float(np.quantile(d, 1 - a)) - bias
         intervals[m] = (max(0.0, lo), min(1.0, hi))
     total = max(int(counts.sum()), 1)
