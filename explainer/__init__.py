@@ -66,6 +66,8 @@ _LAZY = {
     "SourceShares": ".analyses._cf",
     "SourceRefitResult": ".analyses._cf",
     "popularity_bias": ".analyses._cf_audit",
+    "audit_collaborative": "._collaborative_audit",
+    "CollaborativeAudit": "._collaborative_audit",
     "PopularityResult": ".analyses._cf_audit",
     "factor_proxies": ".analyses._cf_audit",
     "WhyExplanation": "._why",

@@ -106,3 +106,47 @@ def test_factor_proxies_refuse_item_item_and_bad_columns(histories, als):
     cf = ex.wrap_model(als, interactions=histories["X"], user_ids=histories["user_ids"])
     with pytest.raises(InvalidInputError, match="sensitive_features must name columns of customers"):
         ex.factor_proxies(cf, customers, sensitive_features=["gender"])
+
+
+def test_audit_collaborative_finds_the_planted_exposure_gap_and_explains_from_the_audit(als, histories):
+    import json
+
+    from test_cf_sources import _split
+
+    views, trailers, test = _split()
+    X = views + trailers
+    from test_cf_sources import _als
+
+    h = histories
+    fav = h["fav"]
+    rng = np.random.default_rng(5)
+    group = np.where((fav < 2) ^ (rng.random(len(fav)) < 0.1), "a", "b")
+    customers = pd.DataFrame({"viewer": h["user_ids"], "group": group})
+    inv = ex.DataInventory.from_dict({"columns": [
+        {"column": "views", "category": "behavioural", "source": "observed"},
+        {"column": "trailers", "category": "behavioural", "source": "observed"},
+    ]})
+    cf = ex.wrap_model(_als(X), interactions=X, user_ids=h["user_ids"], item_ids=h["item_ids"],
+                       item_labels=h["labels"], sources={"views": views, "trailers": trailers}, k=3)
+    audit = ex.audit_collaborative(cf, customers, sensitive_features=["group"], user_id="viewer",
+                                   test_interactions=test, inventory=inv, n_boot=50)
+    # planted: group "a" likes crime and comedy, so crime titles (columns 0-9) reach "a" far more
+    exp = audit.fairness.exposure
+    crime = exp[(exp["feature"] == "group") & (exp["item"] < 10)].pivot_table(index="item", columns="group",
+                                                                              values="rate", aggfunc="first")
+    assert (crime["a"] > crime["b"]).mean() > 0.8
+    # the exposure rate: share of the group's customers who could be shown the item (not yet in their
+    # history) that have it in their top k (brute force)
+    item = int(crime.index[0])
+    in_top = np.array([item in cf.recommend(u) for u in h["user_ids"]])
+    could = np.asarray(X[:, item].toarray()[:, 0] == 0)
+    assert crime.loc[item, "a"] == pytest.approx(in_top[(group == "a") & could].mean())
+    assert audit.fairness.quality is not None
+    assert audit.served_gap.n_pairs == 3 * len(h["user_ids"]) and audit.served_gap.mean_abs > 0
+    assert audit.sources.shares["views"] > audit.sources.shares["trailers"]
+    assert bool(audit.proxies.to_frame().set_index("sensitive_feature").loc["group", "flagged"])
+    doc = json.dumps(audit.to_dict(), default=str)
+    assert not any(v in doc for v in h["labels"].values())
+    assert not any(f'"{i}"' in doc for i in h["user_ids"] + h["item_ids"])
+    w = audit.why("v0000", h["item_ids"][int(cf.recommend("v0000")[0])])
+    assert w.basis == "history" and abs(sum(w.attributions.values()) - w.score) < 1e-6
