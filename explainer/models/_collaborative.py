@@ -29,7 +29,8 @@ import numpy.typing as npt
 
 from ..errors import InvalidInputError, ModelNotFittedError
 
-__all__ = ["CollaborativeAdapter", "HistoryAttribution", "ServedGap", "wrap_collaborative", "is_collaborative"]
+__all__ = ["CollaborativeAdapter", "HistoryAttribution", "ServedGap", "wrap_collaborative", "is_collaborative",
+           "load_collaborative"]
 
 CollaborativeKind = Literal["als", "item_item", "lightfm"]
 Served = Literal["stored", "recalculated"]
@@ -621,4 +622,37 @@ def wrap_collaborative(
         model=model, kind=kind, interactions=X, user_ids=users, item_ids=items, item_labels=labels,
         user_features=uf, user_feature_columns=columns, item_features=ifeat, served=served, k=int(k),
         history_label=history_label, name=name or cls, sources=parts, _user_index=uidx, _item_index=iidx,
+    )
+
+
+def load_collaborative(path: Any) -> Any:
+    """Load an ``implicit`` model saved with ``model.save(path)`` (NumPy ``.npz``, read without pickle).
+
+    ALS files hold ``item_factors``; item-item files (any variant) the similarity matrix,
+    which is all their scores read, so they load as :class:`ItemItemRecommender`.
+    """
+    from pathlib import Path
+
+    from .._optional import import_optional
+    from ..errors import DataFileNotFoundError
+
+    p = Path(path)
+    if not p.is_file():
+        raise DataFileNotFoundError(f"model file must exist. Got {p.name!r}, which was not found.")
+    try:
+        with np.load(p, allow_pickle=False) as data:
+            keys = set(data.files)
+    except (OSError, ValueError) as err:
+        raise InvalidInputError(
+            f"model file must be an implicit model saved with model.save(path) (.npz). Got {p.name!r}, which numpy "
+            "cannot read without running code. Save the model again with model.save()."
+        ) from err
+    if "item_factors" in keys:
+        return import_optional("implicit.cpu.als", purpose="Loading an ALS model").AlternatingLeastSquares.load(str(p))
+    if {"data", "indptr", "indices", "K"} <= keys:
+        nn = import_optional("implicit.nearest_neighbours", purpose="Loading an item-item model")
+        return nn.ItemItemRecommender.load(str(p))
+    raise InvalidInputError(
+        f"model file must hold an implicit ALS or item-item model. Got {p.name!r} with none of their arrays. "
+        "Save the fitted model with model.save(path)."
     )
