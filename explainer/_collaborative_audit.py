@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InvalidInputError
+from .findings import Finding, Severity, phrase
 from .inventory import DataInventory
 from .models import CollaborativeAdapter
 
@@ -50,6 +51,7 @@ class CollaborativeAudit:
     served_gap: Any
     inventory: DataInventory | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    findings: tuple[Finding, ...] = ()
 
     def why(self, customer: Any, item: Any, *, config: Any = None) -> Any:
         """One customer's "why am I seeing this?" (see :func:`explainer.why_collaborative`)."""
@@ -71,6 +73,7 @@ class CollaborativeAudit:
                 "quality": None if self.fairness.quality is None else self.fairness.quality.to_dict(orient="records"),
             },
             "options": dict(self.options),
+            "findings": [f.to_dict() for f in self.findings],
         }
 
 
@@ -177,4 +180,35 @@ def audit_collaborative(
     options = {"k": model.k, "n_customers": len(rows), "min_group_size": min_group_size, "n_boot": n_boot,
                "random_state": random_state, "sensitive_features": list(sensitive_features),
                "held_out": test is not None}
-    return CollaborativeAudit(model, fairness, popularity, sources, proxies, gap, inventory, options)
+    return CollaborativeAudit(model, fairness, popularity, sources, proxies, gap, inventory, options,
+                              _findings(gap, popularity, proxies))
+
+
+#: A served score this far (relative) from the explained one is worth stating as a finding.
+SERVED_GAP_NOTE = 0.001
+
+
+def _findings(gap: Any, popularity: Any, proxies: Any) -> tuple[Finding, ...]:
+    out: list[Finding] = []
+    if gap.served == "stored" and gap.relative > SERVED_GAP_NOTE:
+        out.append(Finding("recsys.served_gap", Severity.INFO, (), phrase(
+            "recsys.served_gap", n=gap.n_pairs, mean=f"{gap.mean_abs:.4f}", max=f"{gap.max_abs:.4f}",
+            relative=f"{gap.relative:.1%}"), evidence=gap.to_dict()))
+    for head, share in popularity.slot_share.items():
+        lo, hi = popularity.intervals[f"slot_share@{head:g}"]
+        base = popularity.interaction_share[head]
+        if lo > base:  # the head gets more of the slots than of the interactions, beyond the interval
+            out.append(Finding("recsys.popularity_concentration", Severity.MEDIUM if share > 2 * base else Severity.LOW,
+                               (), phrase("recsys.popularity_concentration", head=f"{head:.0%}",
+                                          n_head=f"{popularity.head_size[head]} items", slot_share=f"{share:.1%}",
+                                          k=popularity.k, ci=f"{lo:.1%} to {hi:.1%}",
+                                          interaction_share=f"{base:.1%}", ratio=f"{popularity.amplification(head):.1f}"),
+                               evidence={"head": head, "slot_share": share, "interval": [lo, hi],
+                                         "interaction_share": base}))
+    if proxies is not None:
+        t = proxies.to_frame()
+        for _, r in t[t["flagged"]].iterrows():
+            out.append(Finding("recsys.factor_proxy", Severity.MEDIUM, (str(r["sensitive_feature"]),), phrase(
+                "recsys.factor_proxy", sensitive=r["sensitive_feature"], auc=f"{float(r['auc']):.2f}"),
+                evidence={"auc": float(r["auc"]), "threshold": float(proxies.threshold)}))
+    return tuple(out)

@@ -60,6 +60,11 @@ def test_planted_head_recommender_fills_every_slot_with_the_head(histories):
     lo, hi = res.intervals["slot_share@0.1"]
     assert lo <= res.slot_share[0.1] <= hi
     assert set(res.to_frame()["measure"]) == {"slot_share@0.01", "slot_share@0.1", "gini", "coverage"}
+    audit = ex.audit_collaborative(cf, n_boot=50)
+    found = [f for f in audit.findings if f.code == "recsys.popularity_concentration"]
+    assert 0.1 in {f.evidence["head"] for f in found}
+    assert audit.fairness is None and audit.proxies is None  # no customer table, item-item keeps no factors
+    assert not any(f.code == "recsys.served_gap" for f in audit.findings)  # item-item serves what it explains
 
 
 def test_als_shows_the_head_less_than_the_planted_head_recommender(als, histories):
@@ -145,6 +150,14 @@ def test_audit_collaborative_finds_the_planted_exposure_gap_and_explains_from_th
     assert audit.served_gap.n_pairs == 3 * len(h["user_ids"]) and audit.served_gap.mean_abs > 0
     assert audit.sources.shares["views"] > audit.sources.shares["trailers"]
     assert bool(audit.proxies.to_frame().set_index("sensitive_feature").loc["group", "flagged"])
+    codes = {f.code for f in audit.findings}
+    assert {"recsys.served_gap", "recsys.factor_proxy"} <= codes
+    gap_finding = next(f for f in audit.findings if f.code == "recsys.served_gap")
+    assert f"{audit.served_gap.relative:.1%}" in gap_finding.text
+    # the popularity finding appears exactly when the head's slot share is above its interaction share
+    expected = {h for h in (0.01, 0.1) if audit.popularity.intervals[f"slot_share@{h:g}"][0]
+                > audit.popularity.interaction_share[h]}
+    assert {f.evidence["head"] for f in audit.findings if f.code == "recsys.popularity_concentration"} == expected
     doc = json.dumps(audit.to_dict(), default=str)
     assert not any(v in doc for v in h["labels"].values())
     assert not any(f'"{i}"' in doc for i in h["user_ids"] + h["item_ids"])
