@@ -36,7 +36,7 @@ class CollaborativeAudit:
         Exposure (and quality, with held-out interactions) per group.
     popularity : PopularityResult
     sources : SourceShares or None
-        ALS and item-item: each interaction source's share of the attributions.
+        Each interaction source's share of the attributions (LightFM: each user-feature column's).
     proxies : ProxyResult or None
         ALS and LightFM: whether the learned factors predict a sensitive attribute.
     served_gap : ServedGap
@@ -170,9 +170,10 @@ def audit_collaborative(
     cats = {r.column: r.category for r in inventory} if inventory is not None else {}
     popularity = popularity_bias(model, customers=[model.user_ids[r] for r in rows], n_boot=n_boot,
                                  random_state=random_state)
-    with_history = [model.user_ids[r] for r in rows if len(model.history(int(r))[0])]
-    sources = (attribute_sources(model, customers=with_history, categories=cats, n_boot=n_boot,
-                                 random_state=random_state) if model.basis == "history" and with_history else None)
+    # ALS and item-item: shares per interaction source; LightFM: per user-feature column
+    explained = [model.user_ids[r] for r in rows if model.basis != "history" or len(model.history(int(r))[0])]
+    sources = (attribute_sources(model, customers=explained, categories=cats, n_boot=n_boot,
+                                 random_state=random_state) if explained else None)
     proxies = None
     if sensitive_features and customers is not None and model.kind != "item_item":
         proxies = factor_proxies(model, customers, sensitive_features=list(sensitive_features), user_id=user_id,

@@ -258,6 +258,8 @@ def attribute_sources(
     ----------
     cf : CollaborativeAdapter
         With ``sources`` (views, ratings, ...); without, the one source is ``history``.
+        For LightFM the shares are of its user-feature columns (``history`` for the
+        identity features, ``age_band``, ``region``, ...).
     customers : sequence, default=None
         Values of ``cf.user_ids`` to include; default every customer with a history.
     categories : mapping of source to category, default=None
@@ -269,22 +271,23 @@ def attribute_sources(
     -------
     SourceShares
     """
-    if cf.basis != "history":
-        raise InvalidInputError(
-            "cf must split its scores over the history (ALS or item-item) to attribute interaction sources. "
-            "Got a LightFM model, which scores from user features. Categorise its user-feature columns instead."
-        )
-    rows = _customers(cf, customers)
+    rows = _customers(cf, customers) if cf.basis == "history" or customers is not None else list(range(cf.n_users))
     if not rows:
         raise InvalidInputError("customers must include at least one customer with a history. Got none.")
-    names = cf.source_names
+    # LightFM: the "sources" are its user-feature columns (history identity, age band, region, ...)
+    names = cf.source_names if cf.basis == "history" else tuple(dict.fromkeys(cf.user_feature_columns))
+    column_of = {n: i for i, n in enumerate(names)}
     per = np.zeros((len(rows), len(names)))
     pairs = 0
     for n, row in enumerate(rows):
         cols = cf.recommend(cf.user_ids[row])
         e = cf.explain_rows(row, cols)
         pairs += len(cols)
-        per[n] = cf.source_fractions(row, e.parts) @ np.abs(e.contributions).sum(axis=0)
+        if cf.basis == "history":
+            per[n] = cf.source_fractions(row, e.parts) @ np.abs(e.contributions).sum(axis=0)
+        else:
+            np.add.at(per[n], [column_of[cf.user_feature_columns[int(p)]] for p in e.parts],
+                      np.abs(e.contributions).sum(axis=0))
     total = per.sum()
     shares = {s: float(per[:, i].sum() / total) if total > 0 else 0.0 for i, s in enumerate(names)}
     intervals = {}

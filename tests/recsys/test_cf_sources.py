@@ -125,3 +125,20 @@ def test_refit_without_a_source_measures_what_it_is_worth():
     assert no_views.with_source == pytest.approx(no_noise.with_source)
     with pytest.raises(InvalidInputError, match="source must be one of the interaction sources"):
         ex.refit_without_source(cf, "searches", fit=_als, test_interactions=test)
+
+
+def test_lightfm_shares_are_per_user_feature_column(lightfm_model, histories):
+    m, F, names = lightfm_model
+    cf = ex.wrap_model(m, interactions=histories["X"], user_ids=histories["user_ids"], item_ids=histories["item_ids"],
+                       user_features=F, user_feature_names=names, k=3)
+    res = ex.attribute_sources(cf, categories={"history": "behavioural", "age_band": "demographic",
+                                               "region": "location"}, n_boot=20)
+    assert list(res.shares) == ["history", "age_band", "region"]
+    num = {c: 0.0 for c in res.shares}
+    for row in range(F.shape[0]):
+        e = cf.explain_rows(row, cf.recommend(histories["user_ids"][row]))
+        for h, p in enumerate(e.parts):
+            num[names[p]] += np.abs(e.contributions[:, h]).sum()
+    total = sum(num.values())
+    assert res.shares == pytest.approx({c: v / total for c, v in num.items()}, rel=1e-9)
+    assert res.category_shares().keys() == {"behavioural", "demographic", "location"}
