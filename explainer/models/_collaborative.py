@@ -499,8 +499,7 @@ def _csr(matrix: Any, name: str) -> Any:
             f"{name} must be a 2-D scipy sparse matrix (customers x items). Got {type(matrix).__name__}. "
             "Pass the matrix the model was fitted on, e.g. scipy.sparse.csr_matrix(...)."
         )
-    m = sp.csr_matrix(matrix, dtype=np.float64)
-    m.sum_duplicates()
+    m = sp.csr_matrix(matrix, dtype=np.float64).tocoo().tocsr()  # repeated entries summed, like implicit's input
     m.sort_indices()
     m.eliminate_zeros()
     if not np.isfinite(m.data).all() or (m.data < 0).any():
