@@ -224,3 +224,20 @@ def test_wrapping_reads_ids_as_a_mapping_too(als, histories):
     assert cf.label(7) == "t007"  # no labels given: the id stands in
     assert len(GENRES) * 10 == cf.n_items
     assert sp.issparse(cf.interactions)
+
+
+@pytest.mark.parametrize("which", ["als", "als_recalculated", "cosine", "lightfm"])
+def test_served_rank_agrees_with_the_models_own_top_k(which, als, lightfm_model, histories):
+    from implicit.nearest_neighbours import CosineRecommender
+
+    if which.startswith("als"):
+        cf = _wrap(als, histories, k=5, served="recalculated" if which.endswith("recalculated") else "stored")
+    elif which == "cosine":
+        cf = _wrap(fit_item_item(CosineRecommender, histories["X"]), histories, k=5)
+    else:
+        m, F, names = lightfm_model
+        cf = _wrap(m, histories, k=5, user_features=F, user_feature_names=names)
+    for user in histories["user_ids"]:
+        row = cf.user_row(user)
+        ranks = [cf.served_rank(row, int(c))[1:] for c in cf.recommend(user)]
+        assert ranks == [(r, True) for r in range(1, 6)], user
