@@ -130,10 +130,15 @@ def why(
     WhyExplanation
     """
     from ._audit import _complete_inventory, _validate
-    from .models import wrap_model
+    from .models import ModelAdapter, wrap_model
 
     data = _validate(data, None, [])
     adapter = wrap_model(model, task=task, user_id=user_id, item_id=item_id, k=k, threshold=threshold)  # type: ignore[arg-type]
+    if not isinstance(adapter, ModelAdapter):  # a collaborative-filtering recommender has its own entry point
+        raise InvalidInputError(
+            f"model must be a feature-based model for explainer.why. Got a collaborative-filtering recommender "
+            f"({type(adapter).__name__}). Use explainer.why_collaborative(model, customer, item) instead."
+        )
     for name, col in (("user_id", adapter.user_id), ("item_id", adapter.item_id)):
         if col is not None and col not in data.columns:
             raise InvalidInputError(f"{name} must name a column of the data. Got {col!r}, which is not there.")

@@ -162,3 +162,17 @@ def test_why_refuses_what_it_cannot_explain(als, histories):
         ex.why_collaborative(cf, "v0000", "t000")  # Fargo: already watched
     with pytest.raises(InvalidInputError, match="customer must be one of the model's user_ids"):
         ex.why_collaborative(cf, "nobody", "t009")
+
+
+def test_feature_model_entry_points_point_to_the_cf_ones(als, histories):
+    import pandas as pd
+
+    cf = _wrap(als, histories)
+    data = pd.DataFrame({"viewer": histories["user_ids"][:40], "title": histories["item_ids"] * 1,
+                         "watched": [1, 0] * 20})
+    with pytest.raises(InvalidInputError, match=r"model must be a feature-based model for explainer.audit.*"
+                                                r"audit_collaborative"):
+        ex.audit(cf, data, target="watched")
+    with pytest.raises(InvalidInputError, match=r"model must be a feature-based model for explainer.why.*"
+                                                r"why_collaborative"):
+        ex.why(cf, data, "v0000", "t009")
