@@ -25,7 +25,7 @@ from .models import CollaborativeAdapter
 __all__ = ["CollaborativeAudit", "audit_collaborative"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class CollaborativeAudit:
     """What :func:`audit_collaborative` measured.
 
@@ -58,6 +58,13 @@ class CollaborativeAudit:
         from ._why import why_collaborative
 
         return why_collaborative(self.model, customer, item, inventory=self.inventory, config=config)
+
+    def __repr__(self) -> str:
+        sev: dict[str, int] = {}
+        for f in self.findings:
+            sev[f.severity.value] = sev.get(f.severity.value, 0) + 1
+        return (f"CollaborativeAudit(model={type(self.model.model).__name__}, customers="
+                f"{self.options.get('n_customers')}, k={self.model.k}, findings={sev})")
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready document for reviewers: counts, shares, intervals; no history items, no customers."""

@@ -65,6 +65,7 @@ def test_planted_head_recommender_fills_every_slot_with_the_head(histories):
     assert 0.1 in {f.evidence["head"] for f in found}
     assert audit.fairness is None and audit.proxies is None  # no customer table, item-item keeps no factors
     assert not any(f.code == "recsys.served_gap" for f in audit.findings)  # item-item serves what it explains
+    assert repr(audit).startswith("CollaborativeAudit(model=ItemItemRecommender, customers=240, k=3, findings={")
 
 
 def test_als_shows_the_head_less_than_the_planted_head_recommender(als, histories):
