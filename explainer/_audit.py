@@ -844,6 +844,11 @@ def audit(
     data = _validate(data, target, sensitive)
     check_audit_options(n_boot=n_boot, min_group_size=min_group_size)
     adapter = wrap_model(model, task=task, user_id=user_id, item_id=item_id, k=k, threshold=threshold)  # type: ignore[arg-type]
+    if not isinstance(adapter, ModelAdapter):  # a collaborative-filtering recommender has its own entry point
+        raise InvalidInputError(
+            f"model must be a feature-based model for explainer.audit. Got a collaborative-filtering recommender "
+            f"({type(adapter).__name__}). Use explainer.audit_collaborative(model, customers, ...) instead."
+        )
     if adapter.user_id and adapter.user_id not in data.columns:
         raise InvalidInputError(f"user_id must name a column of the data. Got {adapter.user_id!r}.")
     if adapter.item_id and adapter.item_id not in data.columns:

@@ -12,6 +12,8 @@ _EXTRA_OF = {
     "distributed": "scale",
     "lightgbm": "models",
     "xgboost": "models",
+    "implicit": "recsys",
+    "lightfm": "recsys",
     "fasttreeshap_fixed": "fast",
     "nbformat": "notebooks",
     "nbclient": "notebooks",

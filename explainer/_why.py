@@ -14,7 +14,7 @@ from .analyses._why import PersonExplanation, explain_person
 from .errors import InvalidInputError, OutputExistsError
 from .inventory import DataInventory
 
-__all__ = ["WhyExplanation", "why"]
+__all__ = ["WhyExplanation", "why", "why_collaborative"]
 
 
 @dataclass(frozen=True)
@@ -130,10 +130,15 @@ def why(
     WhyExplanation
     """
     from ._audit import _complete_inventory, _validate
-    from .models import wrap_model
+    from .models import ModelAdapter, wrap_model
 
     data = _validate(data, None, [])
     adapter = wrap_model(model, task=task, user_id=user_id, item_id=item_id, k=k, threshold=threshold)  # type: ignore[arg-type]
+    if not isinstance(adapter, ModelAdapter):  # a collaborative-filtering recommender has its own entry point
+        raise InvalidInputError(
+            f"model must be a feature-based model for explainer.why. Got a collaborative-filtering recommender "
+            f"({type(adapter).__name__}). Use explainer.why_collaborative(model, customer, item) instead."
+        )
     for name, col in (("user_id", adapter.user_id), ("item_id", adapter.item_id)):
         if col is not None and col not in data.columns:
             raise InvalidInputError(f"{name} must name a column of the data. Got {col!r}, which is not there.")
@@ -141,3 +146,65 @@ def why(
                               random_state=random_state, user_id=adapter.user_id, item_id=adapter.item_id)
     return explain_for(adapter, data, inv, customer, item, changeable=changeable, config=config,
                        random_state=random_state)
+
+
+def why_collaborative(
+    model: Any,
+    customer: Any,
+    item: Any,
+    *,
+    inventory: DataInventory | None = None,
+    config: Any = None,
+) -> WhyExplanation:
+    """Explain why one customer sees one item with a collaborative-filtering recommender.
+
+    The reasons are the items of the customer's own history that added most to the item's
+    score (ALS, item-item; exact attributions), or their user features (LightFM); what would
+    change it is found by removing or down-weighting those items and re-scoring, checked
+    through the library's own code. The page names items by their label and shows only
+    this customer's own history.
+
+    Parameters
+    ----------
+    model : CollaborativeAdapter
+        From ``explainer.wrap_model(model, interactions=..., item_labels=...)``.
+    customer : object
+        A value of the adapter's ``user_ids``.
+    item : object
+        A value of its ``item_ids`` that the customer has not interacted with yet.
+    inventory : DataInventory, default=None
+        Category and source of the history (a record for the column ``history``) and, for
+        LightFM, of each user-feature column. The history defaults to behavioural, observed.
+    config : DisclosureConfig or path, default=None
+        Publisher facts: reasons per category, controls, contact, human review.
+
+    Returns
+    -------
+    WhyExplanation
+    """
+    from .analyses._cf import explain_collaborative_person
+    from .models import CollaborativeAdapter
+
+    if not isinstance(model, CollaborativeAdapter):
+        raise InvalidInputError(
+            "model must be a CollaborativeAdapter. Got "
+            f"{type(model).__name__}. Wrap it first: explainer.wrap_model(model, interactions=..., item_labels=...)."
+        )
+    if model.basis == "history" and not model.item_labels:
+        raise InvalidInputError(
+            "item_labels must name the items to explain a customer's result in words. Got none. "
+            "Pass item_labels={item id: title} to wrap_model."
+        )
+    cfg = _config(config)
+    cats = {r.column: r.category for r in inventory} if inventory is not None else {}
+    srcs = {r.column: r.source for r in inventory} if inventory is not None else {}
+    rationale: dict[str, str] = {}
+    if cfg is not None:
+        from .report._config import is_gap
+
+        for c in set(cats.values()) | {"behavioural"}:
+            v = cfg.get(f"category_rationale.{c}")
+            if not is_gap(v):
+                rationale[c] = str(v)
+    result = explain_collaborative_person(model, customer, item, categories=cats, sources=srcs, rationale=rationale)
+    return WhyExplanation.from_result(result, config=cfg)

@@ -180,6 +180,13 @@ def _parser() -> argparse.ArgumentParser:
     w.add_argument("--force", action="store_true", help="replace the page if it exists")
     w.add_argument("--quiet", action="store_true", help="do not print the explanation")
     _add_encoding(w)
+    w.add_argument("--items", help="collaborative filtering (data is a customers x items .npz matrix): CSV of the "
+                                   "items in column order, first column the id, second the title shown")
+    w.add_argument("--users", help="collaborative filtering: CSV of the customer ids in row order (default 0, 1, ...)")
+    w.add_argument("--history-label", default="history", help="collaborative filtering: what the interactions "
+                                                             "are, in plain words (default 'history')")
+    w.add_argument("--served", choices=["stored", "recalculated"], default="stored",
+                   help="ALS: the recommender scores from stored user factors (default) or recalculates them")
 
     s = sub.add_parser("scan", help="draft a data inventory from column names and values")
     s.add_argument("data", help="CSV or Parquet file")
@@ -410,6 +417,8 @@ def _cmd_why(args: argparse.Namespace) -> int:
     from .models import load_model
 
     check_out_file(args.out, force=args.force, param="--out", inputs=[args.data])
+    if str(args.data).lower().endswith(".npz"):
+        return _why_collaborative(args)
     data = read_table(args.data, encoding=args.encoding)
     model = load_model(args.model, trust_model=args.trust_model, trusted_types=args.trust_type)
     inventory = DataInventory.from_yaml(args.inventory) if args.inventory else None
@@ -426,6 +435,45 @@ def _cmd_why(args: argparse.Namespace) -> int:
         customer = _row_label(data, customer)
     result = why(model, data, customer, item, inventory=inventory, task=args.task, user_id=args.user_id,
                  item_id=args.item_id, k=args.k, threshold=args.threshold, config=args.config, random_state=args.seed)
+    result.to_html(args.out, force=args.force)
+    if not args.quiet:
+        sys.stdout.write(str(result))
+        print(f"wrote {args.out}")
+    return EXIT_OK
+
+
+def _why_collaborative(args: argparse.Namespace) -> int:
+    """``explainer why interactions.npz --model als.npz --items items.csv --customer C --item I``."""
+    import scipy.sparse as sp
+
+    from . import why_collaborative
+    from ._io import read_table
+    from .errors import DataFileNotFoundError, InvalidInputError
+    from .inventory import DataInventory
+    from .models import load_model, wrap_model
+    from .models._collaborative import load_collaborative
+
+    if args.customer is None or args.item is None or args.items is None:
+        raise InvalidInputError(
+            "explainer why on an interaction matrix (.npz) must be given --customer, --item and --items. Got "
+            f"{', '.join(n for n, v in (('--customer', args.customer), ('--item', args.item), ('--items', args.items)) if v is None)} "
+            "missing. Pass the customer, the item to explain and the CSV of item ids and titles."
+        )
+    if not Path(args.data).is_file():
+        raise DataFileNotFoundError(f"data must be an existing .npz file. Got {Path(args.data).name!r}, which was not found.")
+    X = sp.load_npz(args.data)
+    model = (load_collaborative(args.model) if str(args.model).lower().endswith(".npz")
+             else load_model(args.model, trust_model=args.trust_model, trusted_types=args.trust_type))
+    items = read_table(args.items)
+    if items.shape[1] < 2:
+        raise InvalidInputError(f"--items must have two columns, the item id and its title. Got {items.shape[1]}.")
+    ids = items.iloc[:, 0].tolist()
+    users = read_table(args.users).iloc[:, 0].tolist() if args.users else None
+    cf = wrap_model(model, interactions=X, user_ids=users, item_ids=ids,
+                    item_labels=dict(zip(ids, items.iloc[:, 1].astype(str))), k=args.k, served=args.served,
+                    history_label=args.history_label)
+    inventory = DataInventory.from_yaml(args.inventory) if args.inventory else None
+    result = why_collaborative(cf, args.customer, args.item, inventory=inventory, config=args.config)
     result.to_html(args.out, force=args.force)
     if not args.quiet:
         sys.stdout.write(str(result))

@@ -129,6 +129,12 @@ class PersonExplanation:
     item_column: str | None = None
     labels: dict[str, str] = field(default_factory=dict)
     rationale: dict[str, str] = field(default_factory=dict)
+    #: What the reasons are: model input columns ("features"), the person's own history
+    #: items ("history", collaborative filtering) or their user features ("user_features").
+    basis: str = "features"
+    #: The score the recommender ranks by, when it differs from ``score`` (ALS served from
+    #: stored factors); the attributions add up to ``score``.
+    served_score: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready document; what the text and HTML renderers read."""

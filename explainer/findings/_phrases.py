@@ -92,6 +92,22 @@ PHRASES: dict[str, dict[str, str | None]] = {
                   "its training data a little more closely than new data (mean log loss {train_loss} against "
                   "{holdout_loss}).",
     },
+    "recsys.served_gap": {
+        "text": "The recommender ranks by scores from its stored customer factors; the explanations are of the score "
+                "recomputed from each customer's history. Over {n} audited pairs the two differ by {mean} on average "
+                "(at most {max}), {relative} of the mean served score.",
+        "public": None,
+    },
+    "recsys.popularity_concentration": {
+        "text": "The most popular {head} of items ({n_head}) fill {slot_share} of the top-{k} slots (interval {ci}) "
+                "but account for {interaction_share} of interactions: {ratio} times their share.",
+        "public": None,
+    },
+    "recsys.factor_proxy": {
+        "text": "Customers' learned factors predict {sensitive} (cross-validated AUC {auc}): the model's picture of a "
+                "customer's taste can stand in for it.",
+        "public": None,
+    },
     "model.additivity": {
         "text": "Attributions do not add up to the model output: the largest gap is {error} {unit}.",
         "public": None,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -12,6 +12,9 @@ import pandas as pd
 
 from ..errors import InvalidInputError, ModelNotFittedError
 from ._calls import call_model
+
+if TYPE_CHECKING:
+    from ._collaborative import CollaborativeAdapter, Served
 
 __all__ = ["ModelAdapter", "wrap_model", "Task", "top_k_mask"]
 
@@ -308,6 +311,29 @@ class ModelAdapter:
         }
 
 
+class _Matrix(Protocol):
+    """A 2-D matrix: a scipy sparse matrix or a NumPy array."""
+
+    @property
+    def shape(self) -> tuple[int, ...]: ...
+
+
+@overload
+def wrap_model(
+    model: Any, *, task: Task | None = None, feature_names: Sequence[str] | None = None, user_id: str | None = None,
+    item_id: str | None = None, k: int = 3, threshold: float = 0.5, name: str = "", interactions: None = None,
+) -> ModelAdapter: ...
+
+
+@overload
+def wrap_model(
+    model: Any, *, interactions: _Matrix, user_ids: Any = None, item_ids: Any = None,
+    item_labels: Mapping[Any, str] | None = None, user_features: Any = None,
+    user_feature_names: Sequence[str] | None = None, item_features: Any = None, served: Served = "stored",
+    k: int = 3, history_label: str = "history", name: str = "", sources: Mapping[str, Any] | None = None,
+) -> CollaborativeAdapter: ...
+
+
 def wrap_model(
     model: Any,
     *,
@@ -318,8 +344,15 @@ def wrap_model(
     k: int = 3,
     threshold: float = 0.5,
     name: str = "",
-) -> ModelAdapter:
+    interactions: Any = None,
+    **collaborative: Any,
+) -> ModelAdapter | CollaborativeAdapter:
     """Wrap a fitted estimator, pipeline or callable in a :class:`ModelAdapter`.
+
+    Collaborative-filtering recommenders (``implicit``'s ALS and item-item models, LightFM)
+    are wrapped with their interaction matrix in a :class:`CollaborativeAdapter`:
+    ``wrap_model(model, interactions=X, user_ids=..., item_ids=..., item_labels=...)``;
+    see :func:`explainer.models.wrap_collaborative` for the options.
 
     Parameters
     ----------
@@ -352,6 +385,22 @@ def wrap_model(
     """
     if isinstance(model, ModelAdapter):
         return model
+    from ._collaborative import CollaborativeAdapter, is_collaborative, wrap_collaborative
+
+    if isinstance(model, CollaborativeAdapter):
+        return model
+    if interactions is not None or collaborative or is_collaborative(model):
+        if interactions is None:
+            raise InvalidInputError(
+                f"interactions must be given to wrap a {type(model).__name__}: a collaborative-filtering model "
+                "reads who interacted with what. Got None. Pass interactions=<customers x items sparse matrix>."
+            )
+        if task not in (None, "ranking") or feature_names is not None or user_id is not None or item_id is not None:
+            raise InvalidInputError(
+                "task, feature_names, user_id and item_id must be left out for a collaborative-filtering model. "
+                "Got some of them. Pass user_ids=... and item_ids=... to name the rows and columns of interactions."
+            )
+        return wrap_collaborative(model, interactions=interactions, k=k, name=name, **collaborative)
     if task is not None and task not in _TASKS:
         raise InvalidInputError(f"task must be one of {list(_TASKS)}. Got {task!r}.")
     if (user_id is None) != (item_id is None):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["SAY", "say", "HEADINGS", "GAP_TEXT", "AMOUNTS", "STRENGTHS", "UNITS", "CONTACT_LABELS"]
+__all__ = ["SAY", "say", "HEADINGS", "GAP_TEXT", "AMOUNTS", "HISTORY_AMOUNTS", "STRENGTHS", "UNITS", "CONTACT_LABELS"]
 
 GAP_TEXT = "To be completed by the publisher."
 
@@ -200,6 +200,18 @@ SAY: dict[str, str] = {
     "why_act_intro": "You can change what you see:",
     "why_rights": "You can ask us to correct your data, or to stop using it.",
     "why_contact": "Write to {contact}.",
+    # per person, collaborative filtering: the reasons are items of the person's own history
+    "why_reason_history_raises": "{label} in your {history} raised it {strength}.",
+    "why_reason_history_lowers": "{label} in your {history} lowered it {strength}.",
+    "why_cf_history_zero": "If {labels} were not in your {history}, {effect}.",
+    "why_cf_history_scaled": "If {labels} counted {amount} in your {history}, {effect}.",
+    "why_cf_history_none": "We found no small change to your {history} that would change this.",
+    "why_history_estimates": "These numbers are exact. They add up to the score the system gave {item}.",
+    "why_history_served": "The system ranks by a stored copy of its score. It differs from the score explained "
+                          "here by {gap}.",
+    "why_numbers_note_exact": "Each number shows how much one fact moved the result, in {unit}. "
+                              "Bigger numbers moved it more.",
+    "why_not_used_unknown": "This page covers only the data this system reads.",
     "why_numbers_note": "Each number is an estimate. It shows how much one fact moved the result, in {unit}. "
                         "Bigger numbers moved it more.",
 }
@@ -209,6 +221,8 @@ AMOUNTS: dict[float, str] = {
     0.75: "a quarter lower", 0.5: "half as high", 0.25: "a quarter as high", 1.5: "half as high again",
     2.0: "twice as high", 3.0: "three times as high",
 }
+#: How much a change weights an item of a person's history, in words.
+HISTORY_AMOUNTS: dict[float, str] = {0.5: "half as much", 0.25: "a quarter as much"}
 STRENGTHS: dict[str, str] = {"strong": "a lot", "moderate": "quite a bit", "weak": "a little"}
 UNITS: dict[str, str] = {"log-odds": "points on the model's own score scale",
                          "probability": "chance out of 1", "score": "points of the model's score"}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..findings import category_label, column_label
-from ._phrases import AMOUNTS, STRENGTHS, UNITS, say
+from ._phrases import AMOUNTS, HISTORY_AMOUNTS, STRENGTHS, UNITS, say
 
 __all__ = ["why_context", "render_why_text", "render_why_html", "why_first_layer"]
 
@@ -57,10 +57,15 @@ def why_context(doc: dict[str, Any], config: Any = None) -> dict[str, Any]:
     automated = _cfg(config, "automation.fully_automated")
     review = None if automated is None else say("why_review_none" if automated else "why_review_some")
 
+    history = doc.get("basis") == "history"
+    hist = str((doc.get("labels") or {}).get("history", "history"))
     reasons = []
     for r in doc["reasons"]:
         strength = STRENGTHS[r["strength"]]
-        if r["category"] == "item":
+        if history:
+            text = say(f"why_reason_history_{r['direction']}", label=_label(doc, r["column"]),
+                       history=(doc.get("labels") or {}).get(f"{r['column']}|source", hist), strength=strength)
+        elif r["category"] == "item":
             text = say(f"why_reason_item_{r['direction']}", item=item_name.capitalize() or "This", strength=strength)
         else:
             verb = "raised" if r["direction"] == "raises" else "lowered"
@@ -74,7 +79,9 @@ def why_context(doc: dict[str, Any], config: Any = None) -> dict[str, Any]:
 
     cf = doc.get("counterfactual")
     if cf is None:
-        change = say("why_cf_none")
+        change = say("why_cf_history_none", history=hist) if history else say("why_cf_none")
+    elif history:
+        change = _history_change(doc, cf, item_name, hist)
     else:
         if doc["task"] == "ranking":
             effect = say("why_cf_leaves" if cf["effect"] == "leaves_top_k" else "why_cf_enters",
@@ -98,6 +105,15 @@ def why_context(doc: dict[str, Any], config: Any = None) -> dict[str, Any]:
              "source": "; ".join(say(f"source_{s}") for s in sources.get(c, ["unknown"]))}
             for c in doc["categories_used"]]
     not_used = [category_label(c).capitalize() for c in doc["categories_not_used"]]
+    not_used_intro = (say("why_not_used_intro") if not_used else
+                      say("why_not_used_unknown") if doc.get("basis", "features") != "features" else
+                      say("why_not_used_none"))
+    estimates = say("why_estimates")
+    if doc.get("basis", "features") != "features":
+        estimates = say("why_history_estimates", item=item_name)
+        served = doc.get("served_score")
+        if served is not None and abs(float(served) - float(doc["score"])) > 1e-9:
+            estimates += " " + say("why_history_served", gap=f"{abs(float(served) - float(doc['score'])):.3f}")
     controls = _cfg(config, "controls")
     contact = _cfg(config, "organisation.contact_email")
     return {
@@ -108,20 +124,32 @@ def why_context(doc: dict[str, Any], config: Any = None) -> dict[str, Any]:
         "reasons": reasons,
         "cf_intro": say("why_cf_intro"),
         "change": change,
-        "estimates": say("why_estimates"),
+        "estimates": estimates,
         "used_intro": say("why_used_intro"),
         "used": used,
-        "not_used_intro": say("why_not_used_intro") if not_used else say("why_not_used_none"),
+        "not_used_intro": not_used_intro,
         "not_used": not_used,
         "act_intro": say("why_act_intro"),
         "controls": controls if isinstance(controls, (list, tuple)) else [],
         "rights": say("why_rights"),
         "contact": say("why_contact", contact=contact) if contact else None,
         "unit": doc["unit"],
-        "numbers_note": say("why_numbers_note", unit=UNITS.get(doc["unit"], doc["unit"])),
+        "numbers_note": say("why_numbers_note" if doc.get("basis", "features") == "features" else
+                            "why_numbers_note_exact", unit=UNITS.get(doc["unit"], doc["unit"])),
         "method": ("exact calculation on the model" if doc["exact"] else "estimate from random samples")
         + f", in {UNITS.get(doc['unit'], doc['unit'])}",
     }
+
+
+def _history_change(doc: dict[str, Any], cf: dict[str, Any], item_name: str, hist: str) -> str:
+    """What would change the result, in terms of the person's own history items."""
+    effect = say("why_cf_leaves" if cf["effect"] == "leaves_top_k" else "why_cf_enters", item=item_name, k=doc["k"])
+    labels = _words([_label(doc, ch["column"]) for ch in cf["changes"]])
+    factor = float(cf["changes"][0]["factor"])
+    if factor == 0:
+        return say("why_cf_history_zero", labels=labels, history=hist, effect=effect)
+    amount = HISTORY_AMOUNTS.get(factor, f"{factor:g} times as much")
+    return say("why_cf_history_scaled", labels=labels, amount=amount, history=hist, effect=effect)
 
 
 def why_first_layer(doc: dict[str, Any], config: Any = None) -> list[str]:

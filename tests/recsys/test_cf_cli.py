@@ -1,0 +1,63 @@
+"""`explainer why` on a saved implicit model and an interaction matrix, through main(argv)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from conftest import fit_item_item
+
+import explainer as ex
+from explainer.cli import main
+
+
+@pytest.fixture(scope="module")
+def files(als, histories, tmp_path_factory):
+    d = tmp_path_factory.mktemp("cf")
+    sp.save_npz(d / "watched.npz", histories["X"])
+    als.save(str(d / "als.npz"))
+    pd.DataFrame({"title_id": histories["item_ids"], "title": [histories["labels"][i] for i in histories["item_ids"]]}
+                 ).to_csv(d / "titles.csv", index=False)
+    pd.DataFrame({"viewer": histories["user_ids"]}).to_csv(d / "viewers.csv", index=False)
+    return d
+
+
+@pytest.mark.parametrize("which", ["als", "cosine"])
+def test_why_from_the_command_line_matches_the_api(which, files, als, histories, capsys):
+    from implicit.nearest_neighbours import CosineRecommender
+
+    d = files
+    if which == "als":
+        model, path = als, d / "als.npz"
+    else:
+        model = fit_item_item(CosineRecommender, histories["X"])
+        model.save(str(d / "cosine.npz"))
+        path = d / "cosine.npz"
+    cf = ex.wrap_model(model, interactions=histories["X"], user_ids=histories["user_ids"],
+                       item_ids=histories["item_ids"], item_labels=histories["labels"], k=3,
+                       history_label="viewing history")
+    item = histories["item_ids"][int(cf.recommend("v0000")[0])]
+    expected = str(ex.why_collaborative(cf, "v0000", item))
+    out = d / f"why-{which}.html"
+    rc = main(["why", str(d / "watched.npz"), "--model", str(path), "--items", str(d / "titles.csv"),
+               "--users", str(d / "viewers.csv"), "--customer", "v0000", "--item", item, "--k", "3",
+               "--history-label", "viewing history", "--out", str(out)])
+    assert rc == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith(expected)
+    page = out.read_text(encoding="utf-8")
+    assert histories["labels"][item] in page and "v0000" not in page and item not in page
+
+
+def test_why_on_a_matrix_needs_the_titles(files, capsys):
+    d = files
+    rc = main(["why", str(d / "watched.npz"), "--model", str(d / "als.npz"), "--customer", "v0000", "--item", "t009",
+               "--out", str(d / "x.html")])
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert "must be given --customer, --item and --items" in err and "--items missing" in err
+    (d / "not-a-model.npz").write_bytes(b"not a zip file")
+    rc = main(["why", str(d / "watched.npz"), "--model", str(d / "not-a-model.npz"), "--items", str(d / "titles.csv"),
+               "--customer", "0", "--item", "t009", "--out", str(d / "y.html")])
+    assert rc == 2
+    assert "model file must be an implicit model saved with model.save(path)" in capsys.readouterr().err
