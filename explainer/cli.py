@@ -1,7 +1,8 @@
 """The command line: a thin front that parses, calls the public API and returns an exit code.
 
 Exit codes: 0 done and no gate tripped; 1 a ``--fail-on`` gate tripped (reports are still
-written); 2 bad input (one line on stderr naming the problem and the fix); 3 an internal
+written); 2 bad input, or an exception inside the user's model (one line on stderr naming the
+problem and the fix, never the model's own message); 3 an internal
 error (a bug: the traceback is printed), kept apart from 1 so that a crash never reads as a
 tripped gate; 130 interrupted (Ctrl-C); 143 stopped by SIGTERM, cleaned up as for Ctrl-C.
 """
@@ -27,7 +28,8 @@ EXIT_OK, EXIT_GATE, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 _EPILOG = """exit codes:
   0  done, and no --fail-on gate matched
   1  a --fail-on gate matched a finding (the reports are still written)
-  2  bad input: one line on stderr names the problem and the fix (--debug shows the traceback)
+  2  bad input, or the model raised: one line on stderr names the problem and the fix
+     (--debug shows the traceback)
   3  internal error: a bug in explainer; the traceback is printed (no partial report is left)
   130  interrupted (Ctrl-C); 143 stopped by SIGTERM: nothing half-written is left
 """

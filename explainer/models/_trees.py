@@ -29,6 +29,10 @@ _HOW = ("Load only model files saved by scikit-learn (skops.io.dump) that nobody
         "ask the model's owner for a fresh copy.")
 
 
+#: The feature index scikit-learn writes in the leaves of a decision tree (``_tree.TREE_UNDEFINED``).
+_TREE_UNDEFINED = -2
+
+
 class _Refused(Exception):
     """One failed check: what must hold and where it does not."""
 
@@ -244,11 +248,14 @@ def _check_predictor(tree: Any, *, n_features: int | None, is_categorical: npt.N
     inner = np.flatnonzero(leaf == 0)
     _check_shape(inner, nodes["left"][inner].astype(np.int64), nodes["right"][inner].astype(np.int64),
                  len(nodes), where)
-    feat = nodes["feature_idx"][inner].astype(np.int64)
-    bad = (feat < 0) if n_features is None else ((feat < 0) | (feat >= n_features))
+    # leaves too: scikit-learn writes 0 there, and readers such as shap copy every node's index
+    every = nodes["feature_idx"].astype(np.int64)
+    bad = (every < 0) if n_features is None else ((every < 0) | (every >= n_features))
     if bad.any():
-        raise _Refused(f"node {int(inner[bad][0])} of {where} splitting on input {int(feat[bad][0])}, "
+        node = int(np.flatnonzero(bad)[0])
+        raise _Refused(f"node {node} of {where} splitting on input {int(every[node])}, "
                        f"outside the {n_features if n_features is not None else 'known'} inputs")
+    feat = every[inner]
     cat = nodes["is_categorical"][inner] == 1
     if cat.any():
         idx = nodes["bitset_idx"][inner][cat].astype(np.int64)
@@ -290,8 +297,11 @@ def _check_tree(tree: Any, *, n_features: int, where: str) -> None:
         raise _Refused(f"{where} with a node that has one child")
     inner = np.flatnonzero(~is_leaf)
     _check_shape(inner, left[inner], right[inner], count, where)
-    feat = np.asarray(tree.feature, dtype=np.int64)[inner]
+    every = np.asarray(tree.feature, dtype=np.int64)
+    feat = every[inner]
     bad = (feat < 0) | (feat >= n_features)
     if bad.any():
         raise _Refused(f"node {int(inner[bad][0])} of {where} splitting on input {int(feat[bad][0])}, "
                        f"outside the {n_features} inputs")
+    if (every[is_leaf] != _TREE_UNDEFINED).any():
+        raise _Refused(f"{where} with a leaf that names an input (scikit-learn writes {_TREE_UNDEFINED})")

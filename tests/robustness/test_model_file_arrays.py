@@ -154,6 +154,16 @@ def files(tmp_path_factory) -> dict[str, Any]:
     return {"root": root, "data": df, "models": models}
 
 
+def _leaf_feature_far(nodes: np.ndarray) -> np.ndarray:
+    nodes["feature_idx"][np.flatnonzero(nodes["is_leaf"] == 1)[0]] = 10**9
+    return nodes
+
+
+def _tree_leaf_names_input(nodes: np.ndarray) -> np.ndarray:
+    nodes["feature"][np.flatnonzero(nodes["left_child"] == -1)[0]] = 3
+    return nodes
+
+
 def _numeric_split_made_categorical(nodes: np.ndarray) -> np.ndarray | None:
     """A split on a numeric input marked categorical, pointing at a bitset that exists."""
     numeric = np.flatnonzero((nodes["is_leaf"] == 0) & (nodes["is_categorical"] == 0)
@@ -181,6 +191,7 @@ EDITS: dict[str, tuple[str, str, dict[str, Any], list[str], bool]] = {
     "feature index far past the inputs": ("hgb", "nodes", {"edit": _set("feature_idx", 10**9, node="all")}, [], True),
     "negative feature index": ("hgb", "nodes", {"edit": _set("feature_idx", -(10**9), node="all")}, [], True),
     "feature index of a 5th input": ("hgb", "nodes", {"edit": _set("feature_idx", 4)}, [], False),
+    "feature index far past the inputs in a leaf": ("hgb", "nodes", {"edit": _leaf_feature_far}, [], False),
     "child pointing to its parent (a cycle)": ("hgb", "nodes", {"edit": lambda n: _set("left", _first_inner(n))(n)},
                                                [], False),
     "two parents of one node": ("hgb", "nodes", {"edit": lambda n: _set(
@@ -209,6 +220,7 @@ EDITS: dict[str, tuple[str, str, dict[str, Any], list[str], bool]] = {
                                                [TREE_TYPE], True),
     "decision tree feature far past the inputs": ("forest", "nodes", {"edit": _tree_set("feature", 10**9)},
                                                   [TREE_TYPE], True),
+    "decision tree leaf naming an input": ("forest", "nodes", {"edit": _tree_leaf_names_input}, [TREE_TYPE], False),
 }
 
 
