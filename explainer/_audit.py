@@ -19,6 +19,7 @@ from ._validate import check_audit_options, check_group_sizes, check_scores_vary
 from ._version import __version__
 from .analyses._explain import ShapResult, explain
 from .analyses._fairness import FairnessResult, audit_fairness
+from .analyses._groupstats import FOUR_FIFTHS
 from .analyses._membership import MembershipResult, membership_inference_risk
 from .analyses._minimisation import MinimisationResult, assess_minimisation
 from .analyses._privacy import ReidentificationResult, quasi_identifiers_from_inventory, reidentification_risk
@@ -486,6 +487,41 @@ def _low_value_finding(r: Any, mini: MinimisationResult) -> Finding:
                    phrase("data.low_value_column", "public", label=column_label(col)), evidence)
 
 
+def _exposure_gap_findings(fair: FairnessResult) -> list[Finding]:
+    """One ``fairness.exposure_gap`` per sensitive feature: how many items pass the test, and the largest.
+
+    A gap is reported when its ratio is below the four-fifths line, both groups have at least
+    the minimum number of customers, and its Fisher test passes after the Benjamini-Hochberg
+    adjustment over every feature x item. The full list is in the evidence and in audit.json.
+    """
+    gaps = fair.exposure_gaps
+    if gaps is None or not len(gaps):
+        return []
+    out = []
+    for feat in dict.fromkeys(gaps["feature"]):
+        tested = gaps[gaps["feature"] == feat]
+        hits = tested[tested["reported"]].sort_values(["ratio", "item"])
+        if not len(hits):
+            continue
+        g = hits.iloc[0]
+        sev = Severity.HIGH if g["ratio"] < 0.5 and g["ratio_ci_high"] < FOUR_FIFTHS else Severity.MEDIUM
+        evidence = {k: (v.item() if hasattr(v, "item") else v) for k, v in g.items()}
+        evidence.update(n_gaps=int(len(hits)), n_items_tested=int(len(tested)), gaps=[
+            {"item": (r["item"].item() if hasattr(r["item"], "item") else r["item"]), "low_group": r["low_group"],
+             "high_group": r["high_group"], "ratio": float(r["ratio"]), "ratio_ci_low": float(r["ratio_ci_low"]),
+             "ratio_ci_high": float(r["ratio_ci_high"]), "p_adjusted": float(r["p_adjusted"])}
+            for _, r in hits.iterrows()])
+        out.append(Finding(
+            "fairness.exposure_gap", sev, (str(feat),),
+            phrase("fairness.exposure_gap", n_gaps=len(hits), n_items=len(tested), feature=feat, item=g["item"],
+                   low_group=g["low_group"], low_rate=f"{g['low_rate']:.1%}", high_rate=f"{g['high_rate']:.1%}",
+                   high_group=g["high_group"], ratio=f"{g['ratio']:.2f}",
+                   ci=f"{g['ratio_ci_low']:.2f} to {g['ratio_ci_high']:.2f}", p=f"{g['p_adjusted']:.2g}"),
+            phrase("fairness.exposure_gap", "public", item=g["item"], feature_label=column_label(str(feat))),
+            evidence))
+    return out
+
+
 def _findings(task: str, inv: DataInventory, shap: ShapResult | None,
               fair: FairnessResult | None, mini: MinimisationResult | None, proxies: Any,
               flow: Any = None, reid: ReidentificationResult | None = None, member: MembershipResult | None = None,
@@ -514,30 +550,22 @@ def _findings(task: str, inv: DataInventory, shap: ShapResult | None,
                                phrase(code, column=col), phrase(code, "public", label=column_label(col)),
                                {"is_input": bool(r["is_input"])}))
     if fair is not None:
-        gaps = fair.flagged_exposure()
-        for _, g in gaps.iterrows():
-            if g["ratio_ci_high"] < 0.8:  # the whole interval is below the four-fifths line
-                sev = Severity.HIGH if g["ratio"] < 0.5 else Severity.MEDIUM
-            else:
-                sev = Severity.LOW
-            out.append(Finding(
-                "fairness.exposure_gap", sev, (g["feature"],),
-                phrase("fairness.exposure_gap", item=g["item"], low_group=g["low_group"], feature=g["feature"],
-                       low_rate=fmt(g["low_rate"]), high_rate=fmt(g["high_rate"]), high_group=g["high_group"],
-                       ratio=f"{g['ratio']:.2f}", ci=f"{g['ratio_ci_low']:.2f} to {g['ratio_ci_high']:.2f}"),
-                phrase("fairness.exposure_gap", "public", item=g["item"], feature_label=column_label(g["feature"])),
-                {k: (v.item() if hasattr(v, "item") else v) for k, v in g.items()}))
+        out.extend(_exposure_gap_findings(fair))
         d = fair.groups.disparities
-        dp = d[(d["measure"] == "demographic_parity_ratio") & (d["flagged"] == True)]  # noqa: E712
+        dp = d[(d["measure"] == "demographic_parity_ratio") & (d["flagged"] == True)  # noqa: E712
+               & d["significant"]]
         for _, r in dp.iterrows():
             if task == "ranking":
-                continue  # per-item exposure gaps say this more precisely for recommenders
+                continue  # every customer gets k of n items: selection rates are equal by construction
             out.append(Finding(
                 "fairness.selection_rate_gap", Severity.MEDIUM, (str(r["feature"]),),
                 phrase("fairness.selection_rate_gap", feature=r["feature"], ratio=f"{r['value']:.2f}",
-                       ci=f"{r['ci_low']:.2f} to {r['ci_high']:.2f}"),
+                       ci=f"{r['ci_low']:.2f} to {r['ci_high']:.2f}", low_group=r["low_group"],
+                       high_group=r["high_group"], p=f"{r['p_adjusted']:.2g}"),
                 phrase("fairness.selection_rate_gap", "public", feature_label=column_label(str(r["feature"]))),
-                {"ratio": float(r["value"]), "ci_low": float(r["ci_low"]), "ci_high": float(r["ci_high"])}))
+                {"ratio": float(r["value"]), "ci_low": float(r["ci_low"]), "ci_high": float(r["ci_high"]),
+                 "low_group": r["low_group"], "high_group": r["high_group"], "p_value": float(r["p_value"]),
+                 "p_adjusted": float(r["p_adjusted"])}))
     if proxies is not None:
         t = proxies.table
         for _, r in t[t["flagged"]].iterrows():

@@ -47,13 +47,15 @@ PHRASES: dict[str, dict[str, str | None]] = {
                   "It is not used to choose what you see.",
     },
     "fairness.exposure_gap": {
-        "text": "{item} is shown to {low_group} customers ({feature}) at {low_rate}, against {high_rate} "
-                "for {high_group}: a ratio of {ratio} (interval {ci}), below the four-fifths line.",
+        "text": "Exposure differs by {feature} for {n_gaps} of {n_items} items (ratio below the four-fifths line "
+                "and a Fisher exact test passing at a 5% false discovery rate). Largest: {item} is shown to "
+                "{low_group} customers at {low_rate}, against {high_rate} for {high_group}: a ratio of {ratio} "
+                "(interval {ci}, adjusted p {p}).",
         "public": "We found that {item} is suggested much less often to one group of customers by {feature_label}.",
     },
     "fairness.selection_rate_gap": {
-        "text": "Selection rates differ by {feature}: the ratio of the lowest to the highest group is {ratio} "
-                "(interval {ci}), below the four-fifths line.",
+        "text": "Selection rates differ by {feature}: the ratio of the lowest group ({low_group}) to the highest "
+                "({high_group}) is {ratio} (interval {ci}, adjusted p {p}), below the four-fifths line.",
         "public": "We found that people are chosen at different rates by {feature_label}.",
     },
     "fairness.proxy": {
