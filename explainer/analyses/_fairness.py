@@ -46,7 +46,7 @@ class FairnessResult(HTMLDisplay):
         Per feature and item: lowest and highest group rate, their ``ratio`` (1.0 means
         equal exposure) and ``difference`` with intervals, ``flagged`` (ratio below 0.8),
         ``p_value``, ``p_adjusted`` (Benjamini-Hochberg), ``significant`` and ``reported``
-        (flagged and significant: the gaps findings rest on).
+        (significant, and the ratio's whole interval below 0.8: the gaps findings rest on).
     quality : DataFrame or None
         Recommenders only: hit rate and NDCG at k per group with intervals.
     metricframe_max_abs_diff : float or None
@@ -192,7 +192,8 @@ def exposure_from_counts(
         # one family: every sensitive feature x item
         gap_df["p_adjusted"] = bh_adjust(gap_df["p_value"].to_numpy(dtype=np.float64))
         gap_df["significant"] = (gap_df["p_adjusted"] <= FDR_LEVEL).astype(bool)
-        gap_df["reported"] = gap_df["flagged"] & gap_df["significant"]
+        # past the line with its whole interval, and the adjusted test of equal exposure passes
+        gap_df["reported"] = gap_df["flagged"] & gap_df["significant"] & (gap_df["ratio_ci_high"] < FOUR_FIFTHS)
         gap_df = gap_df.sort_values(["ratio", "feature", "item"]).reset_index(drop=True)
     return exposure, gap_df
 
@@ -216,7 +217,7 @@ def exposure_by_group(
     and Newcombe's hybrid score for their difference. ``p_value`` is the Fisher exact test
     of the pair, times the number of group pairs (Bonferroni for picking the extreme pair);
     ``p_adjusted`` is Benjamini-Hochberg over every feature x item; ``reported`` is set
-    where the ratio is below 0.8 and the adjusted test passes at 5%.
+    where the ratio's whole interval is below 0.8 and the adjusted test passes at 5%.
     """
     return exposure_from_counts(exposure_counts(selected, items, sensitive), min_group_size=min_group_size,
                                 n_boot=n_boot, ci=ci, random_state=random_state)
