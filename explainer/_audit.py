@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -19,6 +19,7 @@ from ._validate import check_audit_options, check_group_sizes, check_scores_vary
 from ._version import __version__
 from .analyses._explain import ShapResult, explain
 from .analyses._fairness import FairnessResult, audit_fairness
+from .analyses._groupstats import FOUR_FIFTHS
 from .analyses._membership import MembershipResult, membership_inference_risk
 from .analyses._minimisation import MinimisationResult, assess_minimisation
 from .analyses._privacy import ReidentificationResult, quasi_identifiers_from_inventory, reidentification_risk
@@ -481,9 +482,45 @@ def _low_value_finding(r: Any, mini: MinimisationResult) -> Finding:
                       delta=sgn(r["refit_delta"]), dci=f"{sgn(r['refit_ci_low'])} to {sgn(r['refit_ci_high'])}",
                       verdict=r["verdict"])
     else:
-        text = phrase("data.low_value_column", column=col, share=pct(r["share"]), ci=ci, verdict=r["verdict"])
+        text = phrase("data.low_value_column", "inconclusive" if r["verdict"] == "inconclusive" else "text",
+                      column=col, share=pct(r["share"]), ci=ci, verdict=r["verdict"])
     return Finding("data.low_value_column", Severity.LOW, (col,), text or "",
                    phrase("data.low_value_column", "public", label=column_label(col)), evidence)
+
+
+def _exposure_gap_findings(fair: FairnessResult) -> list[Finding]:
+    """One ``fairness.exposure_gap`` per sensitive feature: how many items pass the test, and the largest.
+
+    A gap is reported when the whole interval of its ratio is below the four-fifths line, both
+    groups have at least the minimum number of customers, and its Fisher test passes after the
+    Benjamini-Hochberg adjustment over every feature x item. The full list is in the evidence and in audit.json.
+    """
+    gaps = fair.exposure_gaps
+    if gaps is None or not len(gaps):
+        return []
+    out = []
+    for feat in dict.fromkeys(gaps["feature"]):
+        tested = gaps[gaps["feature"] == feat]
+        hits = tested[tested["reported"]].sort_values(["ratio", "item"])
+        if not len(hits):
+            continue
+        g = hits.iloc[0]
+        sev = Severity.HIGH if g["ratio"] < 0.5 else Severity.MEDIUM
+        evidence = {k: (v.item() if hasattr(v, "item") else v) for k, v in g.items()}
+        evidence.update(n_gaps=int(len(hits)), n_items_tested=int(len(tested)), gaps=[
+            {"item": (r["item"].item() if hasattr(r["item"], "item") else r["item"]), "low_group": r["low_group"],
+             "high_group": r["high_group"], "ratio": float(r["ratio"]), "ratio_ci_low": float(r["ratio_ci_low"]),
+             "ratio_ci_high": float(r["ratio_ci_high"]), "p_adjusted": float(r["p_adjusted"])}
+            for _, r in hits.iterrows()])
+        out.append(Finding(
+            "fairness.exposure_gap", sev, (str(feat),),
+            phrase("fairness.exposure_gap", n_gaps=len(hits), n_items=len(tested), feature=feat, item=g["item"],
+                   low_group=g["low_group"], low_rate=f"{g['low_rate']:.1%}", high_rate=f"{g['high_rate']:.1%}",
+                   high_group=g["high_group"], ratio=f"{g['ratio']:.2f}",
+                   ci=f"{g['ratio_ci_low']:.2f} to {g['ratio_ci_high']:.2f}", p=f"{g['p_adjusted']:.2g}"),
+            phrase("fairness.exposure_gap", "public", item=g["item"], feature_label=column_label(str(feat))),
+            evidence))
+    return out
 
 
 def _findings(task: str, inv: DataInventory, shap: ShapResult | None,
@@ -493,14 +530,15 @@ def _findings(task: str, inv: DataInventory, shap: ShapResult | None,
     out: list[Finding] = _privacy_findings(reid, member, unit)
     def fmt(v: float) -> str:
         return f"{v:.1%}"
+    low_value = set(mini.low_value) if mini is not None else set()
     for _, r in (mini.table.iterrows() if mini is not None else ()):
         col, c = r["column"], r["category"]
-        if r["verdict"] in ("drop", "review") and not r["is_input"]:
+        if r["verdict"] == "drop" and not r["is_input"]:
             out.append(Finding("data.unused_column", Severity.LOW, (col,),
                                phrase("data.unused_column", column=col, category=category_label(c)),
                                phrase("data.unused_column", "public", label=column_label(col)),
                                {"category": c, "is_input": False}))
-        elif r["is_input"] and r["verdict"] in ("drop", "review"):
+        elif r["is_input"] and r["column"] in low_value:
             assert mini is not None  # the rows come from mini.table
             out.append(_low_value_finding(r, mini))
         if r["is_input"] and c in ("direct_identifier", "contact"):
@@ -514,45 +552,51 @@ def _findings(task: str, inv: DataInventory, shap: ShapResult | None,
                                phrase(code, column=col), phrase(code, "public", label=column_label(col)),
                                {"is_input": bool(r["is_input"])}))
     if fair is not None:
-        gaps = fair.flagged_exposure()
-        for _, g in gaps.iterrows():
-            if g["ratio_ci_high"] < 0.8:  # the whole interval is below the four-fifths line
-                sev = Severity.HIGH if g["ratio"] < 0.5 else Severity.MEDIUM
-            else:
-                sev = Severity.LOW
-            out.append(Finding(
-                "fairness.exposure_gap", sev, (g["feature"],),
-                phrase("fairness.exposure_gap", item=g["item"], low_group=g["low_group"], feature=g["feature"],
-                       low_rate=fmt(g["low_rate"]), high_rate=fmt(g["high_rate"]), high_group=g["high_group"],
-                       ratio=f"{g['ratio']:.2f}", ci=f"{g['ratio_ci_low']:.2f} to {g['ratio_ci_high']:.2f}"),
-                phrase("fairness.exposure_gap", "public", item=g["item"], feature_label=column_label(g["feature"])),
-                {k: (v.item() if hasattr(v, "item") else v) for k, v in g.items()}))
+        out.extend(_exposure_gap_findings(fair))
         d = fair.groups.disparities
-        dp = d[(d["measure"] == "demographic_parity_ratio") & (d["flagged"] == True)]  # noqa: E712
+        # below four-fifths with the whole interval, and the adjusted test of equal rates passes
+        dp = d[(d["measure"] == "demographic_parity_ratio") & (d["flagged"] == True)  # noqa: E712
+               & d["significant"] & (d["ci_high"] < FOUR_FIFTHS)]
         for _, r in dp.iterrows():
             if task == "ranking":
-                continue  # per-item exposure gaps say this more precisely for recommenders
+                continue  # every customer gets k of n items: selection rates are equal by construction
             out.append(Finding(
                 "fairness.selection_rate_gap", Severity.MEDIUM, (str(r["feature"]),),
                 phrase("fairness.selection_rate_gap", feature=r["feature"], ratio=f"{r['value']:.2f}",
-                       ci=f"{r['ci_low']:.2f} to {r['ci_high']:.2f}"),
+                       ci=f"{r['ci_low']:.2f} to {r['ci_high']:.2f}", low_group=r["low_group"],
+                       high_group=r["high_group"], p=f"{r['p_adjusted']:.2g}"),
                 phrase("fairness.selection_rate_gap", "public", feature_label=column_label(str(r["feature"]))),
-                {"ratio": float(r["value"]), "ci_low": float(r["ci_low"]), "ci_high": float(r["ci_high"])}))
+                {"ratio": float(r["value"]), "ci_low": float(r["ci_low"]), "ci_high": float(r["ci_high"]),
+                 "low_group": r["low_group"], "high_group": r["high_group"], "p_value": float(r["p_value"]),
+                 "p_adjusted": float(r["p_adjusted"])}))
     if proxies is not None:
         t = proxies.table
+        bg = getattr(proxies, "by_group", None)
         for _, r in t[t["flagged"]].iterrows():
+            groups: list[dict[str, Any]] = []
+            if bg is not None and len(bg):
+                hit = bg[(bg["sensitive_feature"] == r["sensitive_feature"]) & (bg["column"] == r["column"])
+                         & bg["flagged"].astype(bool)].sort_values("auc", ascending=False)
+                groups = [{"group": str(h["group"]), "n": int(h["n"]), "auc": float(h["auc"]),
+                           "ci_low": float(h["ci_low"]), "ci_high": float(h["ci_high"]),
+                           "p_adjusted": float(h["p_adjusted"])} for _, h in hit.iterrows()]
+            named = ", ".join(f"'{g['group']}' (AUC {g['auc']:.2f}, interval {g['ci_low']:.2f} to {g['ci_high']:.2f})"
+                              for g in groups)
             out.append(Finding(
                 "fairness.proxy", Severity.MEDIUM, (r["column"], r["sensitive_feature"]),
-                phrase("fairness.proxy", column=r["column"], sensitive=r["sensitive_feature"], auc=f"{r['auc']:.2f}"),
+                phrase("fairness.proxy", column=r["column"], sensitive=r["sensitive_feature"], auc=f"{r['auc']:.2f}",
+                       groups=named or "its groups"),
                 phrase("fairness.proxy", "public", label=column_label(r["column"]),
                        sensitive_label=column_label(r["sensitive_feature"])),
-                {"auc": float(r["auc"]), "sensitive_feature": r["sensitive_feature"]}))
+                {"auc": float(r["auc"]), "sensitive_feature": r["sensitive_feature"], "groups": groups}))
     if flow is not None:
         t = flow.table[~flow.table["too_few_to_judge"]]
         for _, r in t.iterrows():
             out_clear = r["output_ci_low"] > 0 or r["output_ci_high"] < 0
             part_clear = r["contribution_ci_low"] > 0 or r["contribution_ci_high"] < 0
-            if not (out_clear and part_clear and r["share_of_gap"] is not None and r["share_of_gap"] >= 0.25):
+            passes = r["p_adjusted"] is not None and not pd.isna(r["p_adjusted"]) and r["p_adjusted"] <= 0.05
+            if not (out_clear and part_clear and passes and r["share_of_gap"] is not None
+                    and r["share_of_gap"] >= 0.25):
                 continue
             out.append(Finding(
                 "fairness.proxy_flow", Severity.MEDIUM, (r["column"], r["sensitive_feature"]),
@@ -731,7 +775,7 @@ def audit(
     fit: Callable[[pd.DataFrame, np.ndarray], Any] | None = None,
     refit: bool = True,
     refit_folds: int = 3,
-    refit_sample_size: int | None = 8_000,
+    refit_sample_size: int | Literal["auto"] | None = "auto",
     small_loss: float = 0.01,
     data_sha256: str | None = None,
     command: str | None = None,
@@ -808,10 +852,15 @@ def audit(
         Set False to skip the refits (minimisation then relies on the share of influence).
     refit_folds : int, default=3
         Cross-validation folds of the refits (grouped by customer for ranking).
-    refit_sample_size : int or None, default=8000
-        Training rows (whole customers for ranking) the refits use. None: all of them.
+    refit_sample_size : int, "auto" or None, default="auto"
+        Training customers the refits use: for ranking, whole customers with all their
+        candidates; otherwise rows (one per customer). ``"auto"``: all of them up to 2,000
+        customers for ranking or 8,000 rows otherwise (the cap keeps the refit cost bounded;
+        see :func:`explainer.analyses.drop_column_importance`). None: all of them.
     small_loss : float, default=0.01
-        A loss of the metric below this is small: the column is ``review``, not ``keep``.
+        The margin of the equivalence test: refitted without a column, the model must lose
+        less than this with the whole interval for ``drop``; ``keep`` needs a loss with the
+        whole interval; anything else is ``inconclusive``.
     progress : bool or callable, default=None
         ``True`` shows each step and a bar of the rows being explained (a widget in
         Jupyter, text on stderr elsewhere). A callable is called with each step's name; if
@@ -908,7 +957,7 @@ def audit(
         candidates = [c for c in adapter.input_columns if c not in sensitive]
         proxies = find_proxies(
             data[candidates], data[sensitive], threshold=proxy_threshold, random_state=random_state,
-            groups=data[adapter.user_id].to_numpy() if adapter.user_id else None,
+            groups=data[adapter.user_id].to_numpy() if adapter.user_id else None, min_group_size=min_group_size,
         )
 
     flow = None

@@ -73,6 +73,16 @@ class _Progress:
         return _Progress(self.quiet, self.indent + indent, self.t0)
 
 
+
+def _refit_sample(text: str) -> int | str:
+    """``--refit-sample-size``: a whole number, or ``auto``."""
+    if text == "auto":
+        return text
+    try:
+        return int(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"must be a whole number or 'auto'. Got {text!r}.") from err
+
 def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, help="folder to write disclosure.html, audit.html and audit.json into")
     p.add_argument("--force", action="store_true", help="replace a report already in --out")
@@ -90,8 +100,10 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-refit", action="store_true",
                    help="minimisation: skip refitting the model without each input (share of influence only)")
     p.add_argument("--refit-folds", type=int, default=3, help="minimisation: refit folds (default 3)")
-    p.add_argument("--refit-sample-size", type=int, default=8000,
-                   help="minimisation: training rows the refits use (default 8000)")
+    p.add_argument("--refit-sample-size", type=_refit_sample, default="auto",
+                   help="minimisation: training customers the refits use (whole customers for a recommender, "
+                        "else rows); default 'auto': all of them up to 2000 customers for a recommender, "
+                        "8000 rows otherwise")
 
 
 def _add_encoding(p: argparse.ArgumentParser) -> None:

@@ -48,3 +48,23 @@ def demo_reports(demo_audit, tmp_path_factory):
     out = tmp_path_factory.mktemp("reports") / "demo"
     demo_audit.to_html(out, config=DEMO_CONFIG)
     return out
+
+
+@pytest.fixture(autouse=True)
+def every_estimate_lies_in_its_interval(monkeypatch):
+    """Every audit.json (or to_dict) the suite builds is walked: an estimate outside its own
+    interval fails the test that built it."""
+    import explainer.report._json as js
+    from interval_walk import outside
+
+    built = js.audit_to_dict
+    bad: list[str] = []
+
+    def walked(a):
+        doc = built(a)
+        bad.extend(outside(doc))
+        return doc
+
+    monkeypatch.setattr(js, "audit_to_dict", walked)
+    yield
+    assert not bad, f"{len(bad)} estimates lie outside their own interval: {bad[:5]}"

@@ -13,10 +13,11 @@ import pandas as pd
 from .._display import HTMLDisplay, interval_label
 from ..errors import InvalidInputError
 from ._groupstats import (
-    FOUR_FIFTHS, GroupCounts, GroupMetricsResult, _records, feature_tables, group_counts,
+    FDR_LEVEL, FOUR_FIFTHS, GroupCounts, GroupMetricsResult, _records, feature_tables, group_counts,
     group_metrics_from_counts,
 )
 from ._ranking import per_user_ranking
+from ._stats import bh_adjust, fisher_pair_p, mover_ratio, newcombe_difference, wilson_interval
 
 __all__ = [
     "FairnessResult", "audit_fairness", "exposure_by_group", "item_exposure", "exposure_counts",
@@ -43,7 +44,9 @@ class FairnessResult(HTMLDisplay):
         ``too_few_to_judge``.
     exposure_gaps : DataFrame or None
         Per feature and item: lowest and highest group rate, their ``ratio`` (1.0 means
-        equal exposure) with interval, ``difference``, ``flagged`` (ratio below 0.8).
+        equal exposure) and ``difference`` with intervals, ``flagged`` (ratio below 0.8),
+        ``p_value``, ``p_adjusted`` (Benjamini-Hochberg), ``significant`` and ``reported``
+        (significant, and the ratio's whole interval below 0.8: the gaps findings rest on).
     quality : DataFrame or None
         Recommenders only: hit rate and NDCG at k per group with intervals.
     metricframe_max_abs_diff : float or None
@@ -75,7 +78,9 @@ class FairnessResult(HTMLDisplay):
         if self.exposure_gaps is None:
             return pd.DataFrame()
         g = self.exposure_gaps
-        return g[g["flagged"]].sort_values("ratio").reset_index(drop=True)
+        if not len(g):
+            return g
+        return g[g["reported"]].sort_values("ratio").reset_index(drop=True)
 
     def __repr__(self) -> str:
         n_gaps = len(self.flagged_exposure())
@@ -144,44 +149,51 @@ def exposure_from_counts(
     ci: float = 0.95,
     random_state: int = 0,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """:func:`exposure_by_group` from (merged) :func:`exposure_counts`: same values, same draws."""
-    rng = np.random.default_rng(random_state)
-    alpha = (1 - ci) / 2
+    """:func:`exposure_by_group` from (merged) :func:`exposure_counts`: the same result.
+
+    ``n_boot`` and ``random_state`` are accepted for compatibility; every interval here has
+    a closed form.
+    """
     rows, gaps = [], []
     for feat in dict.fromkeys(counts["feature"]):
         agg = counts[counts["feature"] == feat]
         for item, part in agg.groupby("item", sort=True):
-            n = part["size"].to_numpy()
-            s = part["sum"].to_numpy()
-            reps = _binom_boot(n, s, n_boot, rng)
+            n = part["size"].to_numpy(dtype=np.float64)
+            s = part["sum"].to_numpy(dtype=np.float64)
             rate = s / n
-            lo, hi = np.quantile(reps, alpha, axis=0), np.quantile(reps, 1 - alpha, axis=0)
+            lo, hi = wilson_interval(s, n, ci)
             few = n < min_group_size
             for g, nn, r, a, b, f in zip(part["group"], n, rate, lo, hi, few):
                 rows.append({"feature": feat, "item": item, "group": g, "n": int(nn), "rate": float(r),
                              "ci_low": float(a), "ci_high": float(b), "too_few_to_judge": bool(f)})
-            ok = ~few
-            if ok.sum() < 2:
+            ok = np.flatnonzero(~few)
+            if len(ok) < 2:
                 continue
-            r_ok, reps_ok = rate[ok], reps[:, ok]
-            groups_ok = part["group"].to_numpy()[ok]
-            lo_i, hi_i = int(np.argmin(r_ok)), int(np.argmax(r_ok))
-            ratio = r_ok[lo_i] / r_ok[hi_i] if r_ok[hi_i] > 0 else 1.0
-            with np.errstate(invalid="ignore", divide="ignore"):
-                boot_ratio = np.where(reps_ok.max(1) > 0, reps_ok.min(1) / reps_ok.max(1), 1.0)
+            lo_i, hi_i = ok[int(np.argmin(rate[ok]))], ok[int(np.argmax(rate[ok]))]
+            groups = part["group"].to_numpy()
+            if rate[hi_i] > 0:
+                ratio, r_lo, r_hi = (float(x) for x in mover_ratio(s[lo_i], n[lo_i], s[hi_i], n[hi_i], ci))
+            else:  # nobody in any group shown the item: equal, and nothing to test
+                ratio, r_lo, r_hi = 1.0, float("nan"), float("nan")
+            diff, d_lo, d_hi = (float(x) for x in newcombe_difference(s[hi_i], n[hi_i], s[lo_i], n[lo_i], ci))
+            n_pairs = len(ok) * (len(ok) - 1) / 2
+            p = float(fisher_pair_p(s[lo_i], n[lo_i], s[hi_i], n[hi_i])[0])
             gaps.append({
                 "feature": feat, "item": item,
-                "low_group": groups_ok[lo_i], "low_rate": float(r_ok[lo_i]),
-                "high_group": groups_ok[hi_i], "high_rate": float(r_ok[hi_i]),
-                "ratio": float(ratio),
-                "ratio_ci_low": float(np.quantile(boot_ratio, alpha)),
-                "ratio_ci_high": float(np.quantile(boot_ratio, 1 - alpha)),
-                "difference": float(r_ok[hi_i] - r_ok[lo_i]),
-                "flagged": bool(ratio < FOUR_FIFTHS),
+                "low_group": groups[lo_i], "low_rate": float(rate[lo_i]), "low_n": int(n[lo_i]),
+                "high_group": groups[hi_i], "high_rate": float(rate[hi_i]), "high_n": int(n[hi_i]),
+                "ratio": ratio, "ratio_ci_low": r_lo, "ratio_ci_high": r_hi,
+                "difference": diff, "difference_ci_low": d_lo, "difference_ci_high": d_hi,
+                "p_value": min(1.0, p * n_pairs), "flagged": bool(ratio < FOUR_FIFTHS),
             })
     exposure = pd.DataFrame(rows)
     gap_df = pd.DataFrame(gaps)
     if len(gap_df):
+        # one family: every sensitive feature x item
+        gap_df["p_adjusted"] = bh_adjust(gap_df["p_value"].to_numpy(dtype=np.float64))
+        gap_df["significant"] = (gap_df["p_adjusted"] <= FDR_LEVEL).astype(bool)
+        # past the line with its whole interval, and the adjusted test of equal exposure passes
+        gap_df["reported"] = gap_df["flagged"] & gap_df["significant"] & (gap_df["ratio_ci_high"] < FOUR_FIFTHS)
         gap_df = gap_df.sort_values(["ratio", "feature", "item"]).reset_index(drop=True)
     return exposure, gap_df
 
@@ -200,8 +212,12 @@ def exposure_by_group(
 
     ``selected`` marks rows (customer x item) in the customer's top k. A group's exposure
     to an item is the share of the group's rows for that item that are selected.
-    Intervals: parametric bootstrap of each group's count (binomial, group size fixed),
-    equivalent to resampling customers within the group.
+    Intervals: Wilson score for each group's rate (one row per customer and item, so the
+    rows are customers); for the lowest against the highest group, MOVER-R for their ratio
+    and Newcombe's hybrid score for their difference. ``p_value`` is the Fisher exact test
+    of the pair, times the number of group pairs (Bonferroni for picking the extreme pair);
+    ``p_adjusted`` is Benjamini-Hochberg over every feature x item; ``reported`` is set
+    where the ratio's whole interval is below 0.8 and the adjusted test passes at 5%.
     """
     return exposure_from_counts(exposure_counts(selected, items, sensitive), min_group_size=min_group_size,
                                 n_boot=n_boot, ci=ci, random_state=random_state)
@@ -271,11 +287,18 @@ def quality_from_counts(counts: pd.DataFrame, *, k: int, features: Sequence[str]
                 v = tm["value"].to_numpy(dtype=float)
                 c = tm["count"].to_numpy(dtype=np.int64)
                 n = int(c.sum())
-                draws = rng.multinomial(n, c / n, size=n_boot)
-                boots = draws @ v / n
-                out.append({"feature": feat, "group": g, "metric": f"{label}_at_{k}", "value": float(v @ c / n),
-                            "ci_low": float(np.quantile(boots, alpha)),
-                            "ci_high": float(np.quantile(boots, 1 - alpha)), "n": n,
+                mean = float(v @ c / n)
+                if metric == "hit":  # 0/1 per user: a binomial rate
+                    lo, hi = (float(x) for x in wilson_interval(mean * n, n, ci))
+                else:
+                    draws = rng.multinomial(n, c / n, size=n_boot)
+                    boots = draws @ v / n
+                    lo, hi = float(np.quantile(boots, alpha)), float(np.quantile(boots, 1 - alpha))
+                    if not lo < hi:  # every user had the same value: the bootstrap cannot vary; NDCG
+                        lo, hi = (float(x) for x in wilson_interval(mean * n, n, ci))  # is in [0, 1]
+                    lo, hi = min(lo, mean), max(hi, mean)
+                out.append({"feature": feat, "group": g, "metric": f"{label}_at_{k}", "value": mean,
+                            "ci_low": lo, "ci_high": hi, "n": n,
                             "too_few_to_judge": bool(n < min_group_size)})
     return pd.DataFrame(out)
 
@@ -402,12 +425,23 @@ def item_exposure_from_counts(counts: dict[str, Any], *, n_boot: int = 500, ci: 
         col = boot_r[:, j][np.isfinite(boot_r[:, j])]
         if len(col):
             r_lo[j], r_hi[j] = np.quantile(col, alpha), np.quantile(col, 1 - alpha)
+    s_lo, s_hi = np.quantile(boot_s, alpha, axis=0), np.quantile(boot_s, 1 - alpha, axis=0)
+    # a share the bootstrap cannot move (no slots at all, or all of them) gets the Wilson interval
+    # with customers as trials, and its ratio the MOVER-R interval built from it: never "0 to 0"
+    stuck = ~(s_lo < s_hi)
+    if stuck.any():
+        w_lo, w_hi = wilson_interval(slot * n_u, n_u, ci)
+        s_lo, s_hi = np.where(stuck, w_lo, s_lo), np.where(stuck, w_hi, s_hi)
+        _, m_lo, m_hi = mover_ratio(slot * n_u, n_u, out * n_u, n_u, ci)
+        r_lo, r_hi = np.where(stuck, m_lo, r_lo), np.where(stuck, m_hi, r_hi)
+    s_lo, s_hi = np.fmin(s_lo, slot), np.fmax(s_hi, slot)
+    r_lo, r_hi = np.fmin(r_lo, ratio), np.fmax(r_hi, ratio)
     items = counts["items"]
     n_items = (items.groupby("item_group")["item"].nunique().reindex(names).to_numpy()
                if items is not None else [None] * n_g)
     return pd.DataFrame({
         "item_group": names, "n_items": n_items, "slots": (c @ S).astype(int), "slot_share": slot,
-        "ci_low": np.quantile(boot_s, alpha, axis=0), "ci_high": np.quantile(boot_s, 1 - alpha, axis=0),
+        "ci_low": s_lo, "ci_high": s_hi,
         "outcomes": (c @ P).astype(int), "outcome_share": out, "ratio": ratio,
         "ratio_ci_low": r_lo, "ratio_ci_high": r_hi,
         "flagged": np.nan_to_num(ratio, nan=1.0) < FOUR_FIFTHS,
@@ -553,6 +587,14 @@ def fairness_from_counts(
         method={"n_boot": n_boot, "ci": ci, "min_group_size": min_group_size,
                 "group_size_unit": res.method["group_size_unit"],
                 "four_fifths_threshold": FOUR_FIFTHS, "intersections": groups.intersections,
-                "exposure_interval": "parametric bootstrap of each group's count (binomial)",
-                "quality_interval": "bootstrap over users, drawn as a multinomial over value counts"},
+                "rate_interval": res.method["interval"], "disparity_interval": res.method["disparity_interval"],
+                "disparity_test": res.method["test"], "disparity_multiple_comparisons": res.method["multiple_comparisons"],
+                "exposure_interval": "Wilson score per group; MOVER-R (ratio) and Newcombe hybrid score "
+                                     "(difference) between the lowest and highest group",
+                "exposure_test": "Fisher exact, lowest against highest group, Bonferroni over group pairs",
+                "exposure_multiple_comparisons": f"Benjamini-Hochberg at {FDR_LEVEL:g} over every sensitive "
+                                                 "feature x item (one family)",
+                "fdr_level": FDR_LEVEL,
+                "quality_interval": "hit rate: Wilson score; NDCG: bootstrap over users, drawn as a multinomial "
+                                    "over value counts (Wilson when every user has the same value)"},
     )

@@ -20,12 +20,22 @@ import pandas as pd
 
 from .._display import HTMLDisplay
 from ..errors import InvalidInputError
+from ._stats import bh_adjust
 
 __all__ = ["ProxyFlowResult", "proxy_flow"]
 
+
+def _normal_p(estimate: float, se: float) -> float:
+    """Two-sided p-value of ``estimate`` against 0 with standard error ``se``."""
+    from statistics import NormalDist
+
+    if not (se > 0 and np.isfinite(se)):
+        return float("nan")
+    return float(2.0 * (1.0 - NormalDist().cdf(abs(estimate) / se)))
+
 _COLUMNS = ["sensitive_feature", "group", "item", "column", "n_group", "n_rest", "too_few_to_judge",
             "output_gap", "output_ci_low", "output_ci_high", "contribution_gap", "contribution_ci_low",
-            "contribution_ci_high", "share_of_gap", "share_ci_low", "share_ci_high"]
+            "contribution_ci_high", "share_of_gap", "share_ci_low", "share_ci_high", "p_value", "p_adjusted"]
 
 
 @dataclass(frozen=True)
@@ -157,12 +167,17 @@ def proxy_flow(
                                  "output_ci_high": float(hi[0]), "contribution_gap": float(gap[k]),
                                  "contribution_ci_low": float(lo[k]), "contribution_ci_high": float(hi[k]),
                                  "share_of_gap": float(gap[k] / gap[0]) if gap[0] != 0 else None,
-                                 "share_ci_low": share_lo, "share_ci_high": share_hi})
+                                 "share_ci_low": share_lo, "share_ci_high": share_hi,
+                                 "p_value": _normal_p(float(gap[k]), float(np.std(boots[:, k], ddof=1)))})
     table = pd.DataFrame(rows, columns=_COLUMNS)
+    if len(table):  # one family: every attribute x group x item x flagged input
+        table["p_adjusted"] = bh_adjust(table["p_value"].to_numpy(dtype=np.float64))
     return ProxyFlowResult(
         table=table,
         method={"gap": "mean model output of the group minus mean of everyone else (per item for recommenders)",
                 "contribution": "the same difference of the input's mean attribution (additivity)",
                 "unit": unit, "interval": f"{int(ci * 100)}% bootstrap within the group and within the rest, "
-                f"{n_boot} resamples", "min_group_size": min_group_size, "random_state": random_state},
+                f"{n_boot} resamples", "min_group_size": min_group_size, "random_state": random_state,
+                "test": "two-sided normal test of the contribution, with its bootstrap standard error",
+                "multiple_comparisons": "Benjamini-Hochberg at 0.05 over every attribute x group x item x input"},
     )

@@ -30,6 +30,8 @@ import pandas as pd
 from explainer._display import HTMLDisplay, interval_label
 from explainer.errors import InvalidInputError
 
+from ._stats import bh_adjust, fisher_pair_p, mover_ratio, newcombe_difference, wilson_interval
+
 __all__ = [
     "GroupMetricsResult",
     "GroupCounts",
@@ -76,7 +78,16 @@ _BY_GROUP_COLUMNS = [
     "n",
     "too_few_to_judge",
 ]
-_DISPARITY_COLUMNS = ["feature", "measure", "value", "ci_low", "ci_high", "flagged", "n_groups"]
+_DISPARITY_COLUMNS = ["feature", "measure", "value", "ci_low", "ci_high", "flagged", "n_groups", "low_group",
+                      "high_group", "tested_metric", "p_value", "p_adjusted", "significant"]
+
+#: False discovery rate of every family of tests (Benjamini-Hochberg).
+FDR_LEVEL = 0.05
+
+#: Rates tested between groups, and the difference measure each one gives.
+_TESTED = ("selection_rate", "true_positive_rate", "false_positive_rate")
+_DIFFERENCE_OF = {"selection_rate": "demographic_parity_difference",
+                  "true_positive_rate": "equal_opportunity_difference", "false_positive_rate": "_fpr_difference"}
 
 
 # --------------------------------------------------------------------------- result
@@ -980,6 +991,28 @@ def group_metrics_from_counts(
     return _from_counts(counts, min_group_size=min_group_size, ci=ci, n_boot=n_boot, random_state=random_state)
 
 
+def _effective_denominators(tab: pd.DataFrame, cells: np.ndarray, rates: Mapping[str, np.ndarray], *,
+                            weighted: bool, by_customer: bool) -> dict[str, np.ndarray]:
+    """Each rate's denominator as an effective number of independent trials.
+
+    Weighted counts are scaled by Kish's effective sample size over the weight sum; with
+    several rows per customer they are divided by the rate's design effect (how much a
+    customer bootstrap's variance exceeds a row bootstrap's, at least 1).
+    """
+    scale = np.ones(len(tab))
+    if weighted:
+        w_sum = tab["w_sum"].to_numpy(dtype=np.float64)
+        w_sq = tab["w_sq"].to_numpy(dtype=np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = np.where((w_sum > 0) & (w_sq > 0), w_sum / w_sq, 1.0)  # (w_sum**2 / w_sq) / w_sum
+    deff = _design_effects(tab, rates) if by_customer else None
+    out: dict[str, np.ndarray] = {}
+    for name, (_, den) in _RATE_WEIGHTS.items():
+        n_den = cells @ np.asarray(den, dtype=np.float64) * scale
+        out[name] = n_den / deff[name] if deff is not None else n_den
+    return out
+
+
 def _from_counts(
     counts: GroupCounts,
     *,
@@ -990,11 +1023,11 @@ def _from_counts(
     extra: Callable[[str, np.ndarray, np.ndarray], pd.DataFrame] | None = None,
 ) -> GroupMetricsResult:
     """Metrics from counts; ``extra(feature, counts, eligible)`` adds rows after a feature's."""
-    do_boot = ci is not None and n_boot > 0
-    rng = np.random.default_rng(random_state)
+    do_ci = ci is not None
     z = _normal_quantile(0.5 + float(ci) / 2.0) if ci is not None else float("nan")
     weighted = counts.weighted
     has_score = counts.has_score
+    tests: list[dict[str, Any]] = []  # one per feature x tested metric, adjusted below
 
     bg_parts: list[pd.DataFrame] = []
     disp_parts: list[pd.DataFrame] = []
@@ -1016,37 +1049,65 @@ def _from_counts(
         values: dict[str, np.ndarray] = {"count": n_rows.astype(np.float64), **rates}
         lows: dict[str, np.ndarray] = {k: np.full(g, np.nan) for k in values}
         highs: dict[str, np.ndarray] = {k: np.full(g, np.nan) for k in values}
-        if do_boot:  # group sizes are fixed by the stratified bootstrap
+        if do_ci:  # group sizes are fixed, not estimated
             lows["count"] = highs["count"] = n_rows.astype(np.float64)
         disp_val = _disparities({k: np.where(eligible, v, np.nan) for k, v in rates.items()})
+        disp_val["_fpr_difference"] = _spread(np.where(eligible, rates["false_positive_rate"], np.nan))[0]
         disp_lo = {k: np.array(np.nan) for k in disp_val}
         disp_hi = {k: np.array(np.nan) for k in disp_val}
+        pairs: dict[str, tuple[str, str]] = {}
+        p_of: dict[str, float] = {}
 
-        if do_boot:
-            assert ci is not None
-            tot = cells.sum(axis=1, keepdims=True)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                p = np.where(tot > 0, cells / tot, 0.25)
-            p = p / p.sum(axis=1, keepdims=True)
-            # (G, n_boot, 4): a multinomial per group and replicate, group size fixed.
-            draws = rng.multinomial(n_rows[:, None], p[:, None, :], size=(g, int(n_boot)))
-            d = draws.astype(np.float64)
-            b_rates = _rates(d[..., 3], d[..., 1], d[..., 2], d[..., 0])  # each (G, n_boot)
-            if counts.by_customer:
-                # rows of one customer are not independent: widen each replicate's distance from
-                # the estimate to what resampling whole customers gives
-                deff = _design_effects(tab, rates)
-                for k_name, reps in b_rates.items():
-                    centre = rates[k_name][:, None]
-                    b_rates[k_name] = np.clip(centre + (reps - centre) * np.sqrt(deff[k_name])[:, None], 0.0, 1.0)
-            for k, reps in b_rates.items():
-                lows[k], highs[k] = _quantiles(reps, float(ci))
-            b_disp = _disparities(
-                {k: np.where(eligible[:, None], v, np.nan) for k, v in b_rates.items()}, axis=0
-            )
-            for k, reps in b_disp.items():
-                lo, hi = _quantiles(reps[None, :], float(ci))
-                disp_lo[k], disp_hi[k] = lo[0], hi[0]
+        # effective counts: each rate's denominator over the design effect (customers) and Kish's
+        # factor for weights, so a closed-form binomial interval has the right width
+        eff = _effective_denominators(tab, cells, rates, weighted=weighted, by_customer=counts.by_customer)
+        for k_name in _RATE_WEIGHTS:
+            n_eff = eff[k_name]
+            k_eff = np.nan_to_num(rates[k_name]) * n_eff
+            if do_ci:
+                assert ci is not None
+                lows[k_name], highs[k_name] = wilson_interval(k_eff, n_eff, float(ci))
+                undefined = ~np.isfinite(rates[k_name])
+                lows[k_name][undefined] = highs[k_name][undefined] = np.nan
+            if k_name not in _TESTED:
+                continue
+            r = np.where(eligible, rates[k_name], np.nan)
+            ok = np.flatnonzero(np.isfinite(r))
+            if len(ok) < 2:
+                continue
+            lo_i, hi_i = ok[int(np.argmin(r[ok]))], ok[int(np.argmax(r[ok]))]
+            n_pairs = len(ok) * (len(ok) - 1) / 2
+            p_raw = float(fisher_pair_p(k_eff[lo_i], n_eff[lo_i], k_eff[hi_i], n_eff[hi_i])[0])
+            p_of[k_name] = min(1.0, p_raw * n_pairs) if np.isfinite(p_raw) else float("nan")
+            pairs[k_name] = (str(labels[lo_i]), str(labels[hi_i]))
+            tests.append({"feature": name, "metric": k_name, "p": p_of[k_name],
+                          "intersection": i_feat >= counts.n_single})
+            if do_ci:
+                assert ci is not None
+                _, d_lo, d_hi = newcombe_difference(k_eff[hi_i], n_eff[hi_i], k_eff[lo_i], n_eff[lo_i], float(ci))
+                diff_measure = _DIFFERENCE_OF[k_name]
+                dv = float(disp_val[diff_measure])
+                if k_name == "selection_rate":
+                    _, r_lo, r_hi = mover_ratio(k_eff[lo_i], n_eff[lo_i], k_eff[hi_i], n_eff[hi_i], float(ci))
+                    rv = float(disp_val["demographic_parity_ratio"])
+                    if np.isfinite(rv):
+                        disp_lo["demographic_parity_ratio"] = np.array(min(float(r_lo), rv))
+                        disp_hi["demographic_parity_ratio"] = np.array(max(float(r_hi), rv))
+                if np.isfinite(dv):
+                    disp_lo[diff_measure] = np.array(min(float(d_lo), dv))
+                    disp_hi[diff_measure] = np.array(max(float(d_hi), dv))
+        # equalized odds: the larger of the TPR and FPR differences, with that metric's interval and test
+        eo_src = "true_positive_rate"
+        if np.isfinite(disp_val["equalized_odds_difference"]) and (
+                float(disp_val["equalized_odds_difference"]) > float(disp_val["equal_opportunity_difference"])):
+            eo_src = "false_positive_rate"
+        if do_ci and np.isfinite(disp_val["equalized_odds_difference"]):
+            src_lo, src_hi = (disp_lo["equal_opportunity_difference"], disp_hi["equal_opportunity_difference"])
+            if eo_src == "false_positive_rate":
+                src_lo, src_hi = disp_lo["_fpr_difference"], disp_hi["_fpr_difference"]
+            disp_lo["equalized_odds_difference"], disp_hi["equalized_odds_difference"] = src_lo, src_hi
+        measure_src = {"demographic_parity_difference": "selection_rate", "demographic_parity_ratio": "selection_rate",
+                       "equalized_odds_difference": eo_src, "equal_opportunity_difference": "true_positive_rate"}
 
         if has_score:
             w_sum = tab["w_sum"].to_numpy(dtype=np.float64)
@@ -1117,6 +1178,10 @@ def _from_counts(
                         dtype="boolean",
                     ),
                     "n_groups": n_elig,
+                    "low_group": [pairs.get(measure_src[m], (None, None))[0] for m in DISPARITY_MEASURES],
+                    "high_group": [pairs.get(measure_src[m], (None, None))[1] for m in DISPARITY_MEASURES],
+                    "tested_metric": [measure_src[m] for m in DISPARITY_MEASURES],
+                    "p_value": [p_of.get(measure_src[m], float("nan")) for m in DISPARITY_MEASURES],
                 }
             )
         )
@@ -1124,13 +1189,29 @@ def _from_counts(
     by_group = pd.concat(bg_parts, ignore_index=True)[_BY_GROUP_COLUMNS]
     by_group["n"] = by_group["n"].astype(np.int64)
     by_group["too_few_to_judge"] = by_group["too_few_to_judge"].astype(bool)
-    disparities = pd.concat(disp_parts, ignore_index=True)[_DISPARITY_COLUMNS]
+    disparities = pd.concat(disp_parts, ignore_index=True)
+    # Benjamini-Hochberg per family: single features x tested metrics, and intersections x metrics
+    adjusted: dict[tuple[str, str], float] = {}
+    for inter in (False, True):
+        fam = [t for t in tests if t["intersection"] == inter]
+        adj = bh_adjust([t["p"] for t in fam])
+        adjusted.update({(t["feature"], t["metric"]): float(a) for t, a in zip(fam, adj, strict=True)})
+    disparities["p_adjusted"] = [adjusted.get((f, m), float("nan"))
+                                 for f, m in zip(disparities["feature"], disparities["tested_metric"], strict=True)]
+    disparities["significant"] = (disparities["p_adjusted"] <= FDR_LEVEL).astype(bool)
+    disparities = disparities[_DISPARITY_COLUMNS]
     method = {
-        "bootstrap": ("stratified multinomial over confusion counts"
-                      + (", widened per group to resampling customers (design effect of each rate)"
-                         if counts.by_customer else "")) if do_boot else None,
-        "interval": "percentile" if do_boot else None,
-        "n_boot": int(n_boot) if do_boot else 0,
+        "interval": ("Wilson score" + (" on effective counts (each rate's denominator over its design effect: "
+                                       "customers, not rows, carry the information)" if counts.by_customer else "")
+                     + (", Kish effective sample size for weights" if weighted else "")) if do_ci else None,
+        "disparity_interval": ("Newcombe hybrid score for differences, MOVER-R from Wilson intervals for ratios, "
+                               "between the named lowest and highest groups") if do_ci else None,
+        "test": ("Fisher exact test of the lowest against the highest group, Bonferroni over the group pairs "
+                 "of the feature"),
+        "multiple_comparisons": (f"Benjamini-Hochberg at {FDR_LEVEL:g} per family: single features x metrics "
+                                 "(selection rate, true and false positive rate); intersections x metrics"),
+        "fdr_level": FDR_LEVEL,
+        "n_boot": 0,
         "ci": float(ci) if ci is not None else None,
         "random_state": random_state,
         "min_group_size": int(min_group_size),

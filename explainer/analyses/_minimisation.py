@@ -8,11 +8,16 @@ Three kinds of evidence are combined, per collected column and per data category
     the column (or every input of the category), with a paired interval
     (see :func:`explainer.analyses.drop_column_importance`).
 
-Verdicts: ``drop`` (not used, or no measurable loss without it), ``review`` (a small but
-measurable loss, an uncertain one, or a column the model leans on although a refit does as
-well without it),
-``keep`` (a measurable loss). Where no refit was run, (b) alone decides and the reason
-says so.
+Verdicts mean what they say:
+
+- ``drop``: not a model input, or refitted without it the model loses nothing beyond the
+  small-loss margin, shown by an equivalence test (Schuirmann 1987): the whole 95% interval
+  of the change lies above ``-small_loss``;
+- ``keep``: refitted without it the model loses: the whole interval lies below 0 and the
+  estimated loss is at least ``small_loss`` (without a refit: the model leans on it, a share
+  of influence of at least 5%);
+- ``inconclusive``: anything else, with the reason (an interval too wide for the margin; a
+  share below 5% without a refit, which cannot separate fitted noise from signal).
 """
 
 from __future__ import annotations
@@ -52,7 +57,7 @@ class MinimisationResult(HTMLDisplay):
     ``ci_low``, ``ci_high`` (share of influence and its interval), ``refit_delta``,
     ``refit_ci_low``, ``refit_ci_high`` (change in the model's metric when refitted
     without the column, None where not refitted), ``refit_how``, ``verdict`` (``drop``,
-    ``review``, ``keep``, or ``not an input`` for columns with another role, such as the
+    ``inconclusive``, ``keep``, or ``not an input`` for columns with another role, such as the
     target), ``reason``. ``categories`` has the same evidence per data category.
     ``method`` says which evidence was used, and why a refit was not run.
     """
@@ -69,22 +74,24 @@ class MinimisationResult(HTMLDisplay):
     def unused(self) -> list[str]:
         """Collected columns that are not model inputs and have no other role."""
         t = self.table
-        columns: list[str] = t.loc[~t["is_input"] & t["verdict"].isin(["drop", "review"]), "column"].tolist()
+        columns: list[str] = t.loc[~t["is_input"] & (t["verdict"] == "drop"), "column"].tolist()
         return columns
 
     @property
     def low_value(self) -> list[str]:
-        """Model inputs the model does not need, or barely needs (``drop`` or ``review``)."""
+        """Model inputs the model does not need (``drop``), or with a low share and no refit to decide."""
         t = self.table
-        columns: list[str] = t.loc[t["is_input"] & t["verdict"].isin(["drop", "review"]), "column"].tolist()
+        share_only = t["share"].notna() & t["refit_delta"].isna()  # judged on the share alone
+        columns: list[str] = t.loc[t["is_input"] & ((t["verdict"] == "drop") | ((t["verdict"] == "inconclusive")
+                                                                               & share_only)), "column"].tolist()
         return columns
 
     def verdict_of(self, column: str) -> str:
         return str(self.table.set_index("column").loc[column, "verdict"])
 
     def counts(self) -> dict[str, int]:
-        """Number of collected columns per verdict, in the order drop, review, keep, not an input."""
-        order = ("drop", "review", "keep", "not an input")
+        """Number of collected columns per verdict, in the order drop, inconclusive, keep, not an input."""
+        order = ("drop", "inconclusive", "keep", "not an input")
         found = self.table["verdict"].value_counts()
         return {v: int(found[v]) for v in order if v in found.index}
 
@@ -110,30 +117,45 @@ def _fmt(v: float) -> str:
 
 def _judge(share: float | None, hi_share: float | None, refit: Mapping[str, Any] | None, *,
            metric: str, low_share: float, small_loss: float, refit_note: str) -> tuple[str, str]:
-    """A verdict and its reason from the share of influence and the refit delta."""
+    """A verdict and its reason from the share of influence and the refit delta.
+
+    With a refit: ``drop`` when the whole interval of the change lies above ``-small_loss``
+    (an equivalence test: no loss beyond the margin), ``keep`` when the whole interval lies
+    below 0 with an estimated loss of at least ``small_loss``, else ``inconclusive``. Without
+    one: a low share is ``inconclusive``, since a share alone cannot tell fitted noise from
+    signal.
+    """
     share_txt = (f"share of influence {share:.1%}" if share is not None else "share of influence not measured")
     if refit is not None:
         d, lo, hi = float(refit["delta"]), float(refit["ci_low"]), float(refit["ci_high"])
         ev = f"refit without it changes {metric} by {_fmt(d)} (interval {_fmt(lo)} to {_fmt(hi)}); {share_txt}"
-        loss, loss_lo = -d, -hi
-        if loss_lo <= 0 and loss < small_loss:
-            if share is not None and share >= LEANS_ON:
-                return "review", (f"no measurable loss when refitted without it, but the model leans on it now: "
-                                  f"other inputs carry the same information. {ev}")
-            return "drop", f"no measurable loss when refitted without it. {ev}"
-        if loss_lo > 0 and loss >= small_loss:
-            return "keep", f"measurable loss when refitted without it. {ev}"
-        if loss_lo > 0:
-            return "review", f"small loss when refitted without it (below {small_loss}). {ev}"
-        return "review", f"uncertain: the estimated loss is {small_loss} or more, but its interval reaches zero. {ev}"
+        tied = refit.get("tied_customers")
+        tie = (f" Refitted without it, {int(tied)} held-out customers get the same score for all their candidates, "
+               "so their ranking falls back to row order." if tied is not None and not pd.isna(tied) and tied > 0
+               else "")
+        if lo > -small_loss:
+            lean = (f" The model leans on it now ({share:.1%} of its influence), but refitted without it "
+                    "it does as well." if share is not None and share >= LEANS_ON else "")
+            return "drop", (f"no loss beyond the margin: the whole interval lies above -{small_loss}.{lean} "
+                            f"{ev}.{tie}")
+        if hi < 0 and -d >= small_loss:
+            return "keep", (f"a loss when refitted without it: the whole interval lies below 0 and the estimated "
+                            f"loss is at least {small_loss}. {ev}.{tie}")
+        if hi < 0:
+            return "inconclusive", (f"a loss when refitted without it (the whole interval lies below 0), but smaller "
+                                    f"than the margin of {small_loss} and not shown to be within it; refit with more "
+                                    f"customers to decide. {ev}.{tie}")
+        return "inconclusive", (f"the interval {_fmt(lo)} to {_fmt(hi)} is wider than the margin of {small_loss} "
+                                f"and holds both no loss and a loss beyond it; refit with more customers to decide. "
+                                f"{ev}.{tie}")
     tail = f"; refit not run: {refit_note}" if refit_note else ""
     if share is None:
-        return "keep", f"input; influence not measured{tail}"
-    if hi_share is not None and hi_share < low_share:
-        return "drop", f"{share_txt}, below {low_share:.0%} with its whole interval{tail}"
-    if share < low_share:
-        return "review", f"{share_txt}, below {low_share:.0%}{tail}"
-    return "keep", f"input with measurable influence ({share_txt}){tail}"
+        return "inconclusive", f"input; influence not measured{tail}"
+    line = max(low_share, LEANS_ON)
+    if share < line:
+        return "inconclusive", (f"{share_txt}, below {line:.0%}; the share alone cannot separate fitted noise "
+                                f"from signal: refit without it (pass train_data=) to decide{tail}")
+    return "keep", f"the model leans on it ({share_txt}){tail}"
 
 
 def assess_minimisation(
@@ -162,17 +184,17 @@ def assess_minimisation(
     categories, roles : mapping
         From the inventory.
     low_share : float, default=0.01
-        Without a refit: an input whose interval of share lies wholly below this is
-        ``drop``; one whose estimate is below it is ``review``.
+        Without a refit: an input whose share is below this or below :data:`LEANS_ON` (5%)
+        is ``inconclusive`` (the share alone cannot separate fitted noise from signal); at
+        or above both, ``keep``.
     keys : sequence of str, default=()
         Columns that key the rows (a recommender's customer and item columns): needed,
         though not customer data the model could do without.
     refit : RefitResult or None, default=None
         Drop-column importance per input (``kind="column"``) and per category
         (``kind="group"``, named by the category). Where given, it decides: ``drop`` when
-        the interval of the change reaches zero or a gain (no measurable loss) and the
-        estimated loss is below ``small_loss``; ``keep`` when the loss is measurable and
-        at least ``small_loss``; else ``review``.
+        the whole interval of the change lies above ``-small_loss``; ``keep`` when it lies
+        wholly below 0 and the estimated loss is at least ``small_loss``; else ``inconclusive``.
     refit_note : str or None, default=None
         Why no refit was run; repeated in each reason that relies on the share alone.
     small_loss : float, default=0.01
@@ -249,7 +271,14 @@ def assess_minimisation(
                          "verdict": verdict, "reason": reason})
     evidence = ["collected but not an input", "SHAP share of influence"]
     method: dict[str, Any] = {"low_share": low_share, "small_loss": small_loss, "leans_on": LEANS_ON,
-                              "evidence": evidence}
+                              "evidence": evidence,
+                              "verdicts": {"drop": "the whole 95% interval of the refit change lies above "
+                                                   "-small_loss (equivalence test, Schuirmann 1987)",
+                                           "keep": "the whole interval lies below 0 and the estimated loss is at "
+                                                   "least small_loss (without a refit: share of influence at least "
+                                                   "leans_on)",
+                                           "inconclusive": "anything else; a low share without a refit cannot "
+                                                           "separate fitted noise from signal"}}
     if refit is not None:
         evidence.append("drop-column importance (refit without the column or category)")
         method["refit"] = {"status": "run", **refit.method}

@@ -24,12 +24,20 @@ from explainer.errors import InvalidInputError
 
 __all__ = ["ProxyResult", "find_proxies"]
 
-#: Most frequent levels of a text or categorical column kept as their own level.
-MAX_LEVELS = 50
+#: Most frequent levels of a text or categorical column kept as their own level (target encoding keeps
+#: small levels apart; beyond this many, a column is near-unique and its coarser forms are assessed too).
+MAX_LEVELS = 500
 #: Numeric sensitive attributes with more distinct values are cut into quantile bands.
 MAX_NUMERIC_CLASSES = 10
 _N_BANDS = 5
-_TABLE_COLUMNS = ["sensitive_feature", "column", "auc", "nmi", "flagged", "derivation", "n_rows"]
+_TABLE_COLUMNS = ["sensitive_feature", "column", "auc", "nmi", "flagged", "derivation", "n_rows",
+                  "derived_attribute", "flagged_groups"]
+_GROUP_COLUMNS = ["sensitive_feature", "column", "group", "n", "auc", "ci_low", "ci_high", "p_value", "p_adjusted",
+                  "too_few_to_judge", "flagged"]
+#: Pseudo-count of the class shares that each level's estimate is shrunk towards (target encoding).
+_SMOOTHING = 2.0
+#: False discovery rate of the proxy tests (Benjamini-Hochberg over attribute x column x group).
+FDR_LEVEL = 0.05
 
 
 @dataclass(frozen=True)
@@ -44,8 +52,18 @@ class ProxyResult(HTMLDisplay):
         (cross-validated macro one-vs-rest ROC AUC: 0.5 is chance, 1.0 perfect),
         ``nmi`` (normalised mutual information with the attribute, for text,
         categorical and boolean columns; NaN for numeric ones), ``flagged``
-        (``auc >= threshold``), ``derivation`` (which form of the column was
-        assessed, e.g. ``"first block before a space"``) and ``n_rows`` (rows used).
+        (see below), ``derivation`` (which form of the column was
+        assessed, e.g. ``"first block before a space"``), ``n_rows`` (rows used),
+        ``derived_attribute`` (the attribute is a function of the column, such as an age
+        band cut from an age: reported as derived, never flagged) and ``flagged_groups``
+        (the groups the column predicts, joined by ``", "``). ``flagged`` is set when a
+        group of at least ``min_group_size`` clears the threshold with its one-vs-rest AUC
+        and its test passes after the Benjamini-Hochberg adjustment.
+    by_group : pandas.DataFrame
+        One row per attribute, column and group: ``n`` (members), one-vs-rest ``auc`` on the
+        pooled out-of-fold scores with its Hanley-McNeil interval, ``p_value`` (one-sided
+        test of AUC above 0.5), ``p_adjusted`` (Benjamini-Hochberg over every attribute x
+        column x group), ``too_few_to_judge`` and ``flagged``.
     threshold : float
         AUC at or above which a column is flagged.
     method : dict
@@ -55,6 +73,7 @@ class ProxyResult(HTMLDisplay):
     table: pd.DataFrame
     threshold: float
     method: dict[str, Any] = field(default_factory=dict)
+    by_group: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=_GROUP_COLUMNS))
 
     @property
     def flagged(self) -> list[tuple[str, str]]:
@@ -98,6 +117,9 @@ class ProxyResult(HTMLDisplay):
             "flagged": [list(p) for p in self.flagged],
             "threshold": float(self.threshold),
             "method": dict(self.method),
+            "by_group": [{k: (None if isinstance(v, float) and math.isnan(v) else
+                              (v.item() if hasattr(v, "item") else v)) for k, v in rec.items()}
+                         for rec in self.by_group.to_dict(orient="records")],
         }
 
     def __repr__(self) -> str:
@@ -150,8 +172,8 @@ def _sensitive_frame(X: pd.DataFrame, sensitive_features: Any) -> tuple[pd.DataF
     )
 
 
-def _target(s: pd.Series, name: str) -> tuple[np.ndarray, np.ndarray]:
-    """Class codes for one attribute and a mask of usable rows."""
+def _target(s: pd.Series, name: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Class codes for one attribute, a mask of usable rows and the class labels."""
     ok = s.notna().to_numpy()
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         if s[ok].nunique() > MAX_NUMERIC_CLASSES:
@@ -164,7 +186,7 @@ def _target(s: pd.Series, name: str) -> tuple[np.ndarray, np.ndarray]:
             f"sensitive_features column {name!r} must have at least two groups. Got "
             f"{len(uniques)}. Drop the attribute or pass data that holds more than one group."
         )
-    return codes, ok
+    return codes, ok, [str(u) for u in uniques]
 
 
 def _text_levels(s: pd.Series, cap: int = MAX_LEVELS) -> np.ndarray:
@@ -237,6 +259,32 @@ def _numeric(s: pd.Series, name: str) -> np.ndarray:
 # --------------------------------------------------------------------------- scoring
 
 
+@dataclass(frozen=True)
+class _Scored:
+    """Cross-validated scores of one candidate for one attribute."""
+
+    auc: float  # macro one-vs-rest AUC, mean over folds
+    classes: np.ndarray  # class codes (of the attribute) that were scored
+    per_class: list[tuple[float, int, int]]  # one-vs-rest AUC on the pooled out-of-fold scores, n_pos, n_neg
+
+
+def _target_encoding_proba(z_tr: np.ndarray, y_tr: np.ndarray, z_te: np.ndarray, k: int) -> np.ndarray:
+    """Class probabilities of each level from the training fold, shrunk towards the class shares.
+
+    Out-of-fold target encoding used as the predictor itself: every level keeps its own
+    estimate however few rows it has (no minimum leaf size lumps small levels together),
+    and a level unseen in the training fold gets the class shares.
+    """
+    prior = np.bincount(y_tr, minlength=k) / len(y_tr)
+    lev_tr = z_tr.astype(np.int64)
+    n_lev = int(max(lev_tr.max(initial=0), z_te.astype(np.int64).max(initial=0))) + 1
+    counts = np.zeros((n_lev, k))
+    np.add.at(counts, (lev_tr, y_tr), 1.0)
+    table = (counts + _SMOOTHING * prior) / (counts.sum(axis=1, keepdims=True) + _SMOOTHING)
+    out: np.ndarray = table[z_te.astype(np.int64)]
+    return out
+
+
 def _cv_auc(
     Z: np.ndarray,
     y: np.ndarray,
@@ -245,12 +293,17 @@ def _cv_auc(
     categorical: bool,
     cv: int,
     random_state: int | None,
-) -> float:
-    """Macro one-vs-rest ROC AUC of a small boosted model on Z, mean over folds."""
+) -> _Scored:
+    """Macro one-vs-rest ROC AUC (mean over folds) and each class's AUC on the pooled out-of-fold scores.
+
+    Categorical candidates (one column of level codes) are predicted by out-of-fold target
+    encoding; numeric ones by a small boosted model.
+    """
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.metrics import roc_auc_score
     from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
+    nothing = _Scored(float("nan"), np.arange(0), [])
     classes, y = np.unique(y, return_inverse=True)
     k = len(classes)
     counts = np.bincount(y, minlength=k)
@@ -260,11 +313,12 @@ def _cv_auc(
     g = groups[keep] if groups is not None else None
     classes_left = np.unique(y)
     if len(classes_left) < 2:
-        return float("nan")
+        return nothing
+    kept_codes = classes[classes_left]
     y = np.searchsorted(classes_left, y)
     k = len(classes_left)
     if int(pd.DataFrame(Z).nunique(dropna=False).max()) <= 1:  # constant: no information
-        return 0.5
+        return _Scored(0.5, kept_codes, [(0.5, int((y == c).sum()), int((y != c).sum())) for c in range(k)])
     if g is not None and len(np.unique(g)) >= cv:
         splitter: Any = StratifiedGroupKFold(n_splits=cv, shuffle=True, random_state=random_state)
         splits = splitter.split(Z, y, g)
@@ -272,31 +326,72 @@ def _cv_auc(
         splitter = StratifiedKFold(n_splits=cv, shuffle=True, random_state=random_state)
         splits = splitter.split(Z, y)
     fold_aucs: list[float] = []
+    oof = np.full((len(y), k), np.nan)
     for train, test in splits:
         if len(np.unique(y[train])) < 2 or len(np.unique(y[test])) < 2:
             continue
-        model = HistGradientBoostingClassifier(
-            max_iter=40,
-            learning_rate=0.1,
-            max_leaf_nodes=8,
-            min_samples_leaf=40,
-            l2_regularization=1.0,
-            early_stopping=False,
-            categorical_features=[True] * Z.shape[1] if categorical else None,
-            random_state=random_state,
-        )
-        model.fit(Z[train], y[train])
-        proba = model.predict_proba(Z[test])
-        col = {int(c): i for i, c in enumerate(model.classes_)}
+        if categorical:
+            oof[test] = _target_encoding_proba(Z[train, 0], y[train], Z[test, 0], k)
+        else:
+            model = HistGradientBoostingClassifier(
+                max_iter=40, learning_rate=0.1, max_leaf_nodes=8, min_samples_leaf=40, l2_regularization=1.0,
+                early_stopping=False, random_state=random_state,
+            )
+            model.fit(Z[train], y[train])
+            proba = model.predict_proba(Z[test])
+            full = np.zeros((len(test), k))
+            full[:, np.asarray(model.classes_, dtype=np.int64)] = proba
+            oof[test] = full
         yt = y[test]
-        per_class = [
-            float(roc_auc_score(yt == c, proba[:, col[c]]))
-            for c in range(k)
-            if c in col and 0 < int((yt == c).sum()) < len(yt)
-        ]
-        if per_class:
-            fold_aucs.append(float(np.mean(per_class)))
-    return float(np.mean(fold_aucs)) if fold_aucs else float("nan")
+        per_fold = [float(roc_auc_score(yt == c, oof[test, c])) for c in range(k) if 0 < int((yt == c).sum()) < len(yt)]
+        if per_fold:
+            fold_aucs.append(float(np.mean(per_fold)))
+    if not fold_aucs:
+        return nothing
+    done = np.isfinite(oof[:, 0])
+    per_class = []
+    for c in range(k):
+        pos = y[done] == c
+        n_pos, n_neg = int(pos.sum()), int((~pos).sum())
+        auc_c = float(roc_auc_score(pos, oof[done, c])) if n_pos and n_neg else float("nan")
+        per_class.append((auc_c, n_pos, n_neg))
+    return _Scored(float(np.mean(fold_aucs)), kept_codes, per_class)
+
+
+def _auc_interval_and_p(auc: float, n_pos: int, n_neg: int, z: float) -> tuple[float, float, float]:
+    """Hanley and McNeil (1982) interval of an AUC, and the one-sided p-value of AUC > 0.5.
+
+    The p-value uses the Mann-Whitney variance under no association,
+    ``(n_pos + n_neg + 1) / (12 n_pos n_neg)``.
+    """
+    from statistics import NormalDist
+
+    if not (n_pos > 0 and n_neg > 0 and math.isfinite(auc)):
+        return float("nan"), float("nan"), float("nan")
+    q1, q2 = auc / (2 - auc), 2 * auc * auc / (1 + auc)
+    var = (auc * (1 - auc) + (n_pos - 1) * (q1 - auc * auc) + (n_neg - 1) * (q2 - auc * auc)) / (n_pos * n_neg)
+    half = z * math.sqrt(max(var, 0.0))
+    se0 = math.sqrt((n_pos + n_neg + 1) / (12.0 * n_pos * n_neg))
+    p = 1.0 - NormalDist().cdf((auc - 0.5) / se0)
+    return max(0.0, auc - half), min(1.0, auc + half), p
+
+
+def _is_derived(cand: pd.Series, y: np.ndarray) -> bool:
+    """Whether the attribute is cut from the column: a number whose groups are disjoint ranges of
+    it (an age band from an age). A text column that separates the groups exactly is a perfect
+    proxy, not a derivation, and is scored as one."""
+    if len(np.unique(y)) < 2 or len(cand) == 0 or _is_text(cand) or pd.api.types.is_datetime64_any_dtype(cand):
+        return False
+    try:
+        v = np.asarray(pd.to_numeric(cand, errors="raise"), dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    ok = np.isfinite(v)
+    if ok.sum() < 2:
+        return False
+    ranges = sorted((float(v[ok & (y == c)].min()), float(v[ok & (y == c)].max()))
+                    for c in np.unique(y[ok]))
+    return all(a[1] < b[0] for a, b in zip(ranges, ranges[1:]))
 
 
 def _nmi(levels: np.ndarray, y: np.ndarray) -> float:
@@ -318,6 +413,7 @@ def find_proxies(
     cv: int = 3,
     max_rows: int = 5000,
     groups: Any = None,
+    min_group_size: int = 30,
     random_state: int | None = 0,
 ) -> ProxyResult:
     """Assess how well each input column, alone, predicts each sensitive attribute.
@@ -329,10 +425,10 @@ def find_proxies(
     attribute, 1.0 means it reveals it exactly.
 
     - Numeric, boolean and date columns are used as they are (missing values kept).
-    - Text and categorical columns keep their 50 most frequent levels, the rest
-      grouped as "other" (missing values form their own level), fitted as a native
-      categorical feature.
-    - Near-unique text (more than 50 levels, e.g. full postcodes or email
+    - Text and categorical columns keep their 500 most frequent levels, the rest
+      grouped as "other" (missing values form their own level), and are predicted by
+      out-of-fold target encoding, so small levels keep their own estimate.
+    - Near-unique text (more than 500 levels, e.g. full postcodes or email
       addresses) is also assessed in coarser forms: the first block before a space
       (postcode district), the leading alphanumeric block, the first 2, 3 or 4
       characters, the email domain. The strongest form is kept and named in
@@ -368,6 +464,9 @@ def find_proxies(
         Entity ids (e.g. customer ids when rows are customer x item). Rows are
         reduced to one per entity and distinct value of the column, and the
         folds keep each entity on one side (StratifiedGroupKFold).
+    min_group_size : int, default=30
+        A group (of entities with ``groups``, else rows) smaller than this in the assessed
+        sample is too few to judge and cannot make a column flagged.
     random_state : int or None, default=0
         Seed of the sampling, folds and models.
 
@@ -458,8 +557,10 @@ def find_proxies(
         rows = np.sort(rng.choice(n, size=max_rows, replace=False)) if n > max_rows else np.arange(n)
 
     records: list[dict[str, Any]] = []
+    group_rows: list[dict[str, Any]] = []
+    z95 = 1.959963984540054
     for attr in sf.columns:
-        y_all, ok_all = _target(sf[attr], attr)
+        y_all, ok_all, class_labels = _target(sf[attr], attr)
         for col in cand:
             r = rows[ok_all[rows]]
             variants: list[tuple[str, np.ndarray, bool, np.ndarray | None]] = []
@@ -480,7 +581,7 @@ def find_proxies(
                             variants.append((dname, dl.reshape(-1, 1), True, dl))
                 else:
                     variants.append(("numeric", _numeric(s, col).reshape(-1, 1), False, None))
-            best: tuple[float, str, float, int] | None = None
+            best: tuple[float, str, float, int, _Scored] | None = None
             for vname, Z, is_cat, levels in variants:
                 y = y_all[r]
                 g = g_codes[r] if g_codes is not None else None
@@ -499,23 +600,46 @@ def find_proxies(
                     lu = lu[pick] if lu is not None else None
                 # One OpenMP thread: the models are tiny, and threads only add overhead.
                 with threadpool_limits(limits=1, user_api="openmp"):
-                    auc = _cv_auc(Zu, yu, gu, categorical=is_cat, cv=int(cv), random_state=random_state)
+                    scored = _cv_auc(Zu, yu, gu, categorical=is_cat, cv=int(cv), random_state=random_state)
+                auc = scored.auc
                 nmi = _nmi(lu, yu) if lu is not None else float("nan")
                 if best is None or (not math.isnan(auc) and (math.isnan(best[0]) or auc > best[0])):
-                    best = (auc, vname, nmi, len(yu))
+                    best = (auc, vname, nmi, len(yu), scored)
             assert best is not None
-            auc, vname, nmi, n_used = best
+            auc, vname, nmi, n_used, scored = best
+            derived = col in X.columns and _is_derived(X[col].iloc[r].reset_index(drop=True), y_all[r])
+            for code, (auc_c, n_pos, n_neg) in zip(scored.classes, scored.per_class, strict=True):
+                lo, hi, p = _auc_interval_and_p(auc_c, n_pos, n_neg, z95)
+                group_rows.append({"sensitive_feature": attr, "column": col, "group": class_labels[int(code)],
+                                   "n": n_pos, "auc": auc_c, "ci_low": lo, "ci_high": hi,
+                                   "p_value": float("nan") if derived else p,
+                                   "too_few_to_judge": bool(n_pos < min_group_size), "derived": derived})
             records.append(
                 {
                     "sensitive_feature": attr,
                     "column": col,
                     "auc": auc,
                     "nmi": nmi,
-                    "flagged": bool(not math.isnan(auc) and auc >= float(threshold)),
+                    "flagged": False,
                     "derivation": vname,
                     "n_rows": int(n_used),
+                    "derived_attribute": derived,
+                    "flagged_groups": "",
                 }
             )
+    by_group = pd.DataFrame(group_rows, columns=[*_GROUP_COLUMNS, "derived"])
+    if len(by_group):
+        from ._stats import bh_adjust
+
+        by_group["p_adjusted"] = bh_adjust(by_group["p_value"].to_numpy(dtype=np.float64))
+        by_group["flagged"] = ((by_group["p_adjusted"] <= FDR_LEVEL) & (by_group["auc"] >= float(threshold))
+                               & ~by_group["too_few_to_judge"] & ~by_group["derived"].astype(bool))
+    by_group = by_group[_GROUP_COLUMNS].reset_index(drop=True)
+    for rec in records:
+        hit = by_group[(by_group["sensitive_feature"] == rec["sensitive_feature"])
+                       & (by_group["column"] == rec["column"]) & by_group["flagged"].astype(bool)]
+        rec["flagged"] = bool(len(hit))
+        rec["flagged_groups"] = ", ".join(hit.sort_values("auc", ascending=False)["group"].astype(str))
     table = pd.DataFrame(records, columns=_TABLE_COLUMNS)
     if len(table):
         table = table.sort_values(
@@ -532,5 +656,14 @@ def find_proxies(
         "random_state": random_state,
         "grouped": groups is not None,
         "max_levels": MAX_LEVELS,
+        "categorical": f"out-of-fold target encoding: each level's group shares in the training folds, shrunk "
+                       f"towards the overall shares with {_SMOOTHING:g} pseudo-rows (no lumping of small levels)",
+        "per_group": "one-vs-rest ROC AUC of each group on the pooled out-of-fold scores, Hanley-McNeil (1982) "
+                     "interval; one-sided test of AUC above 0.5 (Mann-Whitney variance)",
+        "multiple_comparisons": f"Benjamini-Hochberg at {FDR_LEVEL:g} over every attribute x column x group",
+        "flag_rule": "a group of at least min_group_size whose AUC is at or above the threshold and whose adjusted "
+                     "test passes; never when the attribute is derived from the column",
+        "min_group_size": int(min_group_size),
+        "fdr_level": FDR_LEVEL,
     }
-    return ProxyResult(table=table, threshold=float(threshold), method=method)
+    return ProxyResult(table=table, threshold=float(threshold), method=method, by_group=by_group)

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -36,7 +36,13 @@ from ..models._adapter import ModelAdapter, wrap_model
 from ..models._calls import call_model
 from ._ranking import per_user_ranking
 
-__all__ = ["RefitResult", "RefitFailedError", "drop_column_importance", "weighted_auc"]
+__all__ = ["RefitResult", "RefitFailedError", "drop_column_importance", "weighted_auc", "REFIT_MAX_CUSTOMERS",
+           "REFIT_MAX_ROWS"]
+
+#: Default cap of the refit sample for recommenders, in customers (each with all their candidates).
+REFIT_MAX_CUSTOMERS = 2_000
+#: Default cap of the refit sample for one-row-per-customer models, in rows (= customers).
+REFIT_MAX_ROWS = 8_000
 
 FitFunction = Callable[[pd.DataFrame, np.ndarray], Any]
 
@@ -49,7 +55,9 @@ class RefitResult:
     ``group``), ``columns`` (the columns left out), ``how`` (``removed`` or ``held
     constant``), ``metric_full``, ``metric_without``, ``delta`` (without minus full;
     negative is a loss), ``ci_low``, ``ci_high`` (95% paired bootstrap interval of
-    ``delta``) and ``fold_deltas`` (the delta in each fold).
+    ``delta``), ``fold_deltas`` (the delta in each fold) and, for ranking,
+    ``tied_customers`` (held-out customers whose candidates all get the same score from the
+    refit without the column: their ranking falls back to row order).
     """
 
     table: pd.DataFrame
@@ -289,7 +297,10 @@ class _Scorer:
 
     def compare(self, full: np.ndarray, without: np.ndarray) -> dict[str, Any]:
         st = self.st
+        tied = None
         if self.task == "ranking":
+            g = pd.Series(without).groupby(st.users, sort=False)
+            tied = int(((g.max() - g.min()).to_numpy() <= 1e-12).sum())  # ranking falls back to row order
             a, b = self.per_unit(full), self.per_unit(without)
             d = b - a
             boot = d[self.idx].mean(axis=1)
@@ -310,7 +321,7 @@ class _Scorer:
             folds = [w - f_ for w, f_ in zip(pw, pf)]
         lo, hi = np.nanpercentile(boot, [2.5, 97.5])
         return {"metric_full": m_full, "metric_without": m_without, "delta": m_without - m_full,
-                "ci_low": float(lo), "ci_high": float(hi), "fold_deltas": folds}
+                "ci_low": float(lo), "ci_high": float(hi), "fold_deltas": folds, "tied_customers": tied}
 
 
 def _check_int(name: str, value: Any, low: int) -> int:
@@ -332,7 +343,7 @@ def drop_column_importance(
     item_id: str | None = None,
     k: int = 3,
     n_folds: int = 3,
-    sample_size: int | None = 8_000,
+    sample_size: int | Literal["auto"] | None = "auto",
     n_boot: int = 200,
     n_jobs: int = 1,
     random_state: int = 0,
@@ -363,9 +374,11 @@ def drop_column_importance(
     n_folds : int, default=3
         Cross-validation folds (grouped by ``user_id`` for ranking). Every refit uses the
         same folds.
-    sample_size : int or None, default=8000
-        Refit on about this many rows (whole customers for ranking), drawn with
-        ``random_state``. None: every row.
+    sample_size : int, "auto" or None, default="auto"
+        How many customers the refits use, drawn with ``random_state``: for ranking, whole
+        customers with all their candidate rows; otherwise rows (one row is one customer).
+        ``"auto"``: every training customer up to :data:`REFIT_MAX_CUSTOMERS` (ranking) or
+        :data:`REFIT_MAX_ROWS` (other tasks), a cap that bounds the refit cost. None: all.
     n_boot : int, default=200
         Paired bootstrap resamples for each interval.
     n_jobs : int, default=1
@@ -388,8 +401,13 @@ def drop_column_importance(
         raise InvalidInputError(f"data must be a pandas DataFrame of training rows. Got {type(data).__name__}.")
     n_folds = _check_int("n_folds", n_folds, 2)
     n_boot = _check_int("n_boot", n_boot, 20)
-    if sample_size is not None:
-        sample_size = _check_int("sample_size", sample_size, 100)
+    n_sample: int | None
+    if isinstance(sample_size, str) and sample_size == "auto":
+        n_sample = REFIT_MAX_CUSTOMERS if adapter.task == "ranking" else REFIT_MAX_ROWS
+    elif sample_size is None:
+        n_sample = None
+    else:
+        n_sample = _check_int("sample_size", sample_size, 20 if adapter.task == "ranking" else 100)
     if adapter.kind == "callable" and fit is None:
         raise InvalidInputError(
             "fit must be given to refit a callable model. Got None. Pass fit=lambda X, y: ... that returns "
@@ -423,15 +441,14 @@ def drop_column_importance(
     if adapter.task == "ranking":
         users_all = data[adapter.user_id].to_numpy()
         uniq = pd.unique(users_all)
-        per_user = len(data) / max(len(uniq), 1)
-        n_u = len(uniq) if sample_size is None else min(len(uniq), max(n_folds * 20, int(sample_size / per_user)))
+        n_u = len(uniq) if n_sample is None else min(len(uniq), max(n_folds * 20, n_sample))
         chosen = uniq[np.sort(rng.choice(len(uniq), n_u, replace=False))]
         sub = data.loc[np.isin(users_all, chosen)]
         codes, _ = pd.factorize(sub[adapter.user_id].to_numpy())
         user_fold = rng.permutation(n_u) % n_folds
         fold = user_fold[codes]
     else:
-        n = len(data) if sample_size is None else min(len(data), sample_size)
+        n = len(data) if n_sample is None else min(len(data), n_sample)
         sub = data.iloc[np.sort(rng.choice(len(data), n, replace=False))]
         fold = rng.permutation(len(sub)) % n_folds
     sub = sub.reset_index(drop=True)
@@ -453,7 +470,7 @@ def drop_column_importance(
     # Many small fits: one native thread each; parallelism comes from n_jobs over folds.
     limits = threadpool_limits(limits=1)
     try:
-        return _run(st, cols, named, adapter, fit, n_boot, n_jobs, sample_size, random_state, rng)
+        return _run(st, cols, named, adapter, fit, n_boot, n_jobs, n_sample, random_state, rng)
     finally:
         limits.restore_original_limits()
 
@@ -481,7 +498,7 @@ def _run(st: _Setup, cols: list[str], named: dict[str, Sequence[str]], adapter: 
         rows.append({"name": name, "kind": kind, "columns": list(dropped), "how": how,
                      **scorer.compare(full, without)})
     table = pd.DataFrame(rows, columns=["name", "kind", "columns", "how", "metric_full", "metric_without",
-                                        "delta", "ci_low", "ci_high", "fold_deltas"])
+                                        "delta", "ci_low", "ci_high", "fold_deltas", "tied_customers"])
     n_units = int(len(np.unique(st.users)))
     method = {
         "metric": _metric_name(adapter),
@@ -489,6 +506,7 @@ def _run(st: _Setup, cols: list[str], named: dict[str, Sequence[str]], adapter: 
         "rows": int(len(y)),
         "customers" if adapter.task == "ranking" else "units": n_units,
         "sample_size": sample_size,
+        "sample_unit": "customers" if adapter.task == "ranking" else "rows (one per customer)",
         "n_boot": n_boot,
         "refit_by": "training function passed as fit" if fit is not None else
                     f"clone of {type(adapter.model).__name__}",

@@ -13,7 +13,7 @@ from ..inventory import CATEGORY_LABELS
 __all__ = ["PHRASES", "phrase", "category_label", "column_label"]
 
 #: Named parts of a phrase that always hold a sentence; only "public" may be None (no consumer sentence).
-PhrasePart = Literal["text", "refit", "slight", "l_diversity", "steps", "steps_reached"]
+PhrasePart = Literal["text", "refit", "inconclusive", "slight", "l_diversity", "steps", "steps_reached"]
 
 PHRASES: dict[str, dict[str, str | None]] = {
     "data.unused_column": {
@@ -26,6 +26,9 @@ PHRASES: dict[str, dict[str, str | None]] = {
         "refit": "Column {column} is an input with {share} of the model's influence (interval {ci}). "
                  "Refitted without it, {metric} changes by {delta} (interval {dci}). Verdict: {verdict}. "
                  "It is a candidate for removal.",
+        "inconclusive": "Column {column} is an input but accounts for {share} of the model's influence "
+                        "(interval {ci}); no refit was run. Verdict: {verdict}: the share alone cannot separate "
+                        "fitted noise from signal; refit without it with the training data to decide.",
         "public": "Your {label} counts for very little in what we show you.",
     },
     "data.key_column": {
@@ -47,18 +50,21 @@ PHRASES: dict[str, dict[str, str | None]] = {
                   "It is not used to choose what you see.",
     },
     "fairness.exposure_gap": {
-        "text": "{item} is shown to {low_group} customers ({feature}) at {low_rate}, against {high_rate} "
-                "for {high_group}: a ratio of {ratio} (interval {ci}), below the four-fifths line.",
+        "text": "Exposure differs by {feature} for {n_gaps} of {n_items} items (ratio and its whole interval below "
+                "the four-fifths line, and a Fisher exact test passing at a 5% false discovery rate). Largest: {item} is shown to "
+                "{low_group} customers at {low_rate}, against {high_rate} for {high_group}: a ratio of {ratio} "
+                "(interval {ci}, adjusted p {p}).",
         "public": "We found that {item} is suggested much less often to one group of customers by {feature_label}.",
     },
     "fairness.selection_rate_gap": {
-        "text": "Selection rates differ by {feature}: the ratio of the lowest to the highest group is {ratio} "
-                "(interval {ci}), below the four-fifths line.",
+        "text": "Selection rates differ by {feature}: the ratio of the lowest group ({low_group}) to the highest "
+                "({high_group}) is {ratio} (interval {ci}, adjusted p {p}), below the four-fifths line.",
         "public": "We found that people are chosen at different rates by {feature_label}.",
     },
     "fairness.proxy": {
-        "text": "Input {column} predicts {sensitive} (cross-validated AUC {auc}), so it can act as a stand-in "
-                "for it.",
+        "text": "Input {column} predicts {sensitive}: it picks out {groups} from the rest (cross-validated, "
+                "each test passing at a 5% false discovery rate; {auc} averaged over all groups), so it can act "
+                "as a stand-in for it.",
         "public": "Your {label} is linked to {sensitive_label}. We check how this affects results.",
     },
     "fairness.proxy_flow": {

@@ -152,6 +152,8 @@ def audit_to_dict(a: Audit) -> dict[str, Any]:
         "main_parameters": main_parameters,
         "fairness": fairness,
         "proxies": _records(a.proxies.table) if a.proxies is not None else [],
+        "proxies_by_group": (_records(getattr(a.proxies, "by_group", None)) if a.proxies is not None else []),
+        "proxies_method": plain(a.proxies.method) if a.proxies is not None else None,
         "minimisation": ({"columns": _records(a.minimisation.table),
                           "categories": _records(a.minimisation.categories),
                           "refit": _records(a.minimisation.refit.table) if a.minimisation.refit is not None else [],

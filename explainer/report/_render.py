@@ -149,7 +149,8 @@ def _group_sentences(doc: dict[str, Any]) -> list[str]:
         return [say("groups_not_tested")]
     ranking = doc["model"]["task"] == "ranking"
     out.append(say("groups_intro" if ranking else "groups_intro_binary"))
-    flagged = sorted((g for g in fair.get("exposure_gaps") or [] if g["flagged"] and g["ratio_ci_high"] < 0.8),
+    # only gaps that passed their test (four-fifths line, adjusted p at the false discovery rate)
+    flagged = sorted((g for g in fair.get("exposure_gaps") or [] if g.get("reported")),
                      key=lambda g: g["ratio"])
     rate_gaps = []
     if not ranking:
@@ -157,7 +158,8 @@ def _group_sentences(doc: dict[str, Any]) -> list[str]:
             if block.get("intersection"):
                 continue
             for d in block["disparities"]:
-                if d["measure"] == "demographic_parity_ratio" and d["flagged"] and (d["ci_high"] or 1) < 0.8:
+                if (d["measure"] == "demographic_parity_ratio" and d["flagged"] and d.get("significant")
+                        and (d["ci_high"] or 1) < 0.8):
                     groups = [g for g in block["groups"] if not g["too_few_to_judge"]
                               and "selection_rate" in g["metrics"]]
                     if groups:
@@ -250,7 +252,7 @@ def _disclosure_context(doc: dict[str, Any], cfg: Any) -> dict[str, Any]:
     params = main_parameters(doc, cfg)
     chart, alt = _parameter_chart(params, doc)
     unused = [m["column"] for m in (doc.get("minimisation") or {}).get("columns") or []
-              if not m["is_input"] and m["verdict"] in ("drop", "review") and m["column"] not in item_cols]
+              if not m["is_input"] and m["verdict"] == "drop" and m["column"] not in item_cols]
     data_unused = []
     if unused:
         shown = unused[:6]

@@ -455,7 +455,7 @@ def audit_dask(
         prox = pd.concat([r["proxy"] for r in results if "proxy" in r], ignore_index=True)
         candidates = [c for c in adapter.input_columns if c not in sensitive]
         proxies = find_proxies(prox[candidates], prox[sensitive], threshold=proxy_threshold,
-                               random_state=random_state,
+                               random_state=random_state, min_group_size=min_group_size,
                                groups=prox[adapter.user_id].to_numpy() if adapter.user_id else None)
 
     digest = hashlib.sha256("".join(r["digest"] for r in sorted(results, key=lambda r: r["index"])).encode())

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 __all__ = ["Dashboard"]
 
 SEVERITIES = ("high", "medium", "low", "info")
-VERDICTS = ("drop", "review", "keep", "not an input")
+VERDICTS = ("drop", "inconclusive", "keep", "not an input")
 #: Group metrics offered in the fairness tab, in this order, when the audit measured them.
 FAIRNESS_METRICS = ("selection_rate", "true_positive_rate", "false_positive_rate", "false_negative_rate",
                     "precision", "accuracy", "mean_score")
@@ -78,7 +78,12 @@ class Dashboard:
         present = set() if fair is None else set(fair.groups.by_group["metric"])
         metrics = [(_label(m), m) for m in FAIRNESS_METRICS if m in present]
         if fair is not None and fair.exposure is not None and len(fair.exposure):
-            metrics.append(("exposure to an item (share shown it)", EXPOSURE))
+            # a recommender gives every customer k of n items: selection rates (and the rates built
+            # on them) are equal by construction. Offer what can differ, opening on exposure.
+            metrics = [("exposure to an item (share shown it)", EXPOSURE)]
+            if fair.quality is not None and len(fair.quality):
+                metrics += [(_label(m), m) for m in dict.fromkeys(fair.quality["metric"])]
+            features = [f for f in features if f in set(fair.exposure["feature"])] or features
         items = [] if fair is None or fair.exposure is None or not len(fair.exposure) else sorted(
             map(str, fair.exposure["item"].unique()))
         self.feature = W.Dropdown(options=features, description="Group by")
@@ -205,6 +210,8 @@ class Dashboard:
             part = e[(e["feature"] == self.feature.value) & (e["item"].astype(str) == self.item.value)]
             return part.rename(columns={"rate": "value"})[cols].reset_index(drop=True)
         bg = fair.groups.by_group
+        if fair.quality is not None and len(fair.quality) and self.metric.value in set(fair.quality["metric"]):
+            bg = fair.quality
         part = bg[(bg["feature"] == self.feature.value) & (bg["metric"] == self.metric.value)]
         return part[cols].reset_index(drop=True)
 
@@ -221,9 +228,12 @@ class Dashboard:
             if not len(hit):
                 return "Fewer than two groups are large enough to compare for this item."
             r = hit.iloc[0]
+            verdict = ("a reported gap: below four-fifths with its whole interval, and the test passes"
+                       if r["reported"] else
+                       f"{'below' if r['flagged'] else 'not below'} four-fifths at the estimate; not a reported gap")
             return (f"Lowest rate {r['low_rate']:.3f} ({r['low_group']}) against highest {r['high_rate']:.3f} "
                     f"({r['high_group']}): ratio {r['ratio']:.2f}, interval {r['ratio_ci_low']:.2f} to "
-                    f"{r['ratio_ci_high']:.2f}; {'below' if r['flagged'] else 'not below'} four-fifths.")
+                    f"{r['ratio_ci_high']:.2f}, adjusted p {r['p_adjusted']:.2g}; {verdict}.")
         d = fair.groups.disparities
         parts = []
         for measure in _DISPARITY_OF.get(metric, ()):
@@ -232,8 +242,10 @@ class Dashboard:
                 r = hit.iloc[0]
                 flag = "" if pd.isna(r["flagged"]) else ("; below four-fifths" if r["flagged"] else
                                                          "; not below four-fifths")
-                parts.append(f"{_label(measure)} {r['value']:.3f} (interval {r['ci_low']:.3f} to "
-                             f"{r['ci_high']:.3f}{flag})")
+                pair = (f"{r['low_group']} against {r['high_group']}, " if pd.notna(r["low_group"]) else "")
+                test = f", adjusted p {r['p_adjusted']:.2g}" if pd.notna(r["p_adjusted"]) else ""
+                parts.append(f"{_label(measure)} {r['value']:.3f} ({pair}interval {r['ci_low']:.3f} to "
+                             f"{r['ci_high']:.3f}{test}{flag})")
         return ("Across the groups large enough to judge: " + "; ".join(parts) + ".") if parts else ""
 
     def _show_fairness(self) -> None:

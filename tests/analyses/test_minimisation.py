@@ -69,7 +69,12 @@ def test_refit_used_grouped_folds_on_training_rows(demo_audit, recommender):
     assert m["status"] == "run"
     assert m["folds"] == "grouped by customer"
     assert m["metric"] == "ndcg_at_3"
-    assert m["rows"] <= demo_audit.options["refit_sample_size"] + 8
+    # the sample counts customers: every training customer up to the cap, each with all candidates
+    from explainer.analyses._refit import REFIT_MAX_CUSTOMERS
+
+    assert demo_audit.options["refit_sample_size"] == "auto" and m["sample_unit"] == "customers"
+    assert m["customers"] == min(REFIT_MAX_CUSTOMERS, recommender.train["customer_id"].nunique())
+    assert m["rows"] == m["customers"] * recommender.train.groupby("customer_id").size().iloc[0]
     assert demo_audit.options["train_rows"] == len(recommender.train)
 
 
@@ -119,11 +124,13 @@ def test_without_a_refit_the_result_says_so_and_relies_on_shares(demo_audit):
 
 
 @pytest.mark.parametrize("share,delta,lo,hi,expected", [
-    (0.30, -0.05, -0.07, -0.03, "keep"),     # measurable loss, above the line
-    (0.02, -0.002, -0.003, -0.001, "review"),  # measurable but small
-    (0.02, 0.001, -0.004, 0.006, "drop"),    # no measurable loss
-    (0.02, -0.008, -0.02, 0.004, "review"),  # uncertain: a real loss is possible
-    (0.20, 0.0, -0.002, 0.002, "review"),    # no loss on refit, but the model leans on it now
+    (0.30, -0.05, -0.07, -0.03, "keep"),     # a loss: the whole interval below 0
+    (0.02, -0.002, -0.003, -0.001, "drop"),  # a real loss, but the whole interval is within the margin
+    (0.02, 0.001, -0.004, 0.006, "drop"),    # equivalence: the whole interval above -0.005
+    (0.02, -0.008, -0.02, 0.004, "inconclusive"),  # holds no loss and a loss beyond the margin
+    (0.20, 0.0, -0.002, 0.002, "drop"),      # the model leans on it now, but a refit does as well
+    (0.30, 0.010, -0.046, 0.059, "inconclusive"),  # the tiny refit: far wider than the margin
+    (0.30, -0.094, -0.123, -0.064, "keep"),  # the same inputs refitted on all customers
 ])
 def test_verdict_rules(share, delta, lo, hi, expected):
     from explainer.analyses._minimisation import _judge
@@ -133,6 +140,9 @@ def test_verdict_rules(share, delta, lo, hi, expected):
                              refit_note="")
     assert verdict == expected, reason
     assert "roc_auc" in reason
+    if expected == "inconclusive":
+        assert "wider than the margin" in reason and "more customers" in reason
+        assert "same information" not in reason
 
 
 def test_inventory_item_attributes_are_not_called_customer_data(demo_audit):

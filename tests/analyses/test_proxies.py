@@ -69,7 +69,7 @@ def test_planted_proxy_flagged_noise_not(planted_result: ProxyResult) -> None:
 
 def test_high_cardinality_postcode_flagged_via_district(planted: pd.DataFrame,
                                                         planted_result: ProxyResult) -> None:
-    assert planted["postcode"].nunique() > 1000  # near-unique, beyond the top-50 levels
+    assert planted["postcode"].nunique() > 1000  # near-unique, beyond the top-500 levels
     row = _row(planted_result, "gender", "postcode")
     # Districts separate genders exactly, so the district form reaches AUC ~1.
     assert row["auc"] > 0.95

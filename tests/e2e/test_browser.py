@@ -108,7 +108,8 @@ def test_planted_markup_is_shown_as_text_and_never_runs(browser, recommender, tm
     doc["fairness"]["exposure_gaps"] = [{
         "feature": "age_band", "item": "toys" + MARKUP, "low_group": "65+", "low_rate": 0.05,
         "high_group": "18-29", "high_rate": 0.4, "ratio": 0.125, "ratio_ci_low": 0.1, "ratio_ci_high": 0.15,
-        "difference": 0.35, "flagged": True}]
+        "difference": 0.35, "flagged": True, "p_value": 1e-6, "p_adjusted": 1e-5, "significant": True,
+        "reported": True}]
     doc["model"]["task"] = "ranking"
     doc["model"]["k"] = 3
     cfg = DisclosureConfig.from_dict({"organisation": {"name": "Evil Ltd" + MARKUP},

@@ -95,7 +95,15 @@ def test_cli_audits_a_score_log_with_hand_computed_rates(log_csv, capsys):
     assert "ThresholdOptimizer" in html and "not applied" in html.lower()
     assert (out / "disclosure.html").is_file()
     codes = {f["code"] for f in doc["findings"]}
-    assert "fairness.selection_rate_gap" in codes
+    # 11 of 20 against 3 of 20 is below four-fifths, but 20 people a side are too few for a claim:
+    # Fisher's exact p is 0.0187 (scipy.stats.fisher_exact([[11, 9], [3, 17]])), and adjusted for
+    # the family's three tests (selection rate, TPR, FPR) it does not pass at 5%
+    sr = dis["demographic_parity_ratio"]
+    assert sr["p_value"] == pytest.approx(0.018701126, abs=1e-6)
+    assert sr["p_adjusted"] > 0.05 and sr["significant"] is False
+    assert (sr["low_group"], sr["high_group"]) == ("B", "A")
+    assert sr["ci_low"] <= sr["value"] <= sr["ci_high"]
+    assert "fairness.selection_rate_gap" not in codes
 
 
 def test_cli_audits_a_parquet_log_of_decisions(log_csv, capsys):

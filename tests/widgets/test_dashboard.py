@@ -36,31 +36,39 @@ def test_dashboard_is_a_tab_widget_with_the_six_views(dash):
 
 
 def test_fairness_tab_shows_the_group_values_of_the_chosen_feature_and_metric(dash, demo_audit):
-    bg = demo_audit.fairness.groups.by_group
-    for feature, metric in [("age_band", "selection_rate"), ("gender", "true_positive_rate")]:
+    # a recommender: only metrics that can differ between groups, opening on exposure
+    assert [m for _, m in dash.metric.options] == ["exposure", "hit_rate_at_3", "ndcg_at_3"]
+    assert dash.metric.value == "exposure"
+    q = demo_audit.fairness.quality
+    for feature, metric in [("age_band", "hit_rate_at_3"), ("gender", "ndcg_at_3")]:
         dash.feature.value = feature
         dash.metric.value = metric
         rows = table(dash.fairness.value, f"{metric.replace('_', ' ')} by {feature}")
-        expected = bg[(bg["feature"] == feature) & (bg["metric"] == metric)]
+        expected = q[(q["feature"] == feature) & (q["metric"] == metric)]
         assert [r["Group"] for r in rows] == list(expected["group"])
         for r, (_, e) in zip(rows, expected.iterrows()):
+            assert int(r["Customers"]) == e["n"]  # a recommender's groups count customers
+            if e["too_few_to_judge"]:
+                continue
             assert abs(_num(r[metric.replace("_", " ")]) - e["value"]) <= 5e-4
             lo, hi = r["95% interval"].split(" to ")
             assert abs(_num(lo) - e["ci_low"]) <= 5e-4 and abs(_num(hi) - e["ci_high"]) <= 5e-4
-            assert int(r["Customers"]) == e["n"]  # a recommender's groups count customers
-    # the summary under the table is the feature's disparity for that metric
-    dash.feature.value, dash.metric.value = "age_band", "selection_rate"
-    d = demo_audit.fairness.groups.disparities
-    ratio = d[(d["feature"] == "age_band") & (d["measure"] == "demographic_parity_ratio")]["value"].iloc[0]
-    assert f"demographic parity ratio {ratio:.3f}" in dash.fairness.value
+    # the summary under the exposure table names the pair, the interval and the adjusted test
+    dash.feature.value, dash.metric.value = "age_band", "exposure"
+    dash.item.value = "electronics"
+    g = demo_audit.fairness.exposure_gaps
+    r = g[(g["feature"] == "age_band") & (g["item"] == "electronics")].iloc[0]
+    assert f"ratio {r['ratio']:.2f}, interval {r['ratio_ci_low']:.2f} to {r['ratio_ci_high']:.2f}" in dash.fairness.value
+    assert "adjusted p" in dash.fairness.value and "a reported gap" in dash.fairness.value
 
 
 def test_fairness_tab_marks_groups_too_few_to_judge(dash, demo_audit):
-    bg = demo_audit.fairness.groups.by_group
-    small = bg[bg["too_few_to_judge"]].iloc[0]
+    e = demo_audit.fairness.exposure
+    small = e[e["too_few_to_judge"]].iloc[0]
     dash.feature.value = small["feature"]
-    dash.metric.value = "selection_rate"
-    rows = table(dash.fairness.value, f"selection rate by {small['feature']}")
+    dash.metric.value = "exposure"
+    dash.item.value = str(small["item"])
+    rows = table(dash.fairness.value, "exposure to an item")
     m = demo_audit.fairness.min_group_size
     for r in rows:
         assert (r["Note"] == f"too few to judge (under {m} customers)") == (int(r["Customers"]) < m)
@@ -68,6 +76,8 @@ def test_fairness_tab_marks_groups_too_few_to_judge(dash, demo_audit):
 
 
 def test_exposure_view_finds_the_planted_electronics_gap(dash, demo_audit):
+    assert not dash.item.disabled  # the tab opens on exposure
+    dash.metric.value = "hit_rate_at_3"
     assert dash.item.disabled
     dash.feature.value = "age_band"
     dash.metric.value = "exposure"
