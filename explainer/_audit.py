@@ -54,7 +54,8 @@ class Audit(HTMLDisplay):
 
     An audit of a decision log (:func:`audit_decisions`) has no model: ``model``,
     ``explanation``, ``minimisation`` and ``proxies`` are None and the reports say
-    "not assessed: no model" for them.
+    "not assessed: no model" for them. ``warnings`` says what could not be judged on this
+    data (for example a sensitive feature without a group large enough to judge).
     """
 
     model: ModelAdapter | None
@@ -72,6 +73,9 @@ class Audit(HTMLDisplay):
     proxy_flow: Any = None
     reidentification: ReidentificationResult | None = None
     membership: MembershipResult | None = None
+    #: What this audit could not judge or where its numbers need care, for audit.json and the
+    #: reviewer report (names columns and gives counts, never values).
+    warnings: tuple[str, ...] = ()
 
     # --- export -------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -855,7 +859,7 @@ def audit(
         )
     if target is not None and target in adapter.input_columns:
         raise InvalidInputError(f"target must not be a model input. Got {target!r}, which the model reads.")
-    check_group_sizes(data, sensitive, user_id=adapter.user_id)
+    notes = check_group_sizes(data, sensitive, min_group_size=min_group_size, user_id=adapter.user_id)
 
     say("inventory")
     inv = _complete_inventory(data, inventory, target=target, inputs=adapter.input_columns, sensitive=sensitive,
@@ -929,7 +933,7 @@ def audit(
                             "n_boot": n_boot, "min_group_size": min_group_size, "proxy_threshold": proxy_threshold,
                             "random_state": random_state, "threshold": threshold, "item_group": item_group},
                    reid=reid, member=member, member_info=member_info, quasi_identifiers=quasi_identifiers,
-                   k_anonymity=k_anonymity)
+                   k_anonymity=k_anonymity, warnings=notes)
 
 
 def _proxy_flow(adapter: ModelAdapter, sensitive: Sequence[str], proxies: Any, pool: pd.DataFrame,
@@ -965,7 +969,8 @@ def _finish(adapter: ModelAdapter, inv: DataInventory, columns: list[str], *, sh
             reid: Any = None, member: Any = None, member_info: Any = None,
             quasi_identifiers: Sequence[str] | None = None, k_anonymity: int = 5,
             provenance_extra: dict[str, Any] | None = None, data: pd.DataFrame | None = None,
-            refit_args: dict[str, Any] | None = None, metric_ci: dict[str, Any] | None = None) -> Audit:
+            refit_args: dict[str, Any] | None = None, metric_ci: dict[str, Any] | None = None,
+            warnings: Sequence[str] = ()) -> Audit:
     """Minimisation, findings and provenance: the part of an audit shared by every backend."""
     ra = refit_args or {"train_data": None, "target": None, "fit": None, "refit": False, "refit_folds": 3,
                         "refit_sample_size": None, "small_loss": 0.01, "n_boot": 200, "n_jobs": 1,
@@ -1021,6 +1026,7 @@ def _finish(adapter: ModelAdapter, inv: DataInventory, columns: list[str], *, sh
         reidentification=reid,
         membership=member,
         data=data,
+        warnings=tuple(warnings),
     )
 
 
@@ -1136,7 +1142,7 @@ def audit_decisions(
         )
     data = _validate(data, target, sensitive)
     check_audit_options(n_boot=n_boot, min_group_size=min_group_size)
-    check_group_sizes(data, sensitive)
+    notes = check_group_sizes(data, sensitive, min_group_size=min_group_size)
     if not isinstance(predictions, str) or predictions not in data.columns:
         raise InvalidInputError(
             f"predictions must name a column of the data. Got {predictions!r}, which is not there. "
@@ -1213,6 +1219,7 @@ def audit_decisions(
                  "k_anonymity": k_anonymity},
         reidentification=reid,
         membership=member,
+        warnings=tuple(notes),
     )
 
 

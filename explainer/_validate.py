@@ -30,11 +30,25 @@ def check_audit_options(*, n_boot: Any, min_group_size: Any) -> None:
     """Options that change numbers must be usable before any work starts."""
     _positive_int("n_boot", n_boot, "n_boot=200 (--n-boot 200)")
     _positive_int("min_group_size", min_group_size, "min_group_size=30 (--min-group-size 30)")
+    if min_group_size < 2:
+        raise InvalidInputError(
+            f"min_group_size must be at least 2: a group of one is one person's own outcome. Got {min_group_size}. "
+            "Pass for example min_group_size=30 (--min-group-size 30)."
+        )
 
 
-def check_group_sizes(data: pd.DataFrame, sensitive: Sequence[str], *, user_id: str | None = None) -> None:
-    """Refuse a sensitive group with a single member: its rates would be one person's outcome."""
-    check_group_size_counts({s: group_sizes(data, s, user_id=user_id) for s in sensitive}, user_id=user_id)
+def check_group_sizes(data: pd.DataFrame, sensitive: Sequence[str], *, min_group_size: int,
+                      user_id: str | None = None) -> list[str]:
+    """Refuse a sensitive feature whose groups are single people; return warnings for the report.
+
+    A group under ``min_group_size`` (one customer, a handful) does not stop the audit: it is
+    too few to judge, never named on public pages and listed without numbers for reviewers.
+    A feature where every group holds one customer names people, not groups, and is refused.
+    A feature where no group reaches ``min_group_size`` is audited, with a warning that
+    nothing could be judged for it.
+    """
+    return check_group_size_counts({s: group_sizes(data, s, user_id=user_id) for s in sensitive},
+                                   min_group_size=min_group_size, user_id=user_id)
 
 
 def group_sizes(data: pd.DataFrame, column: str, *, user_id: str | None = None) -> pd.Series:
@@ -42,17 +56,26 @@ def group_sizes(data: pd.DataFrame, column: str, *, user_id: str | None = None) 
     return data.groupby(column, observed=True)[user_id].nunique() if user_id else data[column].value_counts()
 
 
-def check_group_size_counts(sizes: dict[str, pd.Series], *, user_id: str | None = None) -> None:
+def check_group_size_counts(sizes: dict[str, pd.Series], *, min_group_size: int,
+                            user_id: str | None = None) -> list[str]:
     """:func:`check_group_sizes` from group sizes (summed over the parts of the data)."""
     unit = "customer" if user_id else "row"
+    out = []
     for s, sz in sizes.items():
-        n_single = int((sz == 1).sum())
-        if n_single:
+        largest = int(sz.max()) if len(sz) else 0
+        if largest <= 1:
             raise InvalidInputError(
-                f"sensitive_features column {s!r} must have at least two {unit}s in every group: a group's "
-                f"results would otherwise be one person's own outcome. Got {n_single} group(s) with one {unit}. "
-                "Merge such groups into a larger one (for example 'other') or drop those rows."
+                f"sensitive_features column {s!r} must split people into groups. Got {len(sz)} groups of one "
+                f"{unit} each, which would name single people. Use a column such as gender or age band, or band "
+                "this one first."
             )
+        if largest < min_group_size:
+            out.append(
+                f"No group of the sensitive feature {s!r} has {min_group_size} {unit}s or more (the largest has "
+                f"{largest}): all its {len(sz)} groups are too few to judge, so no group result or gap is reported "
+                "for it. Audit more data, or merge its groups."
+            )
+    return out
 
 
 # --- why a model could not score the data ------------------------------------------------

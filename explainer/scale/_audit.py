@@ -387,10 +387,11 @@ def audit_dask(
     lo = min(r["score_range"][1] for r in results if "score_range" in r)
     hi = max(r["score_range"][2] for r in results if "score_range" in r)
     check_scores_vary(np.array([np.nan] * bad if bad else [lo, hi]))
+    notes: list[str] = []
     if sensitive:
-        check_group_size_counts(
+        notes = check_group_size_counts(
             {s: pd.concat([r["group_sizes"][s] for r in results]).groupby(level=0).sum() for s in sensitive},
-            user_id=adapter.user_id)
+            min_group_size=min_group_size, user_id=adapter.user_id)
     sample = pd.concat([r["sample"] for r in results if "sample" in r])
     scan_rows = sample.loc[scan_idx].reset_index(drop=True)
     say("inventory (scan of sampled rows)")
@@ -468,7 +469,7 @@ def audit_dask(
                             "n_boot": n_boot, "min_group_size": min_group_size,
                             "proxy_threshold": proxy_threshold, "random_state": random_state,
                             "threshold": threshold, "item_group": item_group, "backend": "dask"},
-                   quasi_identifiers=quasi_identifiers, k_anonymity=k_anonymity,
+                   quasi_identifiers=quasi_identifiers, k_anonymity=k_anonymity, warnings=notes,
                    provenance_extra={"not_run_on_dask": ["metricframe cross-check", "mitigation comparison",
                                                          "re-identification risk", "membership inference",
                                                          "drop-column refit (minimisation uses shares alone)"],
