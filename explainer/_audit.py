@@ -954,6 +954,8 @@ def _proxy_flow(adapter: ModelAdapter, sensitive: Sequence[str], proxies: Any, p
     rows = pool.iloc[_flow_rows(pool, adapter.item_id, random_state)]
     flow_shap = explain(adapter, rows, categories=categories, sample_size=None, n_boot=2, n_jobs=n_jobs,
                         random_state=random_state, n_dependence=0)
+    if flow_shap.row_index is not None and len(flow_shap.row_index) != len(rows):
+        rows = rows.iloc[flow_shap.row_index]  # a black box explains a capped sample of the rows
     flow = proxy_flow(flow_shap.values, flow_shap.columns, rows[hidden], pairs,
                       items=rows[adapter.item_id].to_numpy() if adapter.item_id else None,
                       min_group_size=min_group_size, n_boot=n_boot, unit=flow_shap.unit,
