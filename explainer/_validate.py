@@ -17,13 +17,29 @@ import pandas as pd
 
 from .errors import ExplainerError, InvalidInputError
 
-__all__ = ["check_audit_options", "check_group_sizes", "score_checked", "check_scores_vary", "parse_fail_on"]
+__all__ = ["check_audit_options", "check_group_sizes", "score_checked", "check_scores_vary", "parse_fail_on",
+           "check_target_facts", "check_probabilities", "k_warnings"]
 
 
 def _positive_int(name: str, value: Any, example: str) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         shown = value if isinstance(value, (int, float, np.integer)) else type(value).__name__
         raise InvalidInputError(f"{name} must be a positive integer. Got {shown!r}. Pass for example {example}.")
+
+
+def column_names(value: Any, name: str) -> list[str]:
+    """A list of column names from a parameter: one string names one column, not its characters."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    try:
+        return list(value)
+    except TypeError:
+        raise InvalidInputError(
+            f"{name} must be a column name or a list of column names. Got {type(value).__name__}. "
+            "Pass for example ['gender', 'age_band']."
+        ) from None
 
 
 def check_audit_options(*, n_boot: Any, min_group_size: Any) -> None:
@@ -76,6 +92,107 @@ def check_group_size_counts(sizes: dict[str, pd.Series], *, min_group_size: int,
                 "for it. Audit more data, or merge its groups."
             )
     return out
+
+
+# --- the outcome and the model's scores ---------------------------------------------------
+#: Distinct target values kept per part of the data to check a 0/1 outcome (more: "many").
+TARGET_VALUES_KEPT = 16
+
+
+def target_facts(y: pd.Series) -> dict[str, Any]:
+    """What the target checks need from (a part of) the target column; adds up over parts."""
+    numeric = bool(pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y))
+    present = y.dropna()
+    if numeric and pd.api.types.is_bool_dtype(present):
+        present = present.astype(int)
+    counts = present.value_counts(sort=False)
+    infinite = int(np.isinf(present.to_numpy(dtype=float)).sum()) if numeric else 0
+    return {"missing": int(y.isna().sum()), "numeric": numeric, "infinite": infinite,
+            "distinct": int(len(counts)), "counts": counts if len(counts) <= TARGET_VALUES_KEPT else None}
+
+
+def merge_target_facts(parts: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """:func:`target_facts` of the whole column from those of its parts."""
+    counts = None
+    if all(f["counts"] is not None for f in parts):
+        counts = pd.concat([f["counts"] for f in parts]).groupby(level=0).sum()
+        if len(counts) > TARGET_VALUES_KEPT:
+            counts = None
+    return {"missing": sum(f["missing"] for f in parts), "numeric": all(f["numeric"] for f in parts),
+            "infinite": sum(f["infinite"] for f in parts),
+            "distinct": len(counts) if counts is not None else max(TARGET_VALUES_KEPT + 1,
+                                                                   max(f["distinct"] for f in parts)),
+            "counts": counts}
+
+
+def check_target_facts(target: str, facts: dict[str, Any], *, task: str) -> None:
+    """Refuse a target the audit cannot measure the model against.
+
+    Every task needs numbers without gaps or infinities and at least two different values.
+    A yes/no model (``binary``) and a recommender (``ranking``) need 0 and 1 (or False and
+    True): any other coding would be read wrongly by accuracy, base rate and the group
+    metrics. Messages give how many distinct values and how many rows each holds, never the
+    values.
+    """
+    if facts["missing"]:
+        raise InvalidInputError(
+            f"target column {target!r} must have no missing values. Got {facts['missing']} missing. "
+            "Drop rows without an outcome."
+        )
+    if not facts["numeric"]:
+        raise InvalidInputError(
+            f"target column {target!r} must be numeric 0/1 outcomes or numbers. Got text. "
+            "Encode the outcome as 0 and 1."
+        )
+    if facts["infinite"]:
+        raise InvalidInputError(
+            f"target column {target!r} must hold finite numbers. Got {facts['infinite']} infinite value(s). "
+            "Drop those rows or correct the outcome."
+        )
+    if facts["distinct"] < 2:
+        raise InvalidInputError(
+            f"target column {target!r} must have at least two different values. Got 1. "
+            "An audit needs both outcomes."
+        )
+    if task not in ("binary", "ranking"):
+        return
+    counts = facts["counts"]
+    if counts is not None and len(counts) == 2 and {float(v) for v in counts.index} == {0.0, 1.0}:
+        return
+    what = "a yes/no model" if task == "binary" else "a recommender (1: the customer chose the item)"
+    if counts is None:
+        got = f"more than {TARGET_VALUES_KEPT} distinct values"
+    else:
+        sizes = sorted((int(c) for c in counts), reverse=True)
+        shown = ", ".join(map(str, sizes[:5])) + (", ..." if len(sizes) > 5 else "")
+        got = f"{len(sizes)} distinct values (rows per value: {shown})"
+    raise InvalidInputError(
+        f"target column {target!r} must hold 0 and 1 for {what}. Got {got}. Recode it to 0/1, with 1 for the "
+        "outcome the model scores."
+    )
+
+
+def check_probabilities(n_outside: int, n_total: int) -> None:
+    """A yes/no model's scores are probabilities: refuse scores below 0 or above 1."""
+    if n_outside:
+        raise InvalidInputError(
+            f"model scores must be probabilities from 0 to 1 for a yes/no model. Got {n_outside} of {n_total} "
+            "outside that range (log-odds or a raw margin?). Return probabilities (apply the logistic function), "
+            "or audit the model with task='regression' (--task regression) if its output is an amount."
+        )
+
+
+def k_warnings(items_per_customer: pd.Series, k: int) -> list[str]:
+    """A warning for the report when ``k`` is at least the number of items some customers are scored on."""
+    n_few = int((items_per_customer <= k).sum())
+    if not n_few:
+        return []
+    return [
+        f"k ({k}) is at least the number of items of {n_few} of {len(items_per_customer)} customers (the most "
+        f"items any customer is scored on is {int(items_per_customer.max())}): those customers are shown every "
+        "item they have, so their exposure and hit rate at k say nothing about the model's ranking. Choose a k "
+        "smaller than the number of items each customer is scored on."
+    ]
 
 
 # --- why a model could not score the data ------------------------------------------------
