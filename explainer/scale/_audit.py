@@ -155,7 +155,7 @@ def _work(df: pd.DataFrame, index: int, offset: int, plan: _Plan, y_max: Any) ->
         out["ranking"] = (int(valid.sum()), float(per.loc[valid, "hit"].sum()), float(per.loc[valid, "ndcg"].sum()))
     elif a.task == "binary":
         yy = y01 if y01 is not None else y
-        bins = np.minimum((score * _AUC_BINS).astype(np.int64), _AUC_BINS - 1)
+        bins = np.clip((score * _AUC_BINS).astype(np.int64), 0, _AUC_BINS - 1)  # scores outside 0..1 are refused later
         out["binary"] = {
             "correct": int((decision == yy).sum()), "selected": int(decision.sum()), "positive": float(np.sum(yy)),
             "hist_pos": np.bincount(bins[yy == 1], minlength=_AUC_BINS),
