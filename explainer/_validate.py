@@ -18,7 +18,8 @@ import pandas as pd
 from .errors import ExplainerError, InvalidInputError
 
 __all__ = ["check_audit_options", "check_group_sizes", "score_checked", "check_scores_vary", "parse_fail_on",
-           "check_target_facts", "check_probabilities", "k_warnings"]
+           "column_names", "target_facts", "merge_target_facts", "check_target_facts", "check_probabilities",
+           "k_warnings"]
 
 
 def _positive_int(name: str, value: Any, example: str) -> None:
