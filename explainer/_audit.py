@@ -15,7 +15,17 @@ import pandas as pd
 
 from ._display import HTMLDisplay
 from ._progress import resolve_progress
-from ._validate import check_audit_options, check_group_sizes, check_scores_vary, score_checked
+from ._validate import (
+    check_audit_options,
+    check_group_sizes,
+    column_names,
+    check_probabilities,
+    check_scores_vary,
+    check_target_facts,
+    k_warnings,
+    score_checked,
+    target_facts,
+)
 from ._version import __version__
 from .analyses._explain import ShapResult, explain
 from .analyses._fairness import FairnessResult, audit_fairness
@@ -55,7 +65,8 @@ class Audit(HTMLDisplay):
 
     An audit of a decision log (:func:`audit_decisions`) has no model: ``model``,
     ``explanation``, ``minimisation`` and ``proxies`` are None and the reports say
-    "not assessed: no model" for them.
+    "not assessed: no model" for them. ``warnings`` says what could not be judged on this
+    data (for example a sensitive feature without a group large enough to judge).
     """
 
     model: ModelAdapter | None
@@ -73,6 +84,9 @@ class Audit(HTMLDisplay):
     proxy_flow: Any = None
     reidentification: ReidentificationResult | None = None
     membership: MembershipResult | None = None
+    #: What this audit could not judge or where its numbers need care, for audit.json and the
+    #: reviewer report (names columns and gives counts, never values).
+    warnings: tuple[str, ...] = ()
 
     # --- export -------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -290,26 +304,12 @@ def _validate(data: Any, target: str | None, sensitive: Sequence[str]) -> pd.Dat
     return data
 
 
-def _target(data: pd.DataFrame, target: str) -> np.ndarray:
+def _target(data: pd.DataFrame, target: str, *, task: str) -> np.ndarray:
+    """The target column as numbers, checked for the task (0/1 for yes/no models and recommenders)."""
     y = data[target]
-    if y.isna().any():
-        raise InvalidInputError(
-            f"target column {target!r} must have no missing values. Got {int(y.isna().sum())} missing. "
-            "Drop rows without an outcome."
-        )
-    if y.dtype == bool:
+    check_target_facts(target, target_facts(y), task=task)
+    if pd.api.types.is_bool_dtype(y):
         y = y.astype(int)
-    vals = pd.unique(y)
-    if not pd.api.types.is_numeric_dtype(y):
-        raise InvalidInputError(
-            f"target column {target!r} must be numeric 0/1 outcomes or numbers. Got text. "
-            "Encode the outcome as 0 and 1."
-        )
-    if len(vals) < 2:
-        raise InvalidInputError(
-            f"target column {target!r} must have at least two different values. Got 1. "
-            "An audit needs both outcomes."
-        )
     outcomes: np.ndarray = y.to_numpy()
     return outcomes
 
@@ -374,12 +374,9 @@ def _metric_intervals(adapter: ModelAdapter, y: np.ndarray | None, score: np.nda
 def _binary_outcome(adapter: ModelAdapter, y: np.ndarray | None) -> np.ndarray | None:
     if y is None:
         return None
-    vals = np.unique(y)
+    vals = np.unique(y)  # 0/1 for yes/no models and recommenders (checked by _target); maybe for a regressor
     if len(vals) == 2 and set(vals.tolist()) <= {0, 1}:
         return y.astype(int)
-    if adapter.task == "binary" and len(vals) == 2:
-        positive: np.ndarray = y == vals.max()
-        return positive.astype(int)
     return None
 
 
@@ -624,6 +621,53 @@ def _findings(task: str, inv: DataInventory, shap: ShapResult | None,
     return out
 
 
+#: Without a target, a column the model does not read whose values follow its scores this
+#: closely (absolute correlation) may be the outcome of a regressor.
+OUTCOME_CORRELATION = 0.5
+
+
+def possible_outcomes(frame: pd.DataFrame, score: np.ndarray, adapter: ModelAdapter, inv: DataInventory,
+                      sensitive: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Columns that may be the outcome when no target was named, and a warning naming them.
+
+    The audit cannot tell a forgotten outcome column from data collected but unused, so it
+    calls neither. A candidate is a column the model does not read, with no other role (not
+    an identifier, a key, a sensitive or an item column), that looks like the outcome: for a
+    yes/no model or a recommender it holds 0 and 1 (or False and True); for a regressor it is
+    numeric and its correlation with the model's score is at least ``OUTCOME_CORRELATION``.
+    """
+    skip = {*adapter.input_columns, adapter.user_id, adapter.item_id, *sensitive}
+    found = []
+    for rec in inv:
+        col = rec.column
+        if col in skip or rec.role not in ("feature", "other") or col not in frame.columns:
+            continue
+        s = frame[col].dropna()
+        if not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)) or s.nunique() < 2:
+            continue
+        values = s.astype(float)
+        if adapter.task in ("binary", "ranking"):
+            if set(pd.unique(values)) <= {0.0, 1.0}:
+                found.append(col)
+        elif not pd.api.types.is_bool_dtype(s) and s.nunique() > 2 and np.isfinite(values).all():
+            keep = frame[col].notna().to_numpy()
+            with np.errstate(invalid="ignore", divide="ignore"):
+                r = np.corrcoef(values.to_numpy(), np.asarray(score, dtype=float)[keep])[0, 1]
+            if np.isfinite(r) and abs(r) >= OUTCOME_CORRELATION:
+                found.append(col)
+    if not found:
+        return [], []
+    names = ", ".join(repr(c) for c in found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5 else "")
+    like = ("holds 0 and 1 like a yes/no outcome" if adapter.task != "regression"
+            else "follows the model's score closely")
+    return found, [
+        f"No target was given, so the audit cannot tell whether {'column' if len(found) == 1 else 'columns'} "
+        f"{names} (not read by the model; {like}) {'is' if len(found) == 1 else 'are'} the outcome the model "
+        f"predicts. {'It is' if len(found) == 1 else 'They are'} not reported as collected but unused, and the "
+        "model was not measured against an outcome. Name the outcome with target= (--target) to measure accuracy and group results."
+    ]
+
+
 def _reidentification(data: pd.DataFrame, inv: DataInventory, user_id: str | None, sensitive: Sequence[str],
                       quasi_identifiers: Sequence[str] | None, k_anonymity: int) -> ReidentificationResult | None:
     """k-anonymity and l-diversity of the audited customers over their quasi-identifiers."""
@@ -680,8 +724,8 @@ def _membership(adapter: ModelAdapter, data: pd.DataFrame, train_data: Any, targ
             "Pass the training rows with their outcomes.")
     if adapter.task == "regression":
         return skip("the attack needs the probabilities of a classifier; this model is a regressor.")
-    y_ho = _binary_outcome(adapter, _target(data, target))
-    y_tr = _binary_outcome(adapter, _target(train_data, target))
+    y_ho = _binary_outcome(adapter, _target(data, target, task=adapter.task))
+    y_tr = _binary_outcome(adapter, _target(train_data, target, task=adapter.task))
     if y_ho is None or y_tr is None:
         return skip("the outcome is not 0/1, so the model's probabilities cannot be scored against it.")
     if adapter.user_id:
@@ -797,8 +841,9 @@ def audit(
         The outcome column (0/1 for classifiers and recommenders).
     inventory : DataInventory, default=None
         What each column is. Columns it lacks are drafted by :func:`explainer.scan`.
-    sensitive_features : sequence of str, default=()
-        Columns that define groups to compare (for example gender, age band).
+    sensitive_features : str or sequence of str, default=()
+        Columns that define groups to compare (for example gender, age band); one string names
+        one column.
     task, user_id, item_id, k, threshold
         Passed to :func:`explainer.wrap_model`.
     item_group : str, default=None
@@ -889,7 +934,7 @@ def audit(
             "scheduler must be None with backend='pandas'. Got a scheduler. Pass backend='dask' to use it."
         )
     say, rows_done = resolve_progress(progress)
-    sensitive = list(sensitive_features)
+    sensitive = column_names(sensitive_features, "sensitive_features")
     data = _validate(data, target, sensitive)
     check_audit_options(n_boot=n_boot, min_group_size=min_group_size)
     adapter = wrap_model(model, task=task, user_id=user_id, item_id=item_id, k=k, threshold=threshold)  # type: ignore[arg-type]
@@ -909,7 +954,7 @@ def audit(
         )
     if target is not None and target in adapter.input_columns:
         raise InvalidInputError(f"target must not be a model input. Got {target!r}, which the model reads.")
-    check_group_sizes(data, sensitive, user_id=adapter.user_id)
+    notes = check_group_sizes(data, sensitive, min_group_size=min_group_size, user_id=adapter.user_id)
 
     say("inventory")
     inv = _complete_inventory(data, inventory, target=target, inputs=adapter.input_columns, sensitive=sensitive,
@@ -918,10 +963,18 @@ def audit(
     categories = {r.column: ("item" if r.role == "item" else r.category) for r in inv}
 
     say("predict")
+    y = _target(data, target, task=adapter.task) if target is not None else None
     score = score_checked(adapter, data)
     check_scores_vary(score)
+    if adapter.task == "binary":
+        check_probabilities(int(((score < 0) | (score > 1)).sum()), len(score))
+    if adapter.task == "ranking":
+        notes += k_warnings(data.groupby(adapter.user_id, sort=False)[adapter.item_id].nunique(), adapter.k)
     decision = adapter.predict_decision(data)
-    y = _target(data, target) if target is not None else None
+    outcomes: list[str] = []
+    if target is None:
+        outcomes, more = possible_outcomes(data, score, adapter, inv, sensitive)
+        notes += more
     metrics = _model_metrics(adapter, y, score, decision, data)
     metric_ci = _metric_intervals(adapter, y, score, decision, data, n_boot=n_boot, random_state=random_state)
 
@@ -983,7 +1036,7 @@ def audit(
                             "n_boot": n_boot, "min_group_size": min_group_size, "proxy_threshold": proxy_threshold,
                             "random_state": random_state, "threshold": threshold, "item_group": item_group},
                    reid=reid, member=member, member_info=member_info, quasi_identifiers=quasi_identifiers,
-                   k_anonymity=k_anonymity)
+                   k_anonymity=k_anonymity, warnings=notes, outcomes=outcomes)
 
 
 def _proxy_flow(adapter: ModelAdapter, sensitive: Sequence[str], proxies: Any, pool: pd.DataFrame,
@@ -1004,6 +1057,8 @@ def _proxy_flow(adapter: ModelAdapter, sensitive: Sequence[str], proxies: Any, p
     rows = pool.iloc[_flow_rows(pool, adapter.item_id, random_state)]
     flow_shap = explain(adapter, rows, categories=categories, sample_size=None, n_boot=2, n_jobs=n_jobs,
                         random_state=random_state, n_dependence=0)
+    if flow_shap.row_index is not None and len(flow_shap.row_index) != len(rows):
+        rows = rows.iloc[flow_shap.row_index]  # a black box explains a capped sample of the rows
     flow = proxy_flow(flow_shap.values, flow_shap.columns, rows[hidden], pairs,
                       items=rows[adapter.item_id].to_numpy() if adapter.item_id else None,
                       min_group_size=min_group_size, n_boot=n_boot, unit=flow_shap.unit,
@@ -1019,7 +1074,8 @@ def _finish(adapter: ModelAdapter, inv: DataInventory, columns: list[str], *, sh
             reid: Any = None, member: Any = None, member_info: Any = None,
             quasi_identifiers: Sequence[str] | None = None, k_anonymity: int = 5,
             provenance_extra: dict[str, Any] | None = None, data: pd.DataFrame | None = None,
-            refit_args: dict[str, Any] | None = None, metric_ci: dict[str, Any] | None = None) -> Audit:
+            refit_args: dict[str, Any] | None = None, metric_ci: dict[str, Any] | None = None,
+            warnings: Sequence[str] = (), outcomes: Sequence[str] = ()) -> Audit:
     """Minimisation, findings and provenance: the part of an audit shared by every backend."""
     ra = refit_args or {"train_data": None, "target": None, "fit": None, "refit": False, "refit_folds": 3,
                         "refit_sample_size": None, "small_loss": 0.01, "n_boot": 200, "n_jobs": 1,
@@ -1035,7 +1091,7 @@ def _finish(adapter: ModelAdapter, inv: DataInventory, columns: list[str], *, sh
                                       say=say)
     mini = assess_minimisation(columns, inputs=adapter.input_columns, shap=shap,
                                categories=categories, roles=roles, keys=keys, refit=refit_result,
-                               refit_note=refit_note, small_loss=ra["small_loss"])
+                               refit_note=refit_note, small_loss=ra["small_loss"], outcomes=outcomes)
     findings = _findings(adapter.task, inv, shap, fair, mini, proxies, flow, reid, member,
                          "customers" if adapter.user_id else "rows")
     provenance = {
@@ -1075,6 +1131,7 @@ def _finish(adapter: ModelAdapter, inv: DataInventory, columns: list[str], *, sh
         reidentification=reid,
         membership=member,
         data=data,
+        warnings=tuple(warnings),
     )
 
 
@@ -1139,7 +1196,7 @@ def audit_decisions(
         Column of 0/1 decisions, or of scores when ``threshold`` is given.
     target : str
         Column of 0/1 outcomes.
-    sensitive_features : sequence of str
+    sensitive_features : str or sequence of str
         Columns that define groups to compare; at least one.
     threshold : float, default=None
         With scores: the decision is ``score >= threshold``. Leave None for 0/1 decisions.
@@ -1178,7 +1235,7 @@ def audit_decisions(
     0.5
     """
     say, _ = resolve_progress(progress)
-    sensitive = list(sensitive_features)
+    sensitive = column_names(sensitive_features, "sensitive_features")
     if not sensitive:
         raise InvalidInputError(
             "sensitive_features must name at least one column. Got none. "
@@ -1190,7 +1247,7 @@ def audit_decisions(
         )
     data = _validate(data, target, sensitive)
     check_audit_options(n_boot=n_boot, min_group_size=min_group_size)
-    check_group_sizes(data, sensitive)
+    notes = check_group_sizes(data, sensitive, min_group_size=min_group_size)
     if not isinstance(predictions, str) or predictions not in data.columns:
         raise InvalidInputError(
             f"predictions must name a column of the data. Got {predictions!r}, which is not there. "
@@ -1202,8 +1259,7 @@ def audit_decisions(
         )
     say("decisions")
     decision, score = _decisions_and_scores(data, predictions, threshold)
-    y = _target(data, target)
-    y01 = _binary_outcome_of(y, target)
+    y01 = _target(data, target, task="binary").astype(int)
 
     say("inventory")
     inv = _complete_inventory(data, inventory, target=target, inputs=(), sensitive=sensitive,
@@ -1267,14 +1323,5 @@ def audit_decisions(
                  "k_anonymity": k_anonymity},
         reidentification=reid,
         membership=member,
+        warnings=tuple(notes),
     )
-
-
-def _binary_outcome_of(y: np.ndarray, target: str) -> np.ndarray:
-    vals = np.unique(y)
-    if len(vals) != 2 or not set(vals.tolist()) <= {0, 1}:
-        raise InvalidInputError(
-            f"target column {target!r} must hold 0/1 outcomes for a decision log audit. Got {len(vals)} "
-            "different values. Encode the outcome as 0 and 1."
-        )
-    return y.astype(int)

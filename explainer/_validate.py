@@ -17,7 +17,9 @@ import pandas as pd
 
 from .errors import ExplainerError, InvalidInputError, ModelCallError
 
-__all__ = ["check_audit_options", "check_group_sizes", "score_checked", "check_scores_vary", "parse_fail_on"]
+__all__ = ["check_audit_options", "check_group_sizes", "score_checked", "check_scores_vary", "parse_fail_on",
+           "column_names", "target_facts", "merge_target_facts", "check_target_facts", "check_probabilities",
+           "k_warnings"]
 
 
 def _positive_int(name: str, value: Any, example: str) -> None:
@@ -26,15 +28,44 @@ def _positive_int(name: str, value: Any, example: str) -> None:
         raise InvalidInputError(f"{name} must be a positive integer. Got {shown!r}. Pass for example {example}.")
 
 
+def column_names(value: Any, name: str) -> list[str]:
+    """A list of column names from a parameter: one string names one column, not its characters."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    try:
+        return list(value)
+    except TypeError:
+        raise InvalidInputError(
+            f"{name} must be a column name or a list of column names. Got {type(value).__name__}. "
+            "Pass for example ['gender', 'age_band']."
+        ) from None
+
+
 def check_audit_options(*, n_boot: Any, min_group_size: Any) -> None:
     """Options that change numbers must be usable before any work starts."""
     _positive_int("n_boot", n_boot, "n_boot=200 (--n-boot 200)")
     _positive_int("min_group_size", min_group_size, "min_group_size=30 (--min-group-size 30)")
+    if min_group_size < 2:
+        raise InvalidInputError(
+            f"min_group_size must be at least 2: a group of one is one person's own outcome. Got {min_group_size}. "
+            "Pass for example min_group_size=30 (--min-group-size 30)."
+        )
 
 
-def check_group_sizes(data: pd.DataFrame, sensitive: Sequence[str], *, user_id: str | None = None) -> None:
-    """Refuse a sensitive group with a single member: its rates would be one person's outcome."""
-    check_group_size_counts({s: group_sizes(data, s, user_id=user_id) for s in sensitive}, user_id=user_id)
+def check_group_sizes(data: pd.DataFrame, sensitive: Sequence[str], *, min_group_size: int,
+                      user_id: str | None = None) -> list[str]:
+    """Refuse a sensitive feature whose groups are single people; return warnings for the report.
+
+    A group under ``min_group_size`` (one customer, a handful) does not stop the audit: it is
+    too few to judge, never named on public pages and listed without numbers for reviewers.
+    A feature where every group holds one customer names people, not groups, and is refused.
+    A feature where no group reaches ``min_group_size`` is audited, with a warning that
+    nothing could be judged for it.
+    """
+    return check_group_size_counts({s: group_sizes(data, s, user_id=user_id) for s in sensitive},
+                                   min_group_size=min_group_size, user_id=user_id)
 
 
 def group_sizes(data: pd.DataFrame, column: str, *, user_id: str | None = None) -> pd.Series:
@@ -42,17 +73,127 @@ def group_sizes(data: pd.DataFrame, column: str, *, user_id: str | None = None) 
     return data.groupby(column, observed=True)[user_id].nunique() if user_id else data[column].value_counts()
 
 
-def check_group_size_counts(sizes: dict[str, pd.Series], *, user_id: str | None = None) -> None:
+def check_group_size_counts(sizes: dict[str, pd.Series], *, min_group_size: int,
+                            user_id: str | None = None) -> list[str]:
     """:func:`check_group_sizes` from group sizes (summed over the parts of the data)."""
     unit = "customer" if user_id else "row"
+    out = []
     for s, sz in sizes.items():
-        n_single = int((sz == 1).sum())
-        if n_single:
+        largest = int(sz.max()) if len(sz) else 0
+        if largest <= 1:
             raise InvalidInputError(
-                f"sensitive_features column {s!r} must have at least two {unit}s in every group: a group's "
-                f"results would otherwise be one person's own outcome. Got {n_single} group(s) with one {unit}. "
-                "Merge such groups into a larger one (for example 'other') or drop those rows."
+                f"sensitive_features column {s!r} must split people into groups. Got {len(sz)} groups of one "
+                f"{unit} each, which would name single people. Use a column such as gender or age band, or band "
+                "this one first."
             )
+        if largest < min_group_size:
+            out.append(
+                f"No group of the sensitive feature {s!r} has {min_group_size} {unit}s or more (the largest has "
+                f"{largest}): all its {len(sz)} groups are too few to judge, so no group result or gap is reported "
+                "for it. Audit more data, or merge its groups."
+            )
+    return out
+
+
+# --- the outcome and the model's scores ---------------------------------------------------
+#: Distinct target values kept per part of the data to check a 0/1 outcome (more: "many").
+TARGET_VALUES_KEPT = 16
+
+
+def target_facts(y: pd.Series) -> dict[str, Any]:
+    """What the target checks need from (a part of) the target column; adds up over parts."""
+    numeric = bool(pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y))
+    present = y.dropna()
+    if numeric and pd.api.types.is_bool_dtype(present):
+        present = present.astype(int)
+    counts = present.value_counts(sort=False)
+    infinite = int(np.isinf(present.to_numpy(dtype=float)).sum()) if numeric else 0
+    return {"missing": int(y.isna().sum()), "numeric": numeric, "infinite": infinite,
+            "distinct": int(len(counts)), "counts": counts if len(counts) <= TARGET_VALUES_KEPT else None}
+
+
+def merge_target_facts(parts: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """:func:`target_facts` of the whole column from those of its parts."""
+    counts = None
+    if all(f["counts"] is not None for f in parts):
+        counts = pd.concat([f["counts"] for f in parts]).groupby(level=0).sum()
+        if len(counts) > TARGET_VALUES_KEPT:
+            counts = None
+    return {"missing": sum(f["missing"] for f in parts), "numeric": all(f["numeric"] for f in parts),
+            "infinite": sum(f["infinite"] for f in parts),
+            "distinct": len(counts) if counts is not None else max(TARGET_VALUES_KEPT + 1,
+                                                                   max(f["distinct"] for f in parts)),
+            "counts": counts}
+
+
+def check_target_facts(target: str, facts: dict[str, Any], *, task: str) -> None:
+    """Refuse a target the audit cannot measure the model against.
+
+    Every task needs numbers without gaps or infinities and at least two different values.
+    A yes/no model (``binary``) and a recommender (``ranking``) need 0 and 1 (or False and
+    True): any other coding would be read wrongly by accuracy, base rate and the group
+    metrics. Messages give how many distinct values and how many rows each holds, never the
+    values.
+    """
+    if facts["missing"]:
+        raise InvalidInputError(
+            f"target column {target!r} must have no missing values. Got {facts['missing']} missing. "
+            "Drop rows without an outcome."
+        )
+    if not facts["numeric"]:
+        raise InvalidInputError(
+            f"target column {target!r} must be numeric 0/1 outcomes or numbers. Got text. "
+            "Encode the outcome as 0 and 1."
+        )
+    if facts["infinite"]:
+        raise InvalidInputError(
+            f"target column {target!r} must hold finite numbers. Got {facts['infinite']} infinite value(s). "
+            "Drop those rows or correct the outcome."
+        )
+    if facts["distinct"] < 2:
+        raise InvalidInputError(
+            f"target column {target!r} must have at least two different values. Got 1. "
+            "An audit needs both outcomes."
+        )
+    if task not in ("binary", "ranking"):
+        return
+    counts = facts["counts"]
+    if counts is not None and len(counts) == 2 and {float(v) for v in counts.index} == {0.0, 1.0}:
+        return
+    what = "a yes/no model" if task == "binary" else "a recommender (1: the customer chose the item)"
+    if counts is None:
+        got = f"more than {TARGET_VALUES_KEPT} distinct values"
+    else:
+        sizes = sorted((int(c) for c in counts), reverse=True)
+        shown = ", ".join(map(str, sizes[:5])) + (", ..." if len(sizes) > 5 else "")
+        got = f"{len(sizes)} distinct values (rows per value: {shown})"
+    raise InvalidInputError(
+        f"target column {target!r} must hold 0 and 1 for {what}. Got {got}. Recode it to 0/1, with 1 for the "
+        "outcome the model scores."
+    )
+
+
+def check_probabilities(n_outside: int, n_total: int) -> None:
+    """A yes/no model's scores are probabilities: refuse scores below 0 or above 1."""
+    if n_outside:
+        raise InvalidInputError(
+            f"model scores must be probabilities from 0 to 1 for a yes/no model. Got {n_outside} of {n_total} "
+            "outside that range (log-odds or a raw margin?). Return probabilities (apply the logistic function), "
+            "or audit the model with task='regression' (--task regression) if its output is an amount."
+        )
+
+
+def k_warnings(items_per_customer: pd.Series, k: int) -> list[str]:
+    """A warning for the report when ``k`` is at least the number of items some customers are scored on."""
+    n_few = int((items_per_customer <= k).sum())
+    if not n_few:
+        return []
+    return [
+        f"k ({k}) is at least the number of items of {n_few} of {len(items_per_customer)} customers (the most "
+        f"items any customer is scored on is {int(items_per_customer.max())}): those customers are shown every "
+        "item they have, so their exposure and hit rate at k say nothing about the model's ranking. Choose a k "
+        "smaller than the number of items each customer is scored on."
+    ]
 
 
 # --- why a model could not score the data ------------------------------------------------

@@ -170,6 +170,7 @@ def assess_minimisation(
     refit: RefitResult | None = None,
     refit_note: str | None = None,
     small_loss: float = SMALL_LOSS,
+    outcomes: Sequence[str] = (),
 ) -> MinimisationResult:
     """Combine "collected but not an input", the share of influence and the refit delta.
 
@@ -199,6 +200,9 @@ def assess_minimisation(
         Why no refit was run; repeated in each reason that relies on the share alone.
     small_loss : float, default=0.01
         The line between a small and a real loss of the model's metric.
+    outcomes : sequence of str, default=()
+        Columns that may be the outcome the model predicts, when no target was named: they
+        are ``not an input`` (may be the outcome), not collected-but-unused data.
 
     Returns
     -------
@@ -220,6 +224,9 @@ def assess_minimisation(
         if not is_input:
             if col in key_set:
                 verdict, reason = "not an input", "identifies the row's customer or item"
+            elif col in outcomes:
+                verdict, reason = "not an input", ("may be the outcome the model predicts: no target was given, "
+                                                   "so it is not called unused")
             elif role == "identifier":
                 verdict, reason = "drop", ("identifies a person and is not a model input: leave it out of the "
                                            "model's data (keep it elsewhere only if needed to link records)")
@@ -254,7 +261,8 @@ def assess_minimisation(
         if part["column"].isin(key_set).any() and part["is_input"].any() and not cat_inputs:
             verdict, reason = "keep", "identifies the item or customer each row scores; needed to rank"
         elif not cat_inputs:
-            collected = part[part["role"].isin(["feature", "other"]) & ~part["column"].isin(key_set)]
+            collected = part[part["role"].isin(["feature", "other"]) & ~part["column"].isin(key_set)
+                             & ~part["column"].isin(list(outcomes))]
             if len(collected):
                 verdict, reason = "drop", "collected, no column of it is a model input"
             else:

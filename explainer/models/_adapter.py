@@ -165,7 +165,14 @@ class ModelAdapter:
             out = np.asarray(call_model("the model's predict_proba", self.model.predict_proba, X))[:, 1]
         else:
             out = np.asarray(call_model("the model's predict", self.model.predict, X), dtype=float)
-        return out.reshape(-1)
+        out = out.reshape(-1)
+        if len(out) != len(X):
+            raise InvalidInputError(
+                f"model must return one score per row. Got {len(out)} scores for {len(X)} rows. Return a 1-d "
+                "array with one value per row of the DataFrame it is given (of two columns of class "
+                "probabilities, return the second)."
+            )
+        return out
 
     def predict_raw(self, data: pd.DataFrame) -> np.ndarray:
         """The output attributions add up to: log-odds for classifiers, else the score."""

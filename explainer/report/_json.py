@@ -163,6 +163,7 @@ def audit_to_dict(a: Audit) -> dict[str, Any]:
                        if a.proxy_flow is not None else None),
         "privacy": _privacy(a),
         "findings": [plain(f.to_dict()) for f in a.findings],
+        "warnings": list(getattr(a, "warnings", ())),
         "options": plain(a.options),
         "provenance": plain(a.provenance),
     }

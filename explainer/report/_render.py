@@ -519,7 +519,8 @@ def _audit_context(doc: dict[str, Any]) -> dict[str, Any]:
     ]
     if not has_model:
         methods.pop(1)  # no influence shares without a model
-    limitations = [
+    limitations = [  # this audit's own warnings first
+        *(doc.get("warnings") or []),
         "Attributions describe this model on these rows, not causes in the world.",
         "A low share does not prove a column is harmless: a column can matter through another one (see proxies).",
         "Group results depend on the outcome data, which may carry past differences between groups.",

@@ -26,8 +26,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._audit import Audit, _complete_inventory, _finish, _proxy_flow
-from .._validate import check_audit_options, check_group_size_counts, check_scores_vary, group_sizes, score_checked
+from .._audit import Audit, _complete_inventory, _finish, _proxy_flow, possible_outcomes
+from .._validate import (
+    check_audit_options,
+    check_group_size_counts,
+    check_probabilities,
+    check_scores_vary,
+    check_target_facts,
+    column_names,
+    group_sizes,
+    k_warnings,
+    merge_target_facts,
+    score_checked,
+    target_facts,
+)
 from .._optional import import_optional
 from .._progress import resolve_progress
 from ..analyses._explain import explain_rows, sample_positions
@@ -84,11 +96,7 @@ def _facts(df: pd.DataFrame, user_id: str | None, target: str | None, sensitive:
         u = df[user_id]
         out.update(user_min=u.min(), user_max=u.max(), users=int(u.nunique()))
     if target is not None:
-        y = df[target]
-        out["target_missing"] = int(y.isna().sum())
-        out["target_numeric"] = bool(pd.api.types.is_numeric_dtype(y) or y.dtype == bool)
-        vals = pd.unique(y.dropna())
-        out["target_values"] = sorted(vals.tolist())[:3] if out["target_numeric"] else []
+        out["target"] = target_facts(df[target])
     out["sensitive_missing"] = {s: int(df[s].isna().sum()) for s in sensitive}
     return out
 
@@ -126,6 +134,9 @@ def _work(df: pd.DataFrame, index: int, offset: int, plan: _Plan, y_max: Any) ->
         return out
     score = score_checked(a, df)
     out["score_range"] = (int((~np.isfinite(score)).sum()), float(np.nanmin(score)), float(np.nanmax(score)))
+    out["score_outside_01"] = int(((score < 0) | (score > 1)).sum())
+    if a.task == "ranking":  # a customer's rows sit in one partition
+        out["items_per_customer"] = df.groupby(a.user_id, sort=False)[a.item_id].nunique()
     decision = a.predict_decision(df)
     users = df[a.user_id].to_numpy() if a.user_id else None
     if plan.target is None:
@@ -144,7 +155,7 @@ def _work(df: pd.DataFrame, index: int, offset: int, plan: _Plan, y_max: Any) ->
         out["ranking"] = (int(valid.sum()), float(per.loc[valid, "hit"].sum()), float(per.loc[valid, "ndcg"].sum()))
     elif a.task == "binary":
         yy = y01 if y01 is not None else y
-        bins = np.minimum((score * _AUC_BINS).astype(np.int64), _AUC_BINS - 1)
+        bins = np.clip((score * _AUC_BINS).astype(np.int64), 0, _AUC_BINS - 1)  # scores outside 0..1 are refused later
         out["binary"] = {
             "correct": int((decision == yy).sum()), "selected": int(decision.sum()), "positive": float(np.sum(yy)),
             "hist_pos": np.bincount(bins[yy == 1], minlength=_AUC_BINS),
@@ -198,24 +209,6 @@ def _compute(client: Any, tasks: list[Any], say: Say, label: str) -> list[Any]:
         if done % step == 0 or done == len(futures):
             say(f"{label}: {done}/{len(futures)} partitions")
     return results
-
-
-def _check_target(facts: list[dict[str, Any]], target: str) -> list[Any]:
-    missing = sum(f["target_missing"] for f in facts)
-    if missing:
-        raise InvalidInputError(
-            f"target column {target!r} must have no missing values. Got {missing} missing. Drop rows without an outcome."
-        )
-    if not all(f["target_numeric"] for f in facts):
-        raise InvalidInputError(
-            f"target column {target!r} must be numeric 0/1 outcomes or numbers. Got text. Encode the outcome as 0 and 1."
-        )
-    values = sorted({v for f in facts for v in f["target_values"]})
-    if len(values) < 2:
-        raise InvalidInputError(
-            f"target column {target!r} must have at least two different values. Got 1. An audit needs both outcomes."
-        )
-    return values
 
 
 def audit_dask(
@@ -300,7 +293,7 @@ def audit_dask(
             "train_data must be None with the Dask backend. Got training rows. The membership inference "
             "test runs in-process only: audit a sample with backend='pandas' for it."
         )
-    sensitive = [str(s) for s in sensitive_features]
+    sensitive = [str(s) for s in column_names(sensitive_features, "sensitive_features")]
     adapter = wrap_model(model, task=task, user_id=user_id, item_id=item_id, k=k, threshold=threshold)  # type: ignore[arg-type]
     ddf = as_dask_frame(data, partition_rows=partition_rows, by=adapter.user_id if adapter.task == "ranking" else None,
                         encoding=encoding)
@@ -354,12 +347,10 @@ def audit_dask(
         y_map: str | None = None
         y_max: Any = None
         if target is not None:
-            values = _check_target(facts, target)
-            many = any(len(f["target_values"]) > 2 for f in facts) or len(values) > 2
-            if not many and set(values) <= {0, 1}:
-                y_map = "as_int"
-            elif not many and adapter.task == "binary":
-                y_map, y_max = "max_is_one", max(values)
+            tf = merge_target_facts([f["target"] for f in facts])
+            check_target_facts(target, tf, task=adapter.task)
+            if tf["counts"] is not None and {float(v) for v in tf["counts"].index} == {0.0, 1.0}:
+                y_map = "as_int"  # always for yes/no models and recommenders (checked above)
         n_users = sum(f.get("users", 0) for f in facts) if adapter.user_id else None
 
         # rows the sampled analyses read, at the positions the in-process audit draws
@@ -393,16 +384,26 @@ def audit_dask(
     lo = min(r["score_range"][1] for r in results if "score_range" in r)
     hi = max(r["score_range"][2] for r in results if "score_range" in r)
     check_scores_vary(np.array([np.nan] * bad if bad else [lo, hi]))
+    if adapter.task == "binary":
+        check_probabilities(sum(r.get("score_outside_01", 0) for r in results), n_total)
+    notes: list[str] = []
     if sensitive:
-        check_group_size_counts(
+        notes += check_group_size_counts(
             {s: pd.concat([r["group_sizes"][s] for r in results]).groupby(level=0).sum() for s in sensitive},
-            user_id=adapter.user_id)
+            min_group_size=min_group_size, user_id=adapter.user_id)
+    if adapter.task == "ranking":
+        notes += k_warnings(pd.concat([r["items_per_customer"] for r in results if "items_per_customer" in r]),
+                            adapter.k)
     sample = pd.concat([r["sample"] for r in results if "sample" in r])
     scan_rows = sample.loc[scan_idx].reset_index(drop=True)
     say("inventory (scan of sampled rows)")
     inv = _complete_inventory(scan_rows, inventory, target=target, inputs=adapter.input_columns, sensitive=sensitive,
                               random_state=random_state, user_id=adapter.user_id, item_id=adapter.item_id)
     categories = {r.column: ("item" if r.role == "item" else r.category) for r in inv}
+    outcomes: list[str] = []
+    if target is None:  # judged on the scanned rows, as the inventory is
+        outcomes, more = possible_outcomes(scan_rows, score_checked(adapter, scan_rows), adapter, inv, sensitive)
+        notes += more
 
     metrics: dict[str, Any] = {}
     if target is not None:
@@ -474,7 +475,7 @@ def audit_dask(
                             "n_boot": n_boot, "min_group_size": min_group_size,
                             "proxy_threshold": proxy_threshold, "random_state": random_state,
                             "threshold": threshold, "item_group": item_group, "backend": "dask"},
-                   quasi_identifiers=quasi_identifiers, k_anonymity=k_anonymity,
+                   quasi_identifiers=quasi_identifiers, k_anonymity=k_anonymity, warnings=notes, outcomes=outcomes,
                    provenance_extra={"not_run_on_dask": ["metricframe cross-check", "mitigation comparison",
                                                          "re-identification risk", "membership inference",
                                                          "drop-column refit (minimisation uses shares alone)"],

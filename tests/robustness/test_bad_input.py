@@ -198,20 +198,26 @@ def single_group(ws, tmp):
     return audit(ws, tmp, csv(ws, tmp, ws.data.assign(gender="female")), "--sensitive", "gender")
 
 
-@case("sensitive_features column 'gender' must have at least two rows in every group", "one person's own outcome",
-      "Got 1 group(s) with one row", "Merge such groups")
-def group_with_one_member(ws, tmp):
-    df = ws.data.copy()
-    df.loc[0, "gender"] = SENTINELS[2]
-    return audit(ws, tmp, csv(ws, tmp, df), "--sensitive", "gender")
+@case("sensitive_features column 'badge' must split people into groups", "Got 60 groups of one row each",
+      "band this one first")
+def sensitive_column_of_single_people(ws, tmp):
+    """A group of one is too few to judge, not a reason to refuse; a column of single people is."""
+    df = ws.data.head(60).copy()
+    df["badge"] = [f"{SENTINELS[2]}-{i}" for i in range(60)]
+    return audit(ws, tmp, csv(ws, tmp, df), "--sensitive", "badge")
 
 
-@case("sensitive_features column 'gender' must have at least two rows in every group", "Got 1 group(s)")
-def decision_log_group_with_one_member(ws, tmp):
-    df = ws.data.assign(approved=(ws.data["spend"] > 90).astype(int))
-    df.loc[3, "gender"] = SENTINELS[2]
+@case("sensitive_features column 'badge' must split people into groups", "Got 60 groups of one row each")
+def decision_log_sensitive_column_of_single_people(ws, tmp):
+    df = ws.data.head(60).assign(approved=(ws.data["spend"].head(60) > 90).astype(int))
+    df["badge"] = [f"{SENTINELS[2]}-{i}" for i in range(60)]
     return ["audit", str(csv(ws, tmp, df)), "--predictions", "approved", "--target", "bought",
-            "--sensitive", "gender", "--out", str(tmp / "out"), *FAST]
+            "--sensitive", "badge", "--out", str(tmp / "out"), *FAST]
+
+
+@case("min_group_size must be at least 2", "one person's own outcome", "Got 1")
+def min_group_size_of_one(ws, tmp):
+    return audit(ws, tmp, None, "--sensitive", "gender", "--min-group-size", "1")
 
 
 # --- the model -------------------------------------------------------------------------------
@@ -437,7 +443,7 @@ def test_bad_input_gives_one_line_and_exit_2(name, ws, tmp_path, capsys):
 
 
 @pytest.mark.parametrize("name", ["data_file_missing", "missing_feature_values", "unseen_category",
-                                  "skops_with_untrusted_types", "group_with_one_member", "fail_on_typo"])
+                                  "skops_with_untrusted_types", "sensitive_column_of_single_people", "fail_on_typo"])
 def test_debug_shows_the_traceback(name, ws, tmp_path, capsys):
     setup, phrases = CASES[name]
     argv = setup(ws, tmp_path)
