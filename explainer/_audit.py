@@ -222,6 +222,9 @@ def _complete_inventory(
     for col, role in forced.items():
         if col in inv and inv[col].role != role:
             inv = inv.update(col, role=role)
+    for s in sensitive:  # a column that defines groups is not an identifier, whatever the draft guessed
+        if s in missing and s in inv:
+            inv = _group_category(inv, s)
     for col in inputs:  # an input is a feature whatever the draft guessed
         if col in inv and inv[col].role in ("identifier", "sensitive", "other") and col not in forced:
             inv = inv.update(col, role="feature")
@@ -232,6 +235,20 @@ def _complete_inventory(
     order = {c: i for i, c in enumerate(data.columns)}
     recs = sorted((r for r in inv if r.column in order), key=lambda r: order[r.column])
     return DataInventory(recs, inv.notes)
+
+
+def _group_category(inv: DataInventory, column: str) -> DataInventory:
+    """A drafted sensitive column: special category when its name says so, never an identifier."""
+    from .inventory._patterns import match_name
+
+    rec = inv[column]
+    special = [r for r in match_name(column) if r.category == "special_category"]
+    if special and rec.category != "special_category":
+        return inv.update(column, category="special_category",
+                          special_category_kind=special[0].special_category_kind)
+    if rec.category in ("direct_identifier", "contact", "other"):
+        return inv.update(column, category="demographic", special_category_kind=None)
+    return inv
 
 
 def _item_attributes(data: pd.DataFrame, item_id: str, *, skip: set[str]) -> list[str]:

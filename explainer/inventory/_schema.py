@@ -19,6 +19,7 @@ Category = Literal[
     "special_category",
     "location",
     "financial",
+    "work_education",
     "behavioural",
     "device",
     "inferred",
@@ -39,11 +40,12 @@ CATEGORY_LABELS: dict[str, str] = {
     "special_category": "sensitive data (special category)",
     "location": "where you live",
     "financial": "money and income",
-    "behavioural": "what you buy and browse",
+    "work_education": "your work and education",
+    "behavioural": "your activity with us",
     "device": "your device and online IDs",
     "inferred": "things we work out about you",
-    "other": "other data",
-    "item": "the product itself",
+    "other": "data not yet described",
+    "item": "facts about the item itself",
 }
 
 #: Categories that identify a person on their own.
