@@ -23,7 +23,7 @@ from .analyses._membership import MembershipResult, membership_inference_risk
 from .analyses._minimisation import MinimisationResult, assess_minimisation
 from .analyses._privacy import ReidentificationResult, quasi_identifiers_from_inventory, reidentification_risk
 from .errors import InvalidInputError
-from .findings import Finding, Severity, category_label, column_label, phrase
+from .findings import Finding, Severity, category_label, column_label, is_derived, phrase
 from .inventory import DataInventory
 from .inventory._schema import ColumnRecord
 from .models import ModelAdapter, wrap_model
@@ -499,8 +499,10 @@ def _low_value_finding(r: Any, mini: MinimisationResult) -> Finding:
                       verdict=r["verdict"])
     else:
         text = phrase("data.low_value_column", column=col, share=pct(r["share"]), ci=ci, verdict=r["verdict"])
-    return Finding("data.low_value_column", Severity.LOW, (col,), text or "",
-                   phrase("data.low_value_column", "public", label=column_label(col)), evidence)
+    # "counts for very little" is true only under the low-share line; above it, the refit is the reason
+    low = r["share"] is not None and not pd.isna(r["share"]) and r["share"] < mini.method.get("low_share", 0.01)
+    public = phrase("data.low_value_column", "public" if low else "public_refit", label=column_label(col))
+    return Finding("data.low_value_column", Severity.LOW, (col,), text or "", public, evidence)
 
 
 def _findings(task: str, inv: DataInventory, shap: ShapResult | None,
@@ -561,6 +563,7 @@ def _findings(task: str, inv: DataInventory, shap: ShapResult | None,
             out.append(Finding(
                 "fairness.proxy", Severity.MEDIUM, (r["column"], r["sensitive_feature"]),
                 phrase("fairness.proxy", column=r["column"], sensitive=r["sensitive_feature"], auc=f"{r['auc']:.2f}"),
+                None if is_derived(str(r["column"]), str(r["sensitive_feature"])) else
                 phrase("fairness.proxy", "public", label=column_label(r["column"]),
                        sensitive_label=column_label(r["sensitive_feature"])),
                 {"auc": float(r["auc"]), "sensitive_feature": r["sensitive_feature"]}))
@@ -878,7 +881,7 @@ def audit(
     inv = _complete_inventory(data, inventory, target=target, inputs=adapter.input_columns, sensitive=sensitive,
                               random_state=random_state, user_id=adapter.user_id, item_id=adapter.item_id)
     # the item a recommender ranks is not data about the customer: its influence is its own group
-    categories = {r.column: ("item" if r.role == "item" else r.category) for r in inv}
+    categories = inv.category_map()
 
     say("predict")
     score = score_checked(adapter, data)
@@ -988,7 +991,7 @@ def _finish(adapter: ModelAdapter, inv: DataInventory, columns: list[str], *, sh
                         "refit_sample_size": None, "small_loss": 0.01, "n_boot": 200, "n_jobs": 1,
                         "random_state": 0}
     roles = {r.column: r.role for r in inv}
-    categories = {r.column: ("item" if r.role == "item" else r.category) for r in inv}
+    categories = inv.category_map()
     say("minimisation")
     keys = [c for c in (adapter.user_id, adapter.item_id) if c]
     refit_result, refit_note = _refit(adapter, ra["train_data"], target=ra["target"], fit=ra["fit"],

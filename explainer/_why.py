@@ -74,12 +74,12 @@ def _config(config: Any) -> Any:
 def explain_for(model: Any, data: pd.DataFrame, inventory: DataInventory, customer: Any, item: Any, *,
                 changeable: Sequence[str] | None, config: Any, random_state: int) -> WhyExplanation:
     cfg = _config(config)
-    cats = {r.column: r.category for r in inventory}
+    cats = inventory.category_map()
     rationale: dict[str, str] = {}
     if cfg is not None:
         from .report._config import is_gap
 
-        for c in set(cats.values()):
+        for c in set(cats.values()) - {"item"}:
             v = cfg.get(f"category_rationale.{c}")
             if not is_gap(v):
                 rationale[c] = str(v)

@@ -6,19 +6,103 @@ anonymous or compliant. Consumer phrases avoid jargon and stay short.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any, Literal, overload
 
 from ..inventory import CATEGORY_LABELS
 
-__all__ = ["PHRASES", "phrase", "category_label", "column_label"]
+__all__ = ["PHRASES", "phrase", "category_label", "column_label", "Wording", "DEFAULT_WORDS",
+           "use_wording", "current_wording", "is_derived"]
+
+#: The kind of decision a system makes; it shapes every public sentence.
+DecisionType = Literal["ranking", "binary", "regression"]
+
+#: Neutral domain words, used where the publisher config names none (each such word is a gap).
+#: ``decision`` completes "decides ..." (yes/no) or "estimates ..." (scores); ``chose`` is what
+#: a person did with a suggested item ("bought", "watched").
+DEFAULT_WORDS: dict[str, str] = {
+    "item_word": "item", "items": "items", "people": "people",
+    "activity": "your activity with us", "observed": "We see it when you use our service",
+    "chose": "chose",
+}
+_DEFAULT_DECISION: dict[str, str] = {
+    "ranking": "which items you see first", "binary": "whether the answer is yes", "regression": "a number for you",
+}
+
+
+@dataclass(frozen=True)
+class Wording:
+    """The words of one system: its decision type and its domain words (item, people, activity).
+
+    Phrases are chosen by decision type first (``key.binary``), then filled with the words.
+
+    Examples
+    --------
+    >>> w = Wording("binary", {"people": "applicants", "decision": "whether to offer you a loan"})
+    >>> w.words["people"], w.words["item_word"]
+    ('applicants', 'item')
+    """
+
+    task: str = "ranking"
+    given: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def words(self) -> dict[str, str]:
+        out = {**DEFAULT_WORDS, "decision": _DEFAULT_DECISION.get(self.task, _DEFAULT_DECISION["ranking"])}
+        out.update({k: v for k, v in self.given.items() if v})
+        if not self.given.get("items") and self.given.get("item_word"):
+            out["items"] = self.given["item_word"] + "s"
+        return out
+
+    def pick(self, bank: Mapping[str, Any], key: str) -> Any:
+        """The entry ``key.<task>`` of ``bank`` if there is one, else ``key``."""
+        return bank.get(f"{key}.{self.task}", bank.get(key))
+
+
+_CURRENT: ContextVar[Wording] = ContextVar("explainer_wording", default=Wording())
+
+
+def current_wording() -> Wording:
+    """The wording in force (neutral ranking words unless :func:`use_wording` set one)."""
+    return _CURRENT.get()
+
+
+@contextmanager
+def use_wording(wording: Wording) -> Iterator[Wording]:
+    """Render with ``wording``: every phrase and category label in the block reads its words."""
+    token = _CURRENT.set(wording)
+    try:
+        yield wording
+    finally:
+        _CURRENT.reset(token)
+
+
+_GENERIC_TOKENS = frozenset("band group bucket range cat category level class code flag id is has of the".split())
+
+
+def is_derived(column: str, sensitive: str) -> bool:
+    """True when ``sensitive`` reads as a coarsening of ``column`` (``age`` and ``age_band``).
+
+    A proxy line between the two says nothing a reader can use, so the public page leaves it out.
+    """
+    import re
+
+    def toks(x: str) -> set[str]:
+        return {t for t in re.split(r"[^a-z0-9]+", x.lower()) if t and t not in _GENERIC_TOKENS}
+
+    a, b = toks(column), toks(sensitive)
+    return bool(a) and bool(b) and (a <= b or b <= a)
 
 #: Named parts of a phrase that always hold a sentence; only "public" may be None (no consumer sentence).
-PhrasePart = Literal["text", "refit", "slight", "l_diversity", "steps", "steps_reached"]
+PhrasePart = Literal["text", "refit", "slight", "l_diversity", "steps", "steps_reached", "public_refit"]
 
 PHRASES: dict[str, dict[str, str | None]] = {
     "data.unused_column": {
         "text": "Column {column} ({category}) is collected but is not an input of the model.",
-        "public": "We collect your {label}, but no model uses it.",
+        "public": "We collect your {label}, but this system does not use it.",
     },
     "data.low_value_column": {
         "text": "Column {column} is an input but accounts for {share} of the model's influence "
@@ -26,7 +110,9 @@ PHRASES: dict[str, dict[str, str | None]] = {
         "refit": "Column {column} is an input with {share} of the model's influence (interval {ci}). "
                  "Refitted without it, {metric} changes by {delta} (interval {dci}). Verdict: {verdict}. "
                  "It is a candidate for removal.",
-        "public": "Your {label} counts for very little in what we show you.",
+        "public": "Your {label} counts for very little in the results.",
+        # an input above the low-share line that a refit showed the system can do without
+        "public_refit": "Leaving out your {label} changes the results very little. We are checking if we need it.",
     },
     "data.key_column": {
         "text": "Column {column} identifies the {what} of each row; it is used to join and rank, not as an input.",
@@ -34,22 +120,22 @@ PHRASES: dict[str, dict[str, str | None]] = {
     },
     "privacy.direct_identifier": {
         "text": "Column {column} ({category}) identifies a person directly and is an input of the model.",
-        "public": "This system uses your {label} when it decides what to show you.",
+        "public": "This system uses your {label} when it works out its results.",
     },
     "privacy.special_category_input": {
         "text": "Column {column} holds special-category data and is an input of the model.",
-        "public": "This system uses sensitive data about you ({label}) to decide what to show you.",
+        "public": "This system uses sensitive data about you ({label}) when it works out its results.",
     },
     "privacy.special_category_for_testing": {
         "text": "Column {column} holds special-category data. It is not a model input; it is used to test "
                 "for differences between groups.",
-        "public": "We keep your {label} only to check that groups of people are treated alike. "
-                  "It is not used to choose what you see.",
+        "public": "We keep your {label} only to check how groups of people are treated. "
+                  "It is not used to work out your results.",
     },
     "fairness.exposure_gap": {
         "text": "{item} is shown to {low_group} customers ({feature}) at {low_rate}, against {high_rate} "
                 "for {high_group}: a ratio of {ratio} (interval {ci}), below the four-fifths line.",
-        "public": "We found that {item} is suggested much less often to one group of customers by {feature_label}.",
+        "public": "We found that {item} is suggested much less often to one group of people by {feature_label}.",
     },
     "fairness.selection_rate_gap": {
         "text": "Selection rates differ by {feature}: the ratio of the lowest to the highest group is {ratio} "
@@ -59,7 +145,7 @@ PHRASES: dict[str, dict[str, str | None]] = {
     "fairness.proxy": {
         "text": "Input {column} predicts {sensitive} (cross-validated AUC {auc}), so it can act as a stand-in "
                 "for it.",
-        "public": "Your {label} is linked to {sensitive_label}. We check how this affects results.",
+        "public": "Your {label} is linked to your {sensitive_label}. We check how this affects results.",
     },
     "fairness.proxy_flow": {
         "text": "Through {column}, the model gives {group} ({sensitive}) {direction} scores{item_part} than everyone "
@@ -100,7 +186,9 @@ PHRASES: dict[str, dict[str, str | None]] = {
 
 
 def category_label(category: str) -> str:
-    return CATEGORY_LABELS.get(category, category.replace("_", " "))
+    """The plain name of a data category, in the domain words of the wording in force."""
+    label = CATEGORY_LABELS.get(category, category.replace("_", " "))
+    return label.format(**current_wording().words)
 
 
 #: Readable names of common short column names.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..findings import category_label, column_label
+from ..findings import category_label, column_label, current_wording, use_wording
 from ._phrases import AMOUNTS, STRENGTHS, UNITS, say
 
 __all__ = ["why_context", "render_why_text", "render_why_html", "why_first_layer"]
@@ -40,14 +40,40 @@ def _cfg(config: Any, path: str) -> Any:
     return None if is_gap(v) else v
 
 
+def _wording(doc: dict[str, Any], config: Any) -> Any:
+    from ._config import DisclosureConfig
+
+    cfg = config if isinstance(config, DisclosureConfig) else DisclosureConfig.empty()
+    return cfg.wording(doc.get("task"))
+
+
+def item_name(item: Any, label: Any = None) -> str:
+    """How a page names an item: its display label, else its id after the item word ("movie 121").
+
+    An id that holds a digit is never shown alone; a name such as "garden" is shown as it is.
+    """
+    if label is not None and str(label).strip():
+        return str(label)
+    if item is None:
+        return ""
+    text = str(item)
+    if any(ch.isdigit() for ch in text):
+        return f"{current_wording().words['item_word']} {text}"
+    return text
+
+
 def why_context(doc: dict[str, Any], config: Any = None) -> dict[str, Any]:
     """Everything the text and the page say, as plain strings and small tables."""
-    item = doc.get("item")
-    item_name = str(item) if item is not None else ""
+    with use_wording(_wording(doc, config)):
+        return _why_context(doc, config)
+
+
+def _why_context(doc: dict[str, Any], config: Any = None) -> dict[str, Any]:
+    item_name_ = item_name(doc.get("item"), doc.get("item_label"))
     if doc["task"] == "ranking":
-        title = say("why_title_item" if doc["in_top_k"] else "why_title_lower", item=item_name, k=doc["k"])
+        title = say("why_title_item" if doc["in_top_k"] else "why_title_lower", item=item_name_, k=doc["k"])
         key = "why_rank_in" if doc["in_top_k"] else "why_rank_out"
-        result = say(key, item=item_name, rank=doc["rank"], k=doc["k"])
+        result = say(key, item=item_name_, rank=doc["rank"], k=doc["k"])
     elif doc["task"] == "binary":
         title = say("why_title_result")
         result = say("why_selected" if doc["selected"] else "why_not_selected")
@@ -61,7 +87,8 @@ def why_context(doc: dict[str, Any], config: Any = None) -> dict[str, Any]:
     for r in doc["reasons"]:
         strength = STRENGTHS[r["strength"]]
         if r["category"] == "item":
-            text = say(f"why_reason_item_{r['direction']}", item=item_name.capitalize() or "This", strength=strength)
+            cap = item_name_[:1].upper() + item_name_[1:]
+            text = say(f"why_reason_item_{r['direction']}", item=cap or "This", strength=strength)
         else:
             verb = "raised" if r["direction"] == "raises" else "lowered"
             text = say("why_reason", label=_label(doc, r["column"]), verb=verb, strength=strength)
@@ -78,7 +105,7 @@ def why_context(doc: dict[str, Any], config: Any = None) -> dict[str, Any]:
     else:
         if doc["task"] == "ranking":
             effect = say("why_cf_leaves" if cf["effect"] == "leaves_top_k" else "why_cf_enters",
-                         item=item_name, k=doc["k"])
+                         item=item_name_, k=doc["k"])
         else:
             effect = say("why_cf_unselect" if doc["selected"] else "why_cf_select")
         labels = _words([_label(doc, ch["column"]) for ch in cf["changes"]])
@@ -117,9 +144,9 @@ def why_context(doc: dict[str, Any], config: Any = None) -> dict[str, Any]:
         "controls": controls if isinstance(controls, (list, tuple)) else [],
         "rights": say("why_rights"),
         "contact": say("why_contact", contact=contact) if contact else None,
-        "unit": doc["unit"],
+        "unit": UNITS.get(doc["unit"], doc["unit"]),
         "numbers_note": say("why_numbers_note", unit=UNITS.get(doc["unit"], doc["unit"])),
-        "method": ("exact calculation on the model" if doc["exact"] else "estimate from random samples")
+        "method": ("exact calculation" if doc["exact"] else "estimate from random samples")
         + f", in {UNITS.get(doc['unit'], doc['unit'])}",
     }
 
