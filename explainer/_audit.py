@@ -23,7 +23,7 @@ from .analyses._membership import MembershipResult, membership_inference_risk
 from .analyses._minimisation import MinimisationResult, assess_minimisation
 from .analyses._privacy import ReidentificationResult, quasi_identifiers_from_inventory, reidentification_risk
 from .errors import InvalidInputError
-from .findings import Finding, Severity, category_label, column_label, is_derived, phrase
+from .findings import Finding, Severity, category_label, column_label, is_derived, name_item, phrase
 from .inventory import DataInventory
 from .inventory._schema import ColumnRecord
 from .models import ModelAdapter, wrap_model
@@ -127,7 +127,8 @@ class Audit(HTMLDisplay):
                 "Run explainer.audit(...) again, or use explainer.why(model, data, ...)."
             )
         return explain_for(self.model, self.data, self.inventory, customer, item, changeable=changeable,
-                           config=config, random_state=int(self.options.get("random_state", 0)))
+                           config=config, random_state=int(self.options.get("random_state", 0)),
+                           item_labels=self.model_info.get("item_labels"))
 
     def findings_matching(self, selectors: Sequence[str]) -> list[Finding]:
         return [f for f in self.findings if any(f.matches(s) for s in selectors)]
@@ -508,7 +509,7 @@ def _low_value_finding(r: Any, mini: MinimisationResult) -> Finding:
 def _findings(task: str, inv: DataInventory, shap: ShapResult | None,
               fair: FairnessResult | None, mini: MinimisationResult | None, proxies: Any,
               flow: Any = None, reid: ReidentificationResult | None = None, member: MembershipResult | None = None,
-              unit: str = "rows") -> list[Finding]:
+              unit: str = "rows", item_labels: dict[str, str] | None = None) -> list[Finding]:
     out: list[Finding] = _privacy_findings(reid, member, unit)
     def fmt(v: float) -> str:
         return f"{v:.1%}"
@@ -544,7 +545,9 @@ def _findings(task: str, inv: DataInventory, shap: ShapResult | None,
                 phrase("fairness.exposure_gap", item=g["item"], low_group=g["low_group"], feature=g["feature"],
                        low_rate=fmt(g["low_rate"]), high_rate=fmt(g["high_rate"]), high_group=g["high_group"],
                        ratio=f"{g['ratio']:.2f}", ci=f"{g['ratio_ci_low']:.2f} to {g['ratio_ci_high']:.2f}"),
-                phrase("fairness.exposure_gap", "public", item=g["item"], feature_label=column_label(g["feature"])),
+                phrase("fairness.exposure_gap", "public",
+                       item=name_item(g["item"], (item_labels or {}).get(str(g["item"]))),
+                       feature_label=column_label(g["feature"])),
                 {k: (v.item() if hasattr(v, "item") else v) for k, v in g.items()}))
         d = fair.groups.disparities
         dp = d[(d["measure"] == "demographic_parity_ratio") & (d["flagged"] == True)]  # noqa: E712
@@ -739,6 +742,7 @@ def audit(
     k: int = 3,
     threshold: float = 0.5,
     item_group: str | None = None,
+    item_label: str | None = None,
     sample_size: int | None = 2000,
     n_boot: int = 200,
     min_group_size: int = 30,
@@ -781,6 +785,10 @@ def audit(
         Recommenders: a column grouping the items (e.g. department) for item-side exposure,
         each group's share of recommendation slots against its share of outcomes. By
         default each item is its own group.
+    item_label : str, default=None
+        Recommenders: a column holding each item's display name (a movie's title). Every
+        page and finding names items by it; without it an id is shown after the item word
+        ("item 121"), never alone.
     sample_size : int or None, default=2000
         Rows explained with SHAP for the global shares (None: every row).
     n_boot : int, default=200
@@ -847,6 +855,11 @@ def audit(
     if backend == "dask" or type(data).__module__.split(".")[0] in ("dask", "dask_expr"):
         from .scale import audit_dask
 
+        if item_label is not None:
+            raise InvalidInputError(
+                "item_label must be None with backend='dask'. Got a column name. "
+                "Audit in process (backend='pandas') to name items by their labels.")
+
         return audit_dask(
             model, data, scheduler=scheduler, target=target, inventory=inventory,
             sensitive_features=sensitive_features, task=task, user_id=user_id, item_id=item_id, k=k,
@@ -876,6 +889,7 @@ def audit(
     if target is not None and target in adapter.input_columns:
         raise InvalidInputError(f"target must not be a model input. Got {target!r}, which the model reads.")
     check_group_sizes(data, sensitive, user_id=adapter.user_id)
+    item_labels = _item_labels(data, adapter.item_id, item_label)
 
     say("inventory")
     inv = _complete_inventory(data, inventory, target=target, inputs=adapter.input_columns, sensitive=sensitive,
@@ -949,7 +963,23 @@ def audit(
                             "n_boot": n_boot, "min_group_size": min_group_size, "proxy_threshold": proxy_threshold,
                             "random_state": random_state, "threshold": threshold, "item_group": item_group},
                    reid=reid, member=member, member_info=member_info, quasi_identifiers=quasi_identifiers,
-                   k_anonymity=k_anonymity)
+                   k_anonymity=k_anonymity, item_labels=item_labels)
+
+
+def _item_labels(data: pd.DataFrame, item_id: str | None, item_label: str | None) -> dict[str, str] | None:
+    """Item id -> display name from the ``item_label`` column (catalogue facts, not data about people)."""
+    if item_label is None:
+        return None
+    if item_label not in data.columns:
+        raise InvalidInputError(
+            f"item_label must name a column of the data. Got {item_label!r}, which is not there. "
+            f"Columns include {sorted(map(str, data.columns))[:5]!r}.")
+    if item_id is None:
+        raise InvalidInputError(
+            "item_label must come with item_id. Got item_label without an item column. "
+            "Pass item_id, the column of the ranked item.")
+    pairs = data[[item_id, item_label]].drop_duplicates(subset=[item_id])
+    return {str(i): str(v) for i, v in zip(pairs[item_id], pairs[item_label])}
 
 
 def _proxy_flow(adapter: ModelAdapter, sensitive: Sequence[str], proxies: Any, pool: pd.DataFrame,
@@ -985,7 +1015,8 @@ def _finish(adapter: ModelAdapter, inv: DataInventory, columns: list[str], *, sh
             reid: Any = None, member: Any = None, member_info: Any = None,
             quasi_identifiers: Sequence[str] | None = None, k_anonymity: int = 5,
             provenance_extra: dict[str, Any] | None = None, data: pd.DataFrame | None = None,
-            refit_args: dict[str, Any] | None = None, metric_ci: dict[str, Any] | None = None) -> Audit:
+            refit_args: dict[str, Any] | None = None, metric_ci: dict[str, Any] | None = None,
+            item_labels: dict[str, str] | None = None) -> Audit:
     """Minimisation, findings and provenance: the part of an audit shared by every backend."""
     ra = refit_args or {"train_data": None, "target": None, "fit": None, "refit": False, "refit_folds": 3,
                         "refit_sample_size": None, "small_loss": 0.01, "n_boot": 200, "n_jobs": 1,
@@ -1003,7 +1034,7 @@ def _finish(adapter: ModelAdapter, inv: DataInventory, columns: list[str], *, sh
                                categories=categories, roles=roles, keys=keys, refit=refit_result,
                                refit_note=refit_note, small_loss=ra["small_loss"])
     findings = _findings(adapter.task, inv, shap, fair, mini, proxies, flow, reid, member,
-                         "customers" if adapter.user_id else "rows")
+                         "customers" if adapter.user_id else "rows", item_labels=item_labels)
     provenance = {
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "versions": _versions(),
@@ -1021,7 +1052,8 @@ def _finish(adapter: ModelAdapter, inv: DataInventory, columns: list[str], *, sh
         inventory=inv,
         # the unit of the attributions actually computed (log-odds, probability or score)
         model_info={**adapter.describe(), **({"output_unit": shap.unit} if shap is not None else {}),
-                    "metrics": metrics, "metric_intervals": metric_ci or {}},
+                    "metrics": metrics, "metric_intervals": metric_ci or {},
+                    **({"item_labels": item_labels} if item_labels else {})},
         data_info={**data_info, **({"training": member_info} if member_info else {})},
         explanation=shap,
         fairness=fair,

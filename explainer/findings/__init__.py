@@ -4,9 +4,9 @@ Returns :class:`Finding` objects; the reports render them, the CLI gates on them
 """
 from ._finding import Finding, Severity
 from ._phrases import (
-    DEFAULT_WORDS, PHRASES, Wording, category_label, column_label, current_wording, is_derived, phrase,
+    DEFAULT_WORDS, PHRASES, Wording, category_label, column_label, current_wording, is_derived, name_item, phrase,
     use_wording,
 )
 
 __all__ = ["Finding", "Severity", "PHRASES", "category_label", "column_label", "phrase", "Wording",
-           "DEFAULT_WORDS", "use_wording", "current_wording", "is_derived"]
+           "DEFAULT_WORDS", "use_wording", "current_wording", "is_derived", "name_item"]

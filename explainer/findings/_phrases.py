@@ -15,7 +15,7 @@ from typing import Any, Literal, overload
 from ..inventory import CATEGORY_LABELS
 
 __all__ = ["PHRASES", "phrase", "category_label", "column_label", "Wording", "DEFAULT_WORDS",
-           "use_wording", "current_wording", "is_derived"]
+           "use_wording", "current_wording", "is_derived", "name_item"]
 
 #: The kind of decision a system makes; it shapes every public sentence.
 DecisionType = Literal["ranking", "binary", "regression"]
@@ -191,6 +191,27 @@ def category_label(category: str) -> str:
     return label.format(**current_wording().words)
 
 
+def name_item(item: Any, label: Any = None) -> str:
+    """How a public sentence names an item: its display label, else its id after the item word.
+
+    An id that holds a digit is never shown alone ("movie 121", "item 121"); a name such as
+    "garden" is shown as it is.
+
+    Examples
+    --------
+    >>> name_item(121), name_item("garden"), name_item(121, "The Night Glass")
+    ('item 121', 'garden', 'The Night Glass')
+    """
+    if label is not None and str(label).strip() and str(label) != "nan":
+        return str(label)
+    if item is None:
+        return ""
+    text = str(item)
+    if any(ch.isdigit() for ch in text):
+        return f"{current_wording().words['item_word']} {text}"
+    return text
+
+
 #: Readable names of common short column names.
 _LABELS = {"phone": "phone number", "mobile": "mobile number", "tel": "phone number", "email": "email address",
            "dob": "date of birth", "ip": "IP address", "ip_address": "IP address", "zip": "ZIP code"}
@@ -198,10 +219,16 @@ _LABELS = {"phone": "phone number", "mobile": "mobile number", "tel": "phone num
 
 def column_label(column: str) -> str:
     """A readable name for a column: ``date_of_birth`` -> ``date of birth``, ``phone`` -> ``phone number``."""
+    import re
+
     key = column.strip().lower()
     if key in _LABELS:
         return _LABELS[key]
-    return column.replace("_", " ").replace("90d", "(last 90 days)").strip()
+    text = re.sub(r"(?<![a-z0-9])(\d+)d(?![a-z0-9])", r"(last \1 days)", column.replace("_", " ")).strip()
+    words = text.split()
+    if len(words) >= 2 and words[0].lower() in ("n", "num", "nb"):  # n_sci_fi: a count
+        text = "number of " + " ".join(words[1:])
+    return text
 
 
 @overload

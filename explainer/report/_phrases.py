@@ -72,7 +72,7 @@ SAY: dict[str, str] = {
     "automated_yes": "A computer makes these choices on its own.",
     "automated_no": "A computer suggests these choices. A person checks them.",
     "automated_yes.binary": "A computer makes these decisions on its own.",
-    "automated_no.binary": "A computer suggests each decision. A person checks it.",
+    "automated_no.binary": "A computer makes a first decision. A person checks it.",
     "automated_yes.regression": "A computer works out these numbers on its own.",
     "automated_no.regression": "A computer works out these numbers. A person checks them.",
     # section 5
@@ -160,14 +160,14 @@ SAY: dict[str, str] = {
                        "that gets the most.",
     "groups_small": "Groups with fewer than {n} people are left out, so no one can be singled out.",
     "groups_not_tested": "We did not test results by group for this system.",
-    "proxy": "Your {column} is linked to your {sensitive}. We keep watch on this.",
+    "proxy": "Your {column} is linked to your {sensitive}. We check how this affects results.",
     "mitigation": "We tested a change to close this gap. Our review report shows the results.",
     # section 14
     "sharing_none": "We do not share this data.",
     # section 15
     "rights_intro": "You can ask for these at any time.",
     # section 16
-    "version": "Model checked on {date}. Data rows checked: {rows}.",
+    "version": "System checked on {date}. Data rows checked: {rows}.",
     "page_version": "Page version: {version}, {date}.",
     # what changed
     "changes_intro": "We checked the system again on {date}. We compare it here with our check on {previous}.",

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._version import __version__
-from ..findings import category_label, column_label, is_derived, use_wording
+from ..findings import category_label, column_label, is_derived, name_item, use_wording
 from ._phrases import CONTACT_LABELS, GAP_TEXT, HEADINGS, UNITS, headings, say
 
 if TYPE_CHECKING:
@@ -211,7 +211,8 @@ def _group_sentences(doc: dict[str, Any]) -> list[str]:
     if not flagged and not rate_gaps:
         out.append(say("groups_none"))
     for r in flagged[:5]:
-        out.append(say("groups_gap", item=_cap(str(r["item"])), low_group=r["low_group"],
+        out.append(say("groups_gap", item=_cap(name_item(r["item"], _item_labels(doc).get(str(r["item"])))),
+                       low_group=r["low_group"],
                        feature=column_label(str(r["feature"])), low_rate=_pct(r["low_rate"]),
                        high_rate=_pct(r["high_rate"]), high_group=r["high_group"]))
     out.extend(rate_gaps)
@@ -224,6 +225,12 @@ def _group_sentences(doc: dict[str, Any]) -> list[str]:
             out.append(say("proxy", column=column_label(str(r["column"])),
                            sensitive=column_label(str(r["sensitive_feature"]))))
     return out
+
+
+def _item_labels(doc: dict[str, Any]) -> dict[str, str]:
+    """Item id -> display name, recorded in audit.json when the audit was given ``item_label``."""
+    labels = (doc.get("model") or {}).get("item_labels") or {}
+    return {str(k): str(v) for k, v in labels.items()}
 
 
 def _accuracy_sentences(doc: dict[str, Any]) -> list[str]:
@@ -270,7 +277,7 @@ def _changes_context(doc: dict[str, Any]) -> dict[str, Any] | None:
                              before=_pct(p["before"])))
     for g in comp["group_shifts"]:
         if g["beyond_intervals"] and g.get("now_low_rate") is not None and g.get("before_low_rate") is not None:
-            lines.append(say("changes_group", item=str(g["item"]), feature=column_label(str(g["feature"])),
+            lines.append(say("changes_group", item=name_item(g["item"], _item_labels(doc).get(str(g["item"]))), feature=column_label(str(g["feature"])),
                              group=g["now_low_group"], high_group=g["now_high_group"],
                              now_low=_pct(g["now_low_rate"]), now_high=_pct(g["now_high_rate"]),
                              before_low=_pct(g["before_low_rate"]), before_high=_pct(g["before_high_rate"])))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..findings import category_label, column_label, current_wording, use_wording
+from ..findings import category_label, column_label, name_item, use_wording
 from ._phrases import AMOUNTS, STRENGTHS, UNITS, say
 
 __all__ = ["why_context", "render_why_text", "render_why_html", "why_first_layer"]
@@ -48,18 +48,8 @@ def _wording(doc: dict[str, Any], config: Any) -> Any:
 
 
 def item_name(item: Any, label: Any = None) -> str:
-    """How a page names an item: its display label, else its id after the item word ("movie 121").
-
-    An id that holds a digit is never shown alone; a name such as "garden" is shown as it is.
-    """
-    if label is not None and str(label).strip():
-        return str(label)
-    if item is None:
-        return ""
-    text = str(item)
-    if any(ch.isdigit() for ch in text):
-        return f"{current_wording().words['item_word']} {text}"
-    return text
+    """How a page names an item (see :func:`explainer.findings.name_item`)."""
+    return name_item(item, label)
 
 
 def why_context(doc: dict[str, Any], config: Any = None) -> dict[str, Any]:
