@@ -29,7 +29,7 @@ DEFAULT_WORDS: dict[str, str] = {
     "chose": "chose",
 }
 _DEFAULT_DECISION: dict[str, str] = {
-    "ranking": "which items you see first", "binary": "whether the answer is yes", "regression": "a number for you",
+    "ranking": "which items you see first", "binary": "whether to say yes to you", "regression": "a number for you",
 }
 
 

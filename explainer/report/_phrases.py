@@ -77,7 +77,7 @@ SAY: dict[str, str] = {
     "automated_no.regression": "A computer works out these numbers. A person checks them.",
     # section 5
     "data_intro": "Each row is a kind of data we hold about you.",
-    "data_unused": "We collect your {labels}, but this system does not use {them}.",
+    "data_unused": "We collect your {labels}. This system does not use {them}.",
     "data_unused_more": "We also collect {n} other {kinds} of data that this system does not use. "
                         "The report for reviewers lists them.",
     "data_items": "The table leaves out facts about our {items}, like {columns}. They are not data about you.",
@@ -152,7 +152,7 @@ SAY: dict[str, str] = {
     "accuracy_none": "We could not test this: we had no results to compare with.",
     # section 13
     "groups_intro": "We checked which {items} each group of {people} is shown.",
-    "groups_intro_binary": "We checked how often each group of {people} gets a yes.",
+    "groups_intro_binary": "We checked the share of each group of {people} that gets a yes.",
     "groups_none": "We found no large gaps between the groups we checked.",
     "groups_gap": "We show {item} to {low_rate} of people with {feature} {low_group}. "
                   "For people with {feature} {high_group}, it is {high_rate}.",
