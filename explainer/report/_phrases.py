@@ -158,7 +158,7 @@ SAY: dict[str, str] = {
                   "For people with {feature} {high_group}, it is {high_rate}.",
     "groups_rate_gap": "People with {feature} {low_group} get a yes at {ratio} of the rate of the group "
                        "that gets the most.",
-    "groups_small": "Groups with fewer than {n} people are left out, so no one can be singled out.",
+    "groups_small": "Groups with fewer than {n} {people} are left out, so no one can be singled out.",
     "groups_not_tested": "We did not test results by group for this system.",
     "proxy": "Your {column} is linked to your {sensitive}. We check how this affects results.",
     "mitigation": "We tested a change to close this gap. Our review report shows the results.",
