@@ -4,8 +4,16 @@
 
 * ``tests/inventory/scan_corpus.py``: the corpus written alongside the scanner (74 columns);
 * ``tests/inventory/scan_holdout.py``: a held-out set written afterwards from the category
-  definitions, with other languages' column names, messy formats and mixed missing values;
-  it was not used to tune the scanner.
+  definitions, with other languages' column names, messy formats and mixed missing values.
+  Until issue 16 it was not used to tune the scanner (0.970 precision, 0.800 recall then).
+  Issue 16 added French, Spanish and German vocabularies and missing-value markers after
+  reading its misses, so it is no longer strictly held out;
+* the streaming and yes/no examples of ``explainer.demo`` (``streaming_column_labels``,
+  ``decision_column_labels``), written for issue 16. Columns labelled ``item`` or ``target``
+  are left out: the audit sets those roles from its arguments, not the scanner.
+
+It also counts special-category columns filed as identifiers or as not sensitive (any
+category other than ``special_category``), which must be zero everywhere.
 
 Definitions (as in tests/inventory/test_scan.py): for each personal category c,
 precision_c = columns predicted c and labelled c / columns predicted c, recall_c = the same /
@@ -23,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "inventory")]
 
 PERSONAL = ("direct_identifier", "contact", "demographic", "special_category", "location",
-            "financial", "behavioural", "device", "inferred")
+            "financial", "work_education", "behavioural", "device", "inferred")
 
 
 def measure(labels: dict[str, str], predicted: dict[str, str]) -> dict[str, object]:
@@ -52,19 +60,36 @@ def report(name: str, m: dict[str, object]) -> None:
         print(f"  miss: {col!r} labelled {lab}, predicted {pred}")
 
 
+def _special_misfiled(labels: dict[str, str], predicted: dict[str, str]) -> list[str]:
+    return [c for c, lab in labels.items() if lab == "special_category" and predicted[c] != "special_category"]
+
+
 def main() -> None:
     from scan_corpus import make_corpus
     from scan_holdout import make_holdout
 
+    from explainer.demo import decision_column_labels, make_decision_demo, make_streaming_demo, streaming_column_labels
     from explainer.inventory import scan
 
+    misfiled: list[str] = []
     df, labels, _ = make_corpus(2_000, seed=0)
-    res = scan(df)
-    report("corpus (written with the scanner)", measure(labels, {g.column: g.category for g in res.guesses}))
+    pred = {g.column: g.category for g in scan(df).guesses}
+    report("corpus (written with the scanner)", measure(labels, pred))
+    misfiled += _special_misfiled(labels, pred)
     df, labels = make_holdout(1_500, seed=11)
-    res = scan(df)
-    report("held-out set (written afterwards, not used for tuning)",
-           measure(labels, {g.column: g.category for g in res.guesses}))
+    pred = {g.column: g.category for g in scan(df).guesses}
+    report("held-out set (written before issue 16; its misses were read since)", measure(labels, pred))
+    misfiled += _special_misfiled(labels, pred)
+    for name, frame, labs in (
+        ("streaming recommender (explainer.demo)", make_streaming_demo(1_000).interactions,
+         streaming_column_labels()),
+        ("yes/no decision (explainer.demo)", make_decision_demo(2_000).applications, decision_column_labels()),
+    ):
+        labs = {c: lab for c, lab in labs.items() if lab not in ("item", "target")}
+        pred = {g.column: g.category for g in scan(frame[list(labs)]).guesses}
+        report(name, measure(labs, pred))
+        misfiled += _special_misfiled(labs, pred)
+    print(f"\nspecial-category columns filed as anything else: {len(misfiled)} {misfiled}")
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ from .analyses._membership import MembershipResult, membership_inference_risk
 from .analyses._minimisation import MinimisationResult, assess_minimisation
 from .analyses._privacy import ReidentificationResult, quasi_identifiers_from_inventory, reidentification_risk
 from .errors import InvalidInputError
-from .findings import Finding, Severity, category_label, column_label, phrase
+from .findings import Finding, Severity, category_label, column_label, is_derived, name_item, phrase
 from .inventory import DataInventory
 from .inventory._schema import ColumnRecord
 from .models import ModelAdapter, wrap_model
@@ -142,7 +142,8 @@ class Audit(HTMLDisplay):
                 "Run explainer.audit(...) again, or use explainer.why(model, data, ...)."
             )
         return explain_for(self.model, self.data, self.inventory, customer, item, changeable=changeable,
-                           config=config, random_state=int(self.options.get("random_state", 0)))
+                           config=config, random_state=int(self.options.get("random_state", 0)),
+                           item_labels=self.model_info.get("item_labels"))
 
     def findings_matching(self, selectors: Sequence[str]) -> list[Finding]:
         return [f for f in self.findings if any(f.matches(s) for s in selectors)]
@@ -237,6 +238,9 @@ def _complete_inventory(
     for col, role in forced.items():
         if col in inv and inv[col].role != role:
             inv = inv.update(col, role=role)
+    for s in sensitive:  # a column that defines groups is not an identifier, whatever the draft guessed
+        if s in missing and s in inv:
+            inv = _group_category(inv, s)
     for col in inputs:  # an input is a feature whatever the draft guessed
         if col in inv and inv[col].role in ("identifier", "sensitive", "other") and col not in forced:
             inv = inv.update(col, role="feature")
@@ -247,6 +251,20 @@ def _complete_inventory(
     order = {c: i for i, c in enumerate(data.columns)}
     recs = sorted((r for r in inv if r.column in order), key=lambda r: order[r.column])
     return DataInventory(recs, inv.notes)
+
+
+def _group_category(inv: DataInventory, column: str) -> DataInventory:
+    """A drafted sensitive column: special category when its name says so, never an identifier."""
+    from .inventory._patterns import match_name
+
+    rec = inv[column]
+    special = [r for r in match_name(column) if r.category == "special_category"]
+    if special and rec.category != "special_category":
+        return inv.update(column, category="special_category",
+                          special_category_kind=special[0].special_category_kind)
+    if rec.category in ("direct_identifier", "contact", "other"):
+        return inv.update(column, category="demographic", special_category_kind=None)
+    return inv
 
 
 def _item_attributes(data: pd.DataFrame, item_id: str, *, skip: set[str]) -> list[str]:
@@ -481,11 +499,13 @@ def _low_value_finding(r: Any, mini: MinimisationResult) -> Finding:
     else:
         text = phrase("data.low_value_column", "inconclusive" if r["verdict"] == "inconclusive" else "text",
                       column=col, share=pct(r["share"]), ci=ci, verdict=r["verdict"])
-    return Finding("data.low_value_column", Severity.LOW, (col,), text or "",
-                   phrase("data.low_value_column", "public", label=column_label(col)), evidence)
+    # "counts for very little" is true only under the low-share line; above it, the refit is the reason
+    low = r["share"] is not None and not pd.isna(r["share"]) and r["share"] < mini.method.get("low_share", 0.01)
+    public = phrase("data.low_value_column", "public" if low else "public_refit", label=column_label(col))
+    return Finding("data.low_value_column", Severity.LOW, (col,), text or "", public, evidence)
 
 
-def _exposure_gap_findings(fair: FairnessResult) -> list[Finding]:
+def _exposure_gap_findings(fair: FairnessResult, item_labels: dict[str, str] | None = None) -> list[Finding]:
     """One ``fairness.exposure_gap`` per sensitive feature: how many items pass the test, and the largest.
 
     A gap is reported when the whole interval of its ratio is below the four-fifths line, both
@@ -515,7 +535,9 @@ def _exposure_gap_findings(fair: FairnessResult) -> list[Finding]:
                    low_group=g["low_group"], low_rate=f"{g['low_rate']:.1%}", high_rate=f"{g['high_rate']:.1%}",
                    high_group=g["high_group"], ratio=f"{g['ratio']:.2f}",
                    ci=f"{g['ratio_ci_low']:.2f} to {g['ratio_ci_high']:.2f}", p=f"{g['p_adjusted']:.2g}"),
-            phrase("fairness.exposure_gap", "public", item=g["item"], feature_label=column_label(str(feat))),
+            phrase("fairness.exposure_gap", "public",
+                   item=name_item(g["item"], (item_labels or {}).get(str(g["item"]))),
+                   feature_label=column_label(str(feat))),
             evidence))
     return out
 
@@ -523,7 +545,7 @@ def _exposure_gap_findings(fair: FairnessResult) -> list[Finding]:
 def _findings(task: str, inv: DataInventory, shap: ShapResult | None,
               fair: FairnessResult | None, mini: MinimisationResult | None, proxies: Any,
               flow: Any = None, reid: ReidentificationResult | None = None, member: MembershipResult | None = None,
-              unit: str = "rows") -> list[Finding]:
+              unit: str = "rows", item_labels: dict[str, str] | None = None) -> list[Finding]:
     out: list[Finding] = _privacy_findings(reid, member, unit)
     def fmt(v: float) -> str:
         return f"{v:.1%}"
@@ -549,7 +571,7 @@ def _findings(task: str, inv: DataInventory, shap: ShapResult | None,
                                phrase(code, column=col), phrase(code, "public", label=column_label(col)),
                                {"is_input": bool(r["is_input"])}))
     if fair is not None:
-        out.extend(_exposure_gap_findings(fair))
+        out.extend(_exposure_gap_findings(fair, item_labels))
         d = fair.groups.disparities
         # below four-fifths with the whole interval, and the adjusted test of equal rates passes
         dp = d[(d["measure"] == "demographic_parity_ratio") & (d["flagged"] == True)  # noqa: E712
@@ -583,6 +605,7 @@ def _findings(task: str, inv: DataInventory, shap: ShapResult | None,
                 "fairness.proxy", Severity.MEDIUM, (r["column"], r["sensitive_feature"]),
                 phrase("fairness.proxy", column=r["column"], sensitive=r["sensitive_feature"], auc=f"{r['auc']:.2f}",
                        groups=named or "its groups"),
+                None if is_derived(str(r["column"]), str(r["sensitive_feature"])) else
                 phrase("fairness.proxy", "public", label=column_label(r["column"]),
                        sensitive_label=column_label(r["sensitive_feature"])),
                 {"auc": float(r["auc"]), "sensitive_feature": r["sensitive_feature"], "groups": groups}))
@@ -807,6 +830,7 @@ def audit(
     k: int = 3,
     threshold: float = 0.5,
     item_group: str | None = None,
+    item_label: str | None = None,
     sample_size: int | None = 2000,
     n_boot: int = 200,
     min_group_size: int = 30,
@@ -850,6 +874,10 @@ def audit(
         Recommenders: a column grouping the items (e.g. department) for item-side exposure,
         each group's share of recommendation slots against its share of outcomes. By
         default each item is its own group.
+    item_label : str, default=None
+        Recommenders: a column holding each item's display name (a movie's title). Every
+        page and finding names items by it; without it an id is shown after the item word
+        ("item 121"), never alone.
     sample_size : int or None, default=2000
         Rows explained with SHAP for the global shares (None: every row).
     n_boot : int, default=200
@@ -921,6 +949,11 @@ def audit(
     if backend == "dask" or type(data).__module__.split(".")[0] in ("dask", "dask_expr"):
         from .scale import audit_dask
 
+        if item_label is not None:
+            raise InvalidInputError(
+                "item_label must be None with backend='dask'. Got a column name. "
+                "Audit in process (backend='pandas') to name items by their labels.")
+
         return audit_dask(
             model, data, scheduler=scheduler, target=target, inventory=inventory,
             sensitive_features=sensitive_features, task=task, user_id=user_id, item_id=item_id, k=k,
@@ -955,12 +988,13 @@ def audit(
     if target is not None and target in adapter.input_columns:
         raise InvalidInputError(f"target must not be a model input. Got {target!r}, which the model reads.")
     notes = check_group_sizes(data, sensitive, min_group_size=min_group_size, user_id=adapter.user_id)
+    item_labels = _item_labels(data, adapter.item_id, item_label)
 
     say("inventory")
     inv = _complete_inventory(data, inventory, target=target, inputs=adapter.input_columns, sensitive=sensitive,
                               random_state=random_state, user_id=adapter.user_id, item_id=adapter.item_id)
     # the item a recommender ranks is not data about the customer: its influence is its own group
-    categories = {r.column: ("item" if r.role == "item" else r.category) for r in inv}
+    categories = inv.category_map()
 
     say("predict")
     y = _target(data, target, task=adapter.task) if target is not None else None
@@ -1036,7 +1070,23 @@ def audit(
                             "n_boot": n_boot, "min_group_size": min_group_size, "proxy_threshold": proxy_threshold,
                             "random_state": random_state, "threshold": threshold, "item_group": item_group},
                    reid=reid, member=member, member_info=member_info, quasi_identifiers=quasi_identifiers,
-                   k_anonymity=k_anonymity, warnings=notes, outcomes=outcomes)
+                   k_anonymity=k_anonymity, warnings=notes, outcomes=outcomes, item_labels=item_labels)
+
+
+def _item_labels(data: pd.DataFrame, item_id: str | None, item_label: str | None) -> dict[str, str] | None:
+    """Item id -> display name from the ``item_label`` column (catalogue facts, not data about people)."""
+    if item_label is None:
+        return None
+    if item_label not in data.columns:
+        raise InvalidInputError(
+            f"item_label must name a column of the data. Got {item_label!r}, which is not there. "
+            f"Columns include {sorted(map(str, data.columns))[:5]!r}.")
+    if item_id is None:
+        raise InvalidInputError(
+            "item_label must come with item_id. Got item_label without an item column. "
+            "Pass item_id, the column of the ranked item.")
+    pairs = data[[item_id, item_label]].drop_duplicates(subset=[item_id])
+    return {str(i): str(v) for i, v in zip(pairs[item_id], pairs[item_label])}
 
 
 def _proxy_flow(adapter: ModelAdapter, sensitive: Sequence[str], proxies: Any, pool: pd.DataFrame,
@@ -1075,13 +1125,14 @@ def _finish(adapter: ModelAdapter, inv: DataInventory, columns: list[str], *, sh
             quasi_identifiers: Sequence[str] | None = None, k_anonymity: int = 5,
             provenance_extra: dict[str, Any] | None = None, data: pd.DataFrame | None = None,
             refit_args: dict[str, Any] | None = None, metric_ci: dict[str, Any] | None = None,
-            warnings: Sequence[str] = (), outcomes: Sequence[str] = ()) -> Audit:
+            warnings: Sequence[str] = (), outcomes: Sequence[str] = (),
+            item_labels: dict[str, str] | None = None) -> Audit:
     """Minimisation, findings and provenance: the part of an audit shared by every backend."""
     ra = refit_args or {"train_data": None, "target": None, "fit": None, "refit": False, "refit_folds": 3,
                         "refit_sample_size": None, "small_loss": 0.01, "n_boot": 200, "n_jobs": 1,
                         "random_state": 0}
     roles = {r.column: r.role for r in inv}
-    categories = {r.column: ("item" if r.role == "item" else r.category) for r in inv}
+    categories = inv.category_map()
     say("minimisation")
     keys = [c for c in (adapter.user_id, adapter.item_id) if c]
     refit_result, refit_note = _refit(adapter, ra["train_data"], target=ra["target"], fit=ra["fit"],
@@ -1093,7 +1144,7 @@ def _finish(adapter: ModelAdapter, inv: DataInventory, columns: list[str], *, sh
                                categories=categories, roles=roles, keys=keys, refit=refit_result,
                                refit_note=refit_note, small_loss=ra["small_loss"], outcomes=outcomes)
     findings = _findings(adapter.task, inv, shap, fair, mini, proxies, flow, reid, member,
-                         "customers" if adapter.user_id else "rows")
+                         "customers" if adapter.user_id else "rows", item_labels=item_labels)
     provenance = {
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "versions": _versions(),
@@ -1111,7 +1162,8 @@ def _finish(adapter: ModelAdapter, inv: DataInventory, columns: list[str], *, sh
         inventory=inv,
         # the unit of the attributions actually computed (log-odds, probability or score)
         model_info={**adapter.describe(), **({"output_unit": shap.unit} if shap is not None else {}),
-                    "metrics": metrics, "metric_intervals": metric_ci or {}},
+                    "metrics": metrics, "metric_intervals": metric_ci or {},
+                    **({"item_labels": item_labels} if item_labels else {})},
         data_info={**data_info, **({"training": member_info} if member_info else {})},
         explanation=shap,
         fairness=fair,

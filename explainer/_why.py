@@ -28,10 +28,13 @@ class WhyExplanation(PersonExplanation):
     """
 
     config: Any = None
+    item_label: str | None = None
 
     @classmethod
-    def from_result(cls, result: PersonExplanation, *, config: Any = None) -> WhyExplanation:
-        return cls(**{f.name: getattr(result, f.name) for f in fields(PersonExplanation)}, config=config)
+    def from_result(cls, result: PersonExplanation, *, config: Any = None,
+                    item_label: str | None = None) -> WhyExplanation:
+        return cls(**{f.name: getattr(result, f.name) for f in fields(PersonExplanation)}, config=config,
+                   item_label=item_label)
 
     def to_dict(self) -> dict[str, Any]:
         d = super().to_dict()
@@ -72,14 +75,15 @@ def _config(config: Any) -> Any:
 
 
 def explain_for(model: Any, data: pd.DataFrame, inventory: DataInventory, customer: Any, item: Any, *,
-                changeable: Sequence[str] | None, config: Any, random_state: int) -> WhyExplanation:
+                changeable: Sequence[str] | None, config: Any, random_state: int,
+                item_labels: dict[str, str] | None = None) -> WhyExplanation:
     cfg = _config(config)
-    cats = {r.column: r.category for r in inventory}
+    cats = inventory.category_map()
     rationale: dict[str, str] = {}
     if cfg is not None:
         from .report._config import is_gap
 
-        for c in set(cats.values()):
+        for c in set(cats.values()) - {"item"}:
             v = cfg.get(f"category_rationale.{c}")
             if not is_gap(v):
                 rationale[c] = str(v)
@@ -88,7 +92,8 @@ def explain_for(model: Any, data: pd.DataFrame, inventory: DataInventory, custom
         roles={r.column: r.role for r in inventory}, changeable=changeable, rationale=rationale,
         random_state=random_state,
     )
-    return WhyExplanation.from_result(result, config=cfg)
+    label = (item_labels or {}).get(str(item)) if item is not None else None
+    return WhyExplanation.from_result(result, config=cfg, item_label=label)
 
 
 def why(

@@ -141,6 +141,8 @@ def _parser() -> argparse.ArgumentParser:
                         "with --predictions, needed when the column holds scores)")
     a.add_argument("--item-group", metavar="COL",
                    help="ranking: item-side exposure by this item column (e.g. department); default: per item")
+    a.add_argument("--item-label", metavar="COL",
+                   help="ranking: column holding each item's display name (a title); pages show it, not the id")
     a.add_argument("--trust-model", action="store_true", help="load a pickle or untrusted skops types")
     a.add_argument("--trust-type", action="append", default=[], metavar="TYPE", help="accept one skops type")
     a.add_argument("--train-data", metavar="FILE",
@@ -362,6 +364,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         model, data, target=args.target, inventory=inventory, sensitive_features=args.sensitive,
         task=args.task, user_id=args.user_id, item_id=args.item_id, k=args.k,
         threshold=0.5 if args.threshold is None else args.threshold, item_group=args.item_group,
+        **({"item_label": args.item_label} if args.item_label else {}),
         sample_size=args.sample_size, n_boot=args.n_boot, min_group_size=args.min_group_size,
         n_jobs=args.n_jobs, random_state=args.seed, data_sha256=sha256_file(Path(args.data)) if Path(args.data).is_file() else None,
         train_data=train, quasi_identifiers=args.quasi_identifiers, k_anonymity=args.k_anonymity,

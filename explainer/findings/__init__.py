@@ -3,6 +3,10 @@
 Returns :class:`Finding` objects; the reports render them, the CLI gates on them.
 """
 from ._finding import Finding, Severity
-from ._phrases import PHRASES, category_label, column_label, phrase
+from ._phrases import (
+    DEFAULT_WORDS, PHRASES, Wording, category_label, column_label, current_wording, is_derived, name_item, phrase,
+    use_wording,
+)
 
-__all__ = ["Finding", "Severity", "PHRASES", "category_label", "column_label", "phrase"]
+__all__ = ["Finding", "Severity", "PHRASES", "category_label", "column_label", "phrase", "Wording",
+           "DEFAULT_WORDS", "use_wording", "current_wording", "is_derived", "name_item"]

@@ -94,6 +94,7 @@ NAME_RULES: tuple[NameRule, ...] = (
     # device, including names that contain a contact word (phone_model, mobile_os)
     _r("name:device", "device", 0.8,
        "device deviceid devicetype devicemodel phonemodel mobilemodel handset useragent ua browser "
+       "navigateur navegador appareil dispositivo geraet endgeraet "
        "os platform imei idfa gaid adid advertisingid mac macaddress screen resolution cookie "
        "cookieid appversion osversion mobileos mobileapp phonebrand phonemake",
        "useragent deviceid devicetype devicemodel phonemodel handset browser advertisingid "
@@ -105,7 +106,7 @@ NAME_RULES: tuple[NameRule, ...] = (
     # counts and aggregates of contact events are behaviour, not contact details
     _r("name:count", "behavioural", 0.75,
        "count counts cnt sent opened opens clicked clicks views visits nb total sessions "
-       "bounced unsubscribed frequency recency",
+       "bounced unsubscribed frequency recency anzahl",
        detail="the name describes a count or frequency of events"),
     # contact
     _r("name:email", "contact", 0.85,
@@ -118,6 +119,11 @@ NAME_RULES: tuple[NameRule, ...] = (
        "fax msisdn tlf puhelin",
        "phonenumber telephone telefon telefono mobilenumber cellphone msisdn",
        detail="the name refers to a phone number"),
+    _r("name:postal_address", "contact", 0.8,
+       "address addr streetaddress street homeaddress postaladdress mailingaddress adresse adressepostale "
+       "direccion anschrift strasse indirizzo calle rue",
+       "streetaddress postaladdress homeaddress mailingaddress adressepostale anschrift direccion",
+       detail="the name refers to a postal address"),
     # direct identifiers
     _r("name:person_name", "direct_identifier", 0.85,
        "firstname lastname fullname surname forename forenames givenname familyname "
@@ -145,7 +151,8 @@ NAME_RULES: tuple[NameRule, ...] = (
     _r("name:demographic", "demographic", 0.8,
        "age ageband agegroup agebracket gender sex geschlecht sexe genero genere marital "
        "maritalstatus civilstatus alter edad eta nationality citizenship householdsize "
-       "children dependants dependents education title salutation",
+       "children dependants dependents title salutation sexo anrede civilite estadocivil "
+       "familienstand situationfamiliale",
        "gender geschlecht maritalstatus nationality",
        detail="the name refers to age, gender or another personal detail"),
     # special category (GDPR Art. 9)
@@ -153,30 +160,56 @@ NAME_RULES: tuple[NameRule, ...] = (
        "ethnicity ethnic race ethnie ethnizitat etnia ethnicorigin racialorigin",
        "ethnic ethnie etnia",
        kind="ethnicity", detail="the name refers to ethnic or racial origin"),
+    _r("name:ethnicity_ml", "special_category", 0.9,
+       "raza rasse racial origineethnique ethnischeherkunft herkunft origenetnico etnico etnica ethnique "
+       "ethnisch",
+       "origineethnique ethnischeherkunft origenetnico racial",
+       kind="ethnicity", detail="the name refers to ethnic or racial origin"),
     _r("name:religion", "special_category", 0.9,
-       "religion religious faith belief beliefs konfession religione religion",
+       "religion religious faith belief beliefs konfession religione religion religiao croyance "
+       "glaube creencia confession",
        "religio konfession",
        kind="religion", detail="the name refers to religion or belief"),
     _r("name:health", "special_category", 0.9,
        "health diagnosis diagnoses medical condition conditions disability disabled illness "
        "disease medication prescription pregnancy pregnant allergy allergies bmi gesundheit "
-       "salud sante krankheit symptom symptoms",
-       "diagnos medical disabilit illness disease medication prescription pregnan gesundheit",
+       "salud sante krankheit symptom symptoms handicap behinderung discapacidad maladie enfermedad "
+       "medical medizinisch medico medicale",
+       "diagnos medical disabilit illness disease medication prescription pregnan gesundheit "
+       "behinderung discapacidad enfermedad maladie",
        kind="health", detail="the name refers to health"),
     _r("name:sexual_orientation", "special_category", 0.9,
-       "orientation sexualorientation sexuality lgbt lgbtq",
-       "sexualorientation sexuality",
+       "orientation sexualorientation sexuality lgbt lgbtq orientationsexuelle sexuelleorientierung "
+       "orientacionsexual sexualitat sexualite sexualidad",
+       "sexualorientation sexuality orientationsexuelle sexuelleorientierung orientacionsexual",
        kind="sexual_orientation", detail="the name refers to sexual orientation"),
     _r("name:political", "special_category", 0.9,
-       "political politics party voting vote", "political",
+       "political politics party voting vote politicalopinion opinionpolitique politischemeinung "
+       "opinionpolitica partei partido parti politique politik politica",
+       "political politique politisch",
        kind="political_opinion", detail="the name refers to political opinion"),
-    _r("name:trade_union", "special_category", 0.9, "union tradeunion unionmember", "tradeunion",
+    _r("name:trade_union", "special_category", 0.9,
+       "union tradeunion unionmember unionmembership syndicat syndical gewerkschaft sindicato sindical",
+       "tradeunion syndicat gewerkschaft sindicato",
        kind="trade_union", detail="the name refers to trade union membership"),
     _r("name:biometric", "special_category", 0.9,
-       "biometric biometrics fingerprint faceid faceprint retina voiceprint", "biometric fingerprint",
+       "biometric biometrics fingerprint faceid faceprint retina voiceprint biometrie biometrique "
+       "biometrisch biometrico empreinte fingerabdruck huella",
+       "biometric biometri fingerprint fingerabdruck",
        kind="biometric", detail="the name refers to biometric data"),
     _r("name:genetic", "special_category", 0.9, "genetic genome dna genotype", "genetic genome genotype",
        kind="genetic", detail="the name refers to genetic data"),
+    # work and education
+    _r("name:work_education", "work_education", 0.8,
+       "occupation occupations job jobtitle profession employer employment employed workclass "
+       "work worker education educationnum educationlevel degree qualification qualifications "
+       "school university college hoursperweek hoursworked workinghours industry sector "
+       "seniority beruf arbeitgeber ausbildung bildung abschluss arbeitszeit metier emploi employeur "
+       "diplome formation etudes ocupacion empleo empleador estudios educacion titulacion jornada "
+       "profesion",
+       "occupation employer education hoursperweek hoursworked qualification ausbildung arbeitgeber "
+       "employeur ocupacion empleador",
+       detail="the name refers to work, occupation or education"),
     # location
     _r("name:location", "location", 0.8,
        "address addr street streetaddress road postcode postalcode postal zip zipcode plz cp "
@@ -190,23 +223,30 @@ NAME_RULES: tuple[NameRule, ...] = (
        "income salary salaries wage wages pay earnings iban bic swift sortcode card cardnumber "
        "creditcard ccnumber cc pan accountnumber bankaccount bank balance debt loan loans "
        "mortgage credit creditscore creditlimit einkommen gehalt ingresos salario revenu "
-       "networth wealth savings bankruptcy arrears",
+       "networth wealth savings bankruptcy arrears capitalgain capitalgains capitalloss capitallosses "
+       "premium premiums dividend dividends investment investments assets revenue revenus "
+       "ingreso ingresos renta sueldo",
        "income salary iban creditcard cardnumber bankaccount accountnumber mortgage einkommen "
-       "gehalt ingreso salario",
+       "gehalt ingreso salario capitalgain capitalloss",
        detail="the name refers to income, a bank account or a payment card"),
     # inferred
     _r("name:inferred", "inferred", 0.75,
        "score propensity predicted prediction pred affinity segment cluster persona "
-       "likelihood probability risk churn ltv clv predictedltv lookalike",
-       "propensity predicted affinity likelihood lookalike",
+       "likelihood probability risk churn ltv clv predictedltv lookalike propension propensione "
+       "prevision previsto prevu segmento neigung prognose",
+       "propensity predicted affinity likelihood lookalike propension prevision previsto",
        detail="the name refers to a score or segment worked out about the person"),
     # behavioural
     _r("name:behavioural", "behavioural", 0.7,
        "purchase purchases purchased order orders bought basket cart spend spent spending "
        "browsing browse minutes clicks click views pageviews sessions session visits "
        "lastlogin lastseen lastpurchase tenure dwell watch watched listened played plays "
-       "searches search ratings rating reviews returns redeemed engagement activity",
-       "purchase browsing pageview lastlogin lastseen tenure watched",
+       "searches search ratings rating reviews returns redeemed engagement activity rated "
+       "streams streamed listens skips skipped likes favourites favorites playlist playlists "
+       "watchtime hourswatched minuteswatched achat achats compra compras kauf kaeufe "
+       "pagesvues vues visitas besuche ultimacompra dernierachat",
+       "purchase browsing pageview lastlogin lastseen tenure watched pagesvues ultimacompra "
+       "dernierachat",
        detail="the name describes what the person did: purchases, browsing or visits"),
 )
 
@@ -215,18 +255,60 @@ ITEM_TOKENS = frozenset(
     "sku product products item items article artikel produkt ean upc gtin isbn asin order "
     "orderid ordernumber orderno transaction txn invoice receipt shipment sku_id category "
     "categories brand catalog catalogue store shop merchant campaign file filename page url "
-    "event row index idx line batch".split()
+    "event row index idx line batch parcel tracking ticket commande facture pedido factura "
+    "transaccion lote lot bestellung rechnung hash checksum producto produit movie movies "
+    "film films song songs track tracks album albums episode episodes".split()
 )
 
 #: Tokens that say an identifier is about a person.
 PERSON_TOKENS = frozenset(
     "customer customers cust client user users member person people patient employee "
     "subscriber account holder cardholder contact buyer shopper visitor guest kunde kunden "
-    "cliente usuario loyalty household".split()
+    "cliente usuario loyalty household policyholder insured applicant candidate patient "
+    "policy".split()
 )
 
 #: Tokens that name an identifier.
-ID_TOKENS = frozenset("id ids key no nr num number ref code uuid guid identifier".split())
+ID_TOKENS = frozenset("id ids key no nr num number ref code uuid guid identifier reference numero codigo".split())
+
+#: Leading or trailing tokens that say a column counts things a person did (n_action, num_visits,
+#: rating_count); see :func:`is_count_name`.
+COUNT_PREFIXES = frozenset("n num nb cnt count total".split())
+COUNT_SUFFIXES = frozenset("count counts cnt total".split())
+
+#: Tokens that say a column counts or measures activity over time (minutes, sessions, ratings).
+ACTIVITY_UNITS = frozenset(
+    "minutes mins hours seconds secs sessions ratings rated views plays streams listens clicks visits "
+    "watched played".split())
+
+
+def is_count_name(tokens: tuple[str, ...]) -> bool:
+    """True for names of activity counts: ``n_<thing>``, ``num_<thing>``, ``<thing>_count``.
+
+    Examples
+    --------
+    >>> is_count_name(("n", "sci", "fi")), is_count_name(("rating", "count")), is_count_name(("n",))
+    (True, True, False)
+    """
+    if len(tokens) < 2:
+        return False
+    return tokens[0] in COUNT_PREFIXES or tokens[-1] in COUNT_SUFFIXES
+
+
+#: Fallback rule for activity counts whose name says nothing else (n_action, rating_count).
+COUNT_RULE = _r("name:activity_count", "behavioural", 0.7,
+                detail="the name counts something the person did (n_..., num_..., ..._count)")
+
+#: Name grams that say a person's name on their own, with or without the word "name".
+_UNAMBIGUOUS_NAME = frozenset(
+    "firstname lastname fullname surname forename forenames givenname familyname middlename maidenname "
+    "vorname nachname prenom apellido apellidos cognome achternaam voornaam nomecompleto customername "
+    "clientname nomcomplet nombrecompleto".split())
+
+
+def unambiguous_person_name(tokens: tuple[str, ...]) -> bool:
+    """True when the name alone says a person's name (``full_name``, ``surname``, ``Client Name``)."""
+    return bool(_grams(tokens) & _UNAMBIGUOUS_NAME)
 
 
 def _grams(tokens: tuple[str, ...]) -> set[str]:
@@ -573,7 +655,7 @@ SURNAMES = frozenset(
 GENDER_VALUES = frozenset(
     """m f male female man woman men women non-binary nonbinary non_binary other x u unknown
     diverse divers d w mann frau masculin feminin masculino femenino hombre mujer homme femme
-    prefer_not_to_say prefer not to say""".split()
+    prefer_not_to_say prefer not to say autre otro otra andere sonstige""".split()
 ) | {"prefer not to say", "non binary", "not specified", "undisclosed"}
 
 ETHNICITY_VALUES = frozenset(

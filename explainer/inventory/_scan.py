@@ -110,6 +110,7 @@ _SOURCE_OF = {
     "special_category": "provided",
     "location": "provided",
     "financial": "provided",
+    "work_education": "provided",
     "behavioural": "observed",
     "device": "observed",
     "inferred": "inferred",
@@ -412,6 +413,9 @@ class _Values:
         return sum(1 for v in self.strings if test(v)) / len(self.strings)
 
 
+#: Text that stands for a missing value ("N/A", "-", "?" in the UCI files).
+_MISSING_MARKERS = frozenset({"", "n/a", "na", "-", "--", "?", "null", "nan", "<na>"})
+
 _BOOL_STRINGS = frozenset({"0", "1", "true", "false", "yes", "no", "y", "n", "t", "f", "0.0", "1.0"})
 
 
@@ -438,7 +442,7 @@ def _values(s: pd.Series, random_state: int | None) -> _Values:
         numeric, boolean = True, False
     else:
         strings = s.map(lambda v: v if isinstance(v, str) else str(v)).str.strip()
-        strings = strings[strings != ""]
+        strings = strings[~strings.str.lower().isin(_MISSING_MARKERS)]
         n = len(strings)
         numeric = n > 0 and bool(pd.to_numeric(strings, errors="coerce").notna().all())
         boolean = False
@@ -548,6 +552,8 @@ _PERSON_ID_FORM = re.compile(
     r"[-_ #]?\d{3,}",
     re.IGNORECASE,
 )
+#: Reference codes: a short letter prefix, an optional separator, then digits (PX-100000, AB123456).
+_CODE_FORM = re.compile(r"[A-Za-z]{1,6}[-_ #/.]?\d{4,}(?:[-_/]?[A-Za-z0-9]{1,6})?")
 _CAP_WORD = re.compile(r"[A-Z\u00c0-\u00de][a-z\u00df-\u00ff'\-]+")
 
 
@@ -606,7 +612,11 @@ def _value_guess(v: _Values, name_rules: list[P.NameRule]) -> list[tuple[str, Ev
         if share >= 0.6:
             add("location", "value:postcode", share, "values are UK postcodes or US ZIP+4 codes")
         share = v.share(_name_like)
-        if share >= 0.6:
+        # People's names are many: a handful of values repeated over a large sample ("White",
+        # "Black", "Other") are groups, not names.
+        varied = v.n < 50 or v.n_distinct > 12 or v.share(lambda x: len(x.split()) >= 2) >= 0.5
+        special_name = any(r.category == "special_category" for r in name_rules)
+        if share >= 0.6 and varied and not special_name:
             add("direct_identifier", "value:person_name", share, "values read as people's names")
         lowset = set(low)
         core_m, core_f = _GENDER_CORE
@@ -705,11 +715,22 @@ def _guess_column(column: Any, s: pd.Series, random_state: int | None) -> Column
 
     # A bare "name" column (product name, file name) is a person's name only if values agree.
     if (rules and rules[0].rule == "name:person_name" and "name" in tset and len(tset) <= 2
+            and not P.unambiguous_person_name(tokens)
             and not v.numeric and v.n >= 20 and v.share(_name_like) < 0.3):
         rules = rules[1:]
         evidence.append(Evidence("value:no_person_name", round(v.share(_name_like), 4),
                                  "the name says 'name' but the values do not read as people's names"))
+    # "title" is a salutation (Mr, Dr) only when a handful of short values repeat
+    if (rules and rules[0].rule == "name:demographic" and tset <= {"title", "titles"} and v.n >= 20
+            and not v.numeric and (v.n_distinct > 12 or v.share(lambda x: len(x.split()) >= 2) >= 0.5)):
+        rules = rules[1:]
+        evidence.append(Evidence("value:no_salutation", 0.0,
+                                 "the name says 'title' but the values are not salutations"))
     values = _value_guess(v, rules)
+    if item_like:  # batch or order numbers shaped like ZIP codes
+        values = [t for t in values if t[1].rule != "value:zip"]
+    if not rules and not item_like and P.is_count_name(tokens) and (v.numeric or v.n == 0):
+        rules = [P.COUNT_RULE]
     name_rule = rules[0] if rules else None
 
     if values:
@@ -760,6 +781,19 @@ def _guess_column(column: Any, s: pd.Series, random_state: int | None) -> Column
             return ColumnGuess(name, "direct_identifier", 0.6,
                                (Evidence("unique:person_id", round(form, 4),
                                          "values are nearly all distinct and shaped like customer or user ids"),),
+                               "identifier")
+        code = v.share(lambda x: _CODE_FORM.fullmatch(x) is not None) if not v.numeric else 0.0
+        if code >= 0.9 and not item_like:
+            return ColumnGuess(name, "direct_identifier", 0.6,
+                               (Evidence("unique:code", round(code, 4),
+                                         "values are nearly all distinct reference codes (letters then digits), "
+                                         "one per row: they single out the person a row is about"),),
+                               "identifier")
+        if tokens and tokens[-1] in P.ID_TOKENS and len(tokens) >= 2 and not item_like:
+            return ColumnGuess(name, "direct_identifier", 0.6,
+                               (Evidence("unique:named_id", round(unique_ratio, 4),
+                                         "values are nearly all distinct and the name ends in an id word "
+                                         "(ref, no, number, code)"),),
                                "identifier")
         return ColumnGuess(name, "other", 0.6,
                            (Evidence("unique:record_id", round(unique_ratio, 4),

@@ -19,6 +19,7 @@ Category = Literal[
     "special_category",
     "location",
     "financial",
+    "work_education",
     "behavioural",
     "device",
     "inferred",
@@ -31,7 +32,9 @@ CATEGORIES: tuple[str, ...] = get_args(Category)
 SOURCES: tuple[str, ...] = get_args(Source)
 ROLES: tuple[str, ...] = get_args(Role)
 
-#: Plain-language names of each category, used in reports.
+#: Plain-language names of each category, used in reports. ``{activity}`` and ``{item_word}`` are
+#: the publisher's domain words (see ``explainer.findings.Wording``): "what you watch and rate",
+#: "movie".
 CATEGORY_LABELS: dict[str, str] = {
     "direct_identifier": "identifiers",
     "contact": "contact details",
@@ -39,11 +42,12 @@ CATEGORY_LABELS: dict[str, str] = {
     "special_category": "sensitive data (special category)",
     "location": "where you live",
     "financial": "money and income",
-    "behavioural": "what you buy and browse",
+    "work_education": "your work and education",
+    "behavioural": "{activity}",
     "device": "your device and online IDs",
     "inferred": "things we work out about you",
-    "other": "other data",
-    "item": "the product itself",
+    "other": "data not yet described",
+    "item": "the {item_word} itself",
 }
 
 #: Categories that identify a person on their own.
@@ -257,6 +261,14 @@ class DataInventory(HTMLDisplay):
     @property
     def columns(self) -> list[str]:
         return [r.column for r in self.records]
+
+    def category_map(self) -> dict[str, str]:
+        """Column -> the category every report shows: ``"item"`` for the ranked item and its facts.
+
+        The one column-to-category mapping of the audit, the per-person page, the dashboard and
+        the combined disclosure.
+        """
+        return {r.column: ("item" if r.role == "item" else r.category) for r in self.records}
 
     def category_of(self, column: str, default: str = "other") -> str:
         return self[column].category if column in self else default

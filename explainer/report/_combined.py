@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidInputError
-from ..findings import category_label
-from ._phrases import CONTACT_LABELS, HEADINGS, say
+from ..findings import category_label, use_wording
+from ._phrases import CONTACT_LABELS, headings, say
 
 __all__ = ["write_combined_reports", "data_matrix"]
 
@@ -140,8 +140,7 @@ def write_combined_reports(audits: Sequence[Any], out: str | os.PathLike[str], *
 def write_combined_files(docs: Sequence[dict[str, Any]], folder: Path, *, config: Any = None) -> dict[str, Any]:
     """Render the combined reports and every algorithm's own files into an existing ``folder``."""
     from ._config import GAP
-    from ._render import (_config_for, _env, _measure, customer_categories, main_parameters, prepare_document,
-                          write_report_files)
+    from ._render import _config_for, prepare_document, write_report_files
 
     algorithms, written = [], []
     keys: set[str] = set()
@@ -155,25 +154,42 @@ def write_combined_files(docs: Sequence[dict[str, Any]], folder: Path, *, config
         (folder / key).mkdir()
         doc = write_report_files(doc, folder / key, config=cfg)
         written.append(doc)
-        params = main_parameters(doc, cfg)
-        used = [category_label(c) for c, fs in customer_categories(doc).items() if any(f["used_by_model"] for f in fs)]
-        algorithms.append({
-            "key": key, "name": name, "decides": cfg.get("system.what_it_does"),
-            "uses": say("algorithm_uses", n=len(used)) if used else say("algorithm_uses_unknown"),
-            "top": say("algorithm_top", items=_words([f"{p['label'].lower()} (about {p['pct']})"
-                                                      for p in params[:3]])) if params else "",
-            "model": doc["model"].get("type"), "task": doc["model"].get("task"), "rows": doc["data"]["rows"],
-            "created_at": doc["provenance"]["created_at"], "sha256": doc["data"]["sha256"],
-            "findings": {s: sum(1 for f in doc["findings"] if f["severity"] == s)
-                         for s in ("high", "medium", "low", "info")},
-            "high": [f["text"] for f in doc["findings"] if f["severity"] == "high"],
-            "readability_failures": len(doc["readability"]["failures"]), "gaps": len(doc["gaps"]),
-        })
+        with use_wording(cfg.wording(doc["model"].get("task"))):
+            algorithms.append(_algorithm(doc, cfg, key, name))
     org_cfg = _config_for(written[0], config)
+    with use_wording(org_cfg.wording(written[0]["model"].get("task"))):
+        return _write_combined(docs, written, algorithms, org_cfg, folder)
+
+
+def _algorithm(doc: dict[str, Any], cfg: Any, key: str, name: Any) -> dict[str, Any]:
+    """What the combined page says about one algorithm, in its own words."""
+    from ._render import customer_categories, main_parameters
+
+    params = main_parameters(doc, cfg)
+    used = [category_label(c) for c, fs in customer_categories(doc).items() if any(f["used_by_model"] for f in fs)]
+    return {
+        "key": key, "name": name, "decides": cfg.get("system.what_it_does"),
+        "uses": say("algorithm_uses", n=len(used)) if used else say("algorithm_uses_unknown"),
+        "top": say("algorithm_top", items=_words([f"{p['label'].lower()} (about {p['pct']})"
+                                                  for p in params[:3]])) if params else "",
+        "model": doc["model"].get("type"), "task": doc["model"].get("task"), "rows": doc["data"]["rows"],
+        "created_at": doc["provenance"]["created_at"], "sha256": doc["data"]["sha256"],
+        "findings": {s: sum(1 for f in doc["findings"] if f["severity"] == s)
+                     for s in ("high", "medium", "low", "info")},
+        "high": [f["text"] for f in doc["findings"] if f["severity"] == "high"],
+        "readability_failures": len(doc["readability"]["failures"]), "gaps": len(doc["gaps"]),
+    }
+
+
+def _write_combined(docs: Sequence[dict[str, Any]], written: list[dict[str, Any]], algorithms: list[dict[str, Any]],
+                    org_cfg: Any, folder: Path) -> dict[str, Any]:
+    from ._config import GAP
+    from ._render import _env, _measure
+
     matrix = data_matrix(written)
     names = [a["name"] for a in algorithms]
     org = org_cfg.get("organisation.name")
-    headings = {**HEADINGS}
+    heads = headings()
     first = list(_FIRST)
     ctx = {
         "title": say("combined_title", org=org) if org is not GAP else say("combined_title_unknown"),
@@ -184,10 +200,11 @@ def write_combined_files(docs: Sequence[dict[str, Any]], folder: Path, *, config
         "matrix_intro": say("matrix_intro"),
         "matrix": [{"label": r["label"][:1].upper() + r["label"][1:], "cells": [_cell_words(c) for c in r["cells"]]}
                    for r in matrix],
-        "first": first, "more": ["quality"], "headings": headings,
+        "first": first, "more": ["quality"], "headings": heads,
     }
     env = _env()
-    html, report = _measure(env.get_template("combined.html.j2"), {"d": ctx}, first_layer=_FIRST, g=org_cfg.get)
+    html, report = _measure(env.get_template("combined.html.j2"), {"d": ctx}, first_layer=_FIRST, g=org_cfg.get,
+                            h=heads)
     gaps = sorted({f"{a['key']}: {g}" for a, d in zip(algorithms, written) for g in d["gaps"]})
     gaps += [f"organisation: section {n}: {p}" for n, p in org_cfg.gap_items(categories=[]) if n in (1, 15)]
     (folder / "disclosure.html").write_text(html, encoding="utf-8")

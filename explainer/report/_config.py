@@ -16,10 +16,13 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from ..errors import DataFileNotFoundError, InvalidInputError
 from ..inventory._schema import CATEGORIES
+
+if TYPE_CHECKING:
+    from ..findings import Wording
 
 __all__ = [
     "GAP",
@@ -31,6 +34,7 @@ __all__ = [
     "Control",
     "DisclosureConfig",
     "DisclosureInfo",
+    "Domain",
     "Organisation",
     "Profile",
     "Purpose",
@@ -108,6 +112,25 @@ class System:
     name: str | None = _f("str", 2)
     what_it_does: str | None = _f("str", 2, prose=True)
     surfaces: tuple[str, ...] | None = _f("str_list", 2)
+
+
+@dataclass(frozen=True)
+class Domain:
+    """The words of the publisher's domain (section 2): what an item is, who the people are.
+
+    Every public sentence reads these words; missing ones are neutral ("items", "people") and
+    listed as gaps. ``decision`` completes "decides ..." for yes/no systems ("whether to offer
+    you a loan") and "estimates ..." for scores ("the price of your cover"); ``chose`` says what
+    a person did with a suggested item ("bought", "watched").
+    """
+
+    item: str | None = _f("str", 2)
+    items: str | None = _f("str", 2)
+    people: str | None = _f("str", 2)
+    activity: str | None = _f("str", 2)
+    observed: str | None = _f("str", 2, prose=True)
+    decision: str | None = _f("str", 2)
+    chose: str | None = _f("str", 2)
 
 
 @dataclass(frozen=True)
@@ -210,6 +233,7 @@ class DisclosureConfig:
 
     organisation: Organisation = field(default_factory=Organisation, metadata=_kind("block", 1))
     system: System = field(default_factory=System, metadata=_kind("block", 2))
+    domain: Domain = field(default_factory=Domain, metadata=_kind("block", 2))
     automation: Automation = field(default_factory=Automation, metadata=_kind("block", 3))
     purposes: tuple[Purpose, ...] | None = field(default=None, metadata=_kind("list:Purpose", 4))
     special_categories_use: str | None = _f("str", 6, prose=True)
@@ -339,14 +363,18 @@ class DisclosureConfig:
             done.append(part)
         return default if node is None else node
 
-    def gap_items(self, *, categories: Iterable[str] | None = None) -> list[tuple[int, str]]:
+    def gap_items(self, *, categories: Iterable[str] | None = None,
+                  task: str | None = None) -> list[tuple[int, str]]:
         """(DISCLOSURE.md section, dotted key path) of every missing fact, in section order.
 
         Parameters
         ----------
         categories : iterable of str or None, default=None
             Data categories the disclosure covers; each needs a ``category_rationale`` and a
-            ``retention`` entry. None requires all ten inventory categories.
+            ``retention`` entry. None requires every inventory category.
+        task : str or None, default=None
+            The audited task. A ranking does not need ``domain.decision``; a yes/no decision
+            or a score does not need ``domain.chose``. None requires both.
         """
         cats = tuple(CATEGORIES) if categories is None else tuple(dict.fromkeys(categories))
         bad = [c for c in cats if c not in CATEGORIES]
@@ -357,14 +385,17 @@ class DisclosureConfig:
             )
         items: list[tuple[int, str]] = []
         _walk_gaps(self, "", cats, items)
+        unused = {"ranking": {"domain.decision"}, "binary": {"domain.chose"},
+                  "regression": {"domain.chose"}}.get(task or "", set())
+        items = [i for i in items if i[1] not in unused]
         return sorted(items, key=lambda x: x[0])  # stable: schema order within a section
 
-    def gaps(self, *, categories: Iterable[str] | None = None) -> list[str]:
+    def gaps(self, *, categories: Iterable[str] | None = None, task: str | None = None) -> list[str]:
         """Missing facts as ``"section N: dotted.key.path"``, in DISCLOSURE.md section order.
 
-        See :meth:`gap_items` for ``categories``.
+        See :meth:`gap_items` for ``categories`` and ``task``.
         """
-        return [f"section {n}: {p}" for n, p in self.gap_items(categories=categories)]
+        return [f"section {n}: {p}" for n, p in self.gap_items(categories=categories, task=task)]
 
     def has_gaps(self, *, categories: Iterable[str] | None = None) -> bool:
         """True if any fact the disclosure needs is missing."""
@@ -383,6 +414,19 @@ class DisclosureConfig:
         out = _to_plain(self)
         assert isinstance(out, dict)
         return out
+
+    def wording(self, task: str | None) -> Wording:
+        """The :class:`~explainer.findings.Wording` of this system: its decision type and words.
+
+        ``task`` is the task the audit ran (``binary``, ``ranking``, ``regression``).
+        """
+        from ..findings import Wording
+
+        d = self.domain
+        given = {"item_word": d.item, "items": d.items, "people": d.people, "activity": d.activity,
+                 "observed": d.observed, "decision": d.decision, "chose": d.chose}
+        return Wording(task if task in ("binary", "ranking", "regression") else "ranking",
+                       {k: v for k, v in given.items() if v})
 
     def __repr__(self) -> str:
         return f"DisclosureConfig({self.source}, {len(self.gap_items())} gap(s))"
@@ -431,7 +475,7 @@ def _build(cls: type, raw: Any, *, path: str, src: str) -> Any:
 
 
 def _block_type(name: str) -> type:
-    return {"organisation": Organisation, "system": System, "automation": Automation,
+    return {"organisation": Organisation, "system": System, "domain": Domain, "automation": Automation,
             "commercial_influence": CommercialInfluence, "profile": Profile, "rights": Rights,
             "complaint": ComplaintAuthority, "disclosure": DisclosureInfo}[name]
 

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["SAY", "say", "HEADINGS", "GAP_TEXT", "AMOUNTS", "HISTORY_AMOUNTS", "STRENGTHS", "UNITS", "CONTACT_LABELS"]
+from ..findings import current_wording
+
+__all__ = ["SAY", "say", "heading", "headings", "HEADINGS", "GAP_TEXT", "AMOUNTS", "HISTORY_AMOUNTS", "STRENGTHS",
+           "UNITS", "CONTACT_LABELS"]
 
 GAP_TEXT = "To be completed by the publisher."
 
@@ -24,6 +27,8 @@ HEADINGS: dict[str, str] = {
     "parameters": "What counts most",
     "commercial": "Paid placement",
     "controls": "How you can change what you see",
+    "controls.binary": "How you can change the decision",
+    "controls.regression": "How you can change the number",
     "meaning": "What this means for you",
     "profile": "How your profile is built",
     "accuracy": "How well it works",
@@ -48,7 +53,12 @@ CONTACT_LABELS: dict[str, str] = {
 
 SAY: dict[str, str] = {
     # first layer summary
-    "summary_intro": "This page explains how {system} picks what to show you.",
+    "summary_intro": "This page explains how {system} puts {items} in order for you.",
+    "summary_intro.binary": "This page explains how {system} decides {decision}.",
+    "summary_intro.regression": "This page explains how {system} estimates {decision}.",
+    "system_default": "our recommendation system",
+    "system_default.binary": "our decision system",
+    "system_default.regression": "our scoring system",
     "summary_data": "It uses {n_used} kinds of data about you. The data that counts most is {top}.",
     "summary_data_unknown": "We checked its choices. We did not check which data it reads.",
     "summary_unused": "We also hold {n_unused} kinds of data that it does not use.",
@@ -61,18 +71,24 @@ SAY: dict[str, str] = {
     # section 3
     "automated_yes": "A computer makes these choices on its own.",
     "automated_no": "A computer suggests these choices. A person checks them.",
+    "automated_yes.binary": "A computer makes these decisions on its own.",
+    "automated_no.binary": "A computer makes a first decision. A person checks it.",
+    "automated_yes.regression": "A computer works out these numbers on its own.",
+    "automated_no.regression": "A computer works out these numbers. A person checks them.",
     # section 5
     "data_intro": "Each row is a kind of data we hold about you.",
-    "data_unused": "We collect your {labels}, but no model uses {them}.",
-    "data_unused_more": "We also collect {n} other {kinds} of data that no model uses. The report for reviewers lists them.",
-    "data_items": "The table leaves out facts about our products, like {columns}. They are not data about you.",
+    "data_unused": "We collect your {labels}. This system does not use {them}.",
+    "data_unused_more": "We also collect {n} other {kinds} of data that this system does not use. "
+                        "The report for reviewers lists them.",
+    "data_items": "The table leaves out facts about our {items}, like {columns}. They are not data about you.",
+    "data_undescribed": "Data not yet described",
     "used_yes": "Used",
     "used_no": "Not used",
     "used_unknown": "Not checked",
-    "privacy_reid": "We checked how easy it is to pick out one customer from their {labels}. "
-                    "{pct} of our customers could be picked out this way.",
-    "privacy_reid_low": "We checked how easy it is to pick out one customer from their {labels}. "
-                        "Each customer shares these with at least {others} others.",
+    "privacy_reid": "We checked how easy it is to pick out one of our {people} from their {labels}. "
+                    "{pct} of them could be picked out this way.",
+    "privacy_reid_low": "We checked how easy it is to pick out one of our {people} from their {labels}. "
+                        "Each one shares these with at least {others} others.",
     "privacy_member_none": "We also checked if someone could tell from the results who is in the data "
                            "the system learned from. In our test with {n} people on each side, they did no "
                            "better than a guess. A test like this cannot rule out every risk.",
@@ -85,7 +101,7 @@ SAY: dict[str, str] = {
     "sensitive_no": "No",
     "other_row": "Other: {label}",
     "source_provided": "You gave it to us",
-    "source_observed": "We see it when you shop",
+    "source_observed": "{observed}",
     "source_inferred": "We work it out",
     "source_third_party": "From a partner",
     "source_unknown": "Not stated",
@@ -93,46 +109,65 @@ SAY: dict[str, str] = {
     "special_none": "We hold no sensitive data of this kind.",
     "special_testing": "We hold {label}. The system does not use it to choose what you see. "
                        "We use it only to check how the system treats different groups.",
+    "special_testing.binary": "We hold {label}. The system does not use it to decide. "
+                              "We use it only to check how the system treats different groups.",
+    "special_testing.regression": "We hold {label}. The system does not use it to work out its numbers. "
+                                  "We use it only to check how the system treats different groups.",
     "special_input": "The system uses {label} to choose what you see.",
+    "special_input.binary": "The system uses {label} to decide.",
+    "special_input.regression": "The system uses {label} to work out its numbers.",
     "special_unknown": "We hold {label}. We use it to check how the system treats different groups. "
                        "This check did not cover what the system reads.",
     # section 7
     "parameters_intro": "These kinds of data count most, from most to least. The numbers are our own estimates.",
     "parameters_none": "We could not measure what counts most.",
     "parameter_row": "{label}: about {pct} of what sets the order.",
+    "parameter_row.binary": "{label}: about {pct} of what sets the decision.",
+    "parameter_row.regression": "{label}: about {pct} of what sets the number.",
+    "parameters_undescribed": "Data we have not described yet counts for about {pct}.",
     "parameters_rest": "{labels} count for less than 1% each.",
-    "item_reason": "Each kind of product sells at its own rate.",
+    "item_reason": "Each {item_word} is chosen at its own rate.",
     "chart_caption": "Share of what sets the order, by kind of data. The lines show the range of our estimate.",
-    "chart_alt": "Bar chart of what sets the order: {items}. The table below gives the same numbers.",
+    "chart_caption.binary": "Share of what sets the decision, by kind of data. The lines show the range of our "
+                            "estimate.",
+    "chart_caption.regression": "Share of what sets the number, by kind of data. The lines show the range of our "
+                                "estimate.",
+    "chart_alt": "Bar chart of what sets the order: {bars}. The table below gives the same numbers.",
+    "chart_alt.binary": "Bar chart of what sets the decision: {bars}. The table below gives the same numbers.",
+    "chart_alt.regression": "Bar chart of what sets the number: {bars}. The table below gives the same numbers.",
     # section 8
     "commercial_no": "Nobody pays to be placed higher.",
     "commercial_yes": "Paid places can change the order.",
+    "commercial_no.binary": "Nobody pays to change a decision.",
+    "commercial_yes.binary": "Payments can change a decision.",
+    "commercial_no.regression": "Nobody pays to change the number.",
+    "commercial_yes.regression": "Payments can change the number.",
     # section 9
     "controls_none": "There is no way to change this yet.",
     # section 12
-    "accuracy_ranking": "We tested it on {n} customers it had not seen before. "
-                        "For {hit} of them, one or more of the top {k} ideas was something they then bought.",
-    "accuracy_binary": "We tested it on {n} people. It was right for {acc} of them.",
-    "accuracy_regression": "We tested it on {n} people.",
+    "accuracy_ranking": "We tested it on {n} {people} it had not seen before. "
+                        "For {hit} of them, one or more of the top {k} {items} was one they then {chose}.",
+    "accuracy_binary": "We tested it on {n} {people}. It was right for {acc} of them.",
+    "accuracy_regression": "We tested it on {n} {people}.",
     "accuracy_none": "We could not test this: we had no results to compare with.",
     # section 13
-    "groups_intro": "We checked which products each group of customers is shown.",
-    "groups_intro_binary": "We checked how each group of customers is chosen.",
+    "groups_intro": "We checked which {items} each group of {people} is shown.",
+    "groups_intro_binary": "We checked the share of each group of {people} that gets a yes.",
     "groups_none": "We found no large gaps between the groups we checked.",
     "groups_gap": "We show {item} to {low_rate} of people with {feature} {low_group}. "
                   "For people with {feature} {high_group}, it is {high_rate}.",
     "groups_rate_gap": "People with {feature} {low_group} get a yes at {ratio} of the rate of the group "
                        "that gets the most.",
-    "groups_small": "Groups with fewer than {n} people are left out, so no one can be singled out.",
+    "groups_small": "Groups with fewer than {n} {people} are left out, so no one can be singled out.",
     "groups_not_tested": "We did not test results by group for this system.",
-    "proxy": "Your {column} is linked to {sensitive}. We keep watch on this.",
+    "proxy": "Your {column} is linked to your {sensitive}. We check how this affects results.",
     "mitigation": "We tested a change to close this gap. Our review report shows the results.",
     # section 14
     "sharing_none": "We do not share this data.",
     # section 15
     "rights_intro": "You can ask for these at any time.",
     # section 16
-    "version": "Model checked on {date}. Data rows checked: {rows}.",
+    "version": "System checked on {date}. Data rows checked: {rows}.",
     "page_version": "Page version: {version}, {date}.",
     # what changed
     "changes_intro": "We checked the system again on {date}. We compare it here with our check on {previous}.",
@@ -142,6 +177,10 @@ SAY: dict[str, str] = {
     "changes_no_longer_collected": "We no longer hold your {label}.",
     "changes_param_up": "{label} now counts for about {now} of the order, up from {before}.",
     "changes_param_down": "{label} now counts for about {now} of the order, down from {before}.",
+    "changes_param_up.binary": "{label} now counts for about {now} of the decision, up from {before}.",
+    "changes_param_down.binary": "{label} now counts for about {now} of the decision, down from {before}.",
+    "changes_param_up.regression": "{label} now counts for about {now} of the number, up from {before}.",
+    "changes_param_down.regression": "{label} now counts for about {now} of the number, down from {before}.",
     "changes_group": "We now show {item} to {now_low} of people with {feature} {group}, "
                      "against {now_high} of {high_group}. Before, it was {before_low} against {before_high}.",
     "changes_group_ratio": "For people with {feature} {group}, the gap in {item} changed beyond our margin of error.",
@@ -174,11 +213,13 @@ SAY: dict[str, str] = {
     "why_title_item": "Why you see {item}",
     "why_title_lower": "Why {item} is not in your top {k}",
     "why_title_result": "Why you got this result",
+    "why_title_result.binary": "Why we decided {decision}",
+    "why_title_result.regression": "How we estimated {decision}",
     "why_rank_in": "A computer put {item} at place {rank} of your list. So it is in your top {k}.",
     "why_rank_out": "A computer put {item} at place {rank} of your list. So it is not in your top {k}.",
-    "why_selected": "A computer chose this result for you.",
-    "why_not_selected": "A computer did not choose you for this.",
-    "why_score": "A computer worked out this result for you.",
+    "why_selected": "A computer decided {decision}. The answer was yes.",
+    "why_not_selected": "A computer decided {decision}. The answer was no.",
+    "why_score": "A computer estimated {decision}.",
     "why_reasons_intro": "The main reasons:",
     "why_reason": "Your {label} {verb} it {strength}.",
     "why_reason_item_raises": "Many people choose {item}. This raised it {strength}.",
@@ -191,13 +232,15 @@ SAY: dict[str, str] = {
     "why_cf_scaled_many": "Suppose your {labels} were {amount}. Then {effect}.",
     "why_cf_leaves": "{item} would drop out of your top {k}",
     "why_cf_enters": "{item} would move into your top {k}",
-    "why_cf_unselect": "you would no longer get this result",
-    "why_cf_select": "you would get this result",
+    "why_cf_unselect": "the answer would be no",
+    "why_cf_select": "the answer would be yes",
     "why_estimates": "These reasons are estimates from our own tests.",
     "why_used_intro": "We used these kinds of data about you:",
     "why_not_used_intro": "We hold these kinds of data about you, but did not use them here:",
     "why_not_used_none": "We used all the kinds of data we hold about you.",
     "why_act_intro": "You can change what you see:",
+    "why_act_intro.binary": "What you can do about this decision:",
+    "why_act_intro.regression": "What you can do about this number:",
     "why_rights": "You can ask us to correct your data, or to stop using it.",
     "why_contact": "Write to {contact}.",
     # per person, collaborative filtering: the reasons are items of the person's own history
@@ -224,10 +267,27 @@ AMOUNTS: dict[float, str] = {
 #: How much a change weights an item of a person's history, in words.
 HISTORY_AMOUNTS: dict[float, str] = {0.5: "half as much", 0.25: "a quarter as much"}
 STRENGTHS: dict[str, str] = {"strong": "a lot", "moderate": "quite a bit", "weak": "a little"}
-UNITS: dict[str, str] = {"log-odds": "points on the model's own score scale",
-                         "probability": "chance out of 1", "score": "points of the model's score"}
+UNITS: dict[str, str] = {"log-odds": "points on the system's own score scale",
+                         "probability": "chance out of 1", "score": "points of the system's score"}
 
 
 def say(key: str, **values: Any) -> str:
-    """The sentence ``key`` with ``values`` filled in."""
-    return SAY[key].format(**values)
+    """The sentence ``key`` for the decision type in force, with the domain words and ``values`` filled in.
+
+    ``key.binary`` / ``key.regression`` variants replace ``key`` for those decision types; the
+    domain words come from :func:`explainer.findings.use_wording` (neutral words by default).
+    """
+    w = current_wording()
+    template: str = w.pick(SAY, key)
+    return template.format(**{**w.words, **values})
+
+
+def heading(key: str) -> str:
+    """The heading ``key`` for the decision type in force."""
+    text: str = current_wording().pick(HEADINGS, key)
+    return text
+
+
+def headings() -> dict[str, str]:
+    """Every heading for the decision type in force (variants resolved)."""
+    return {k: heading(k) for k in HEADINGS if "." not in k}

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._version import __version__
-from ..findings import category_label, column_label
-from ._phrases import CONTACT_LABELS, GAP_TEXT, HEADINGS, UNITS, say
+from ..findings import category_label, column_label, is_derived, name_item, use_wording
+from ._phrases import CONTACT_LABELS, GAP_TEXT, HEADINGS, UNITS, headings, say
 
 if TYPE_CHECKING:
     import jinja2
@@ -96,32 +96,63 @@ def _use_of(feats: list[dict[str, Any]]) -> str:
     return "not_used"
 
 
-def _data_rows(by_cat: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+def _testing_only(f: dict[str, Any]) -> bool:
+    """A column kept only to compare groups: given as sensitive and not read by the model."""
+    return f.get("role") == "sensitive" and not f["used_by_model"]
+
+
+def _data_rows(by_cat: dict[str, list[dict[str, Any]]], *, other_described: bool = True) -> list[dict[str, Any]]:
+    """One row per kind of data; columns kept only to compare groups get a row of their own.
+
+    Without a publisher's word on "other" data, columns the toolkit could not place are one
+    row marked for the publisher, never a kind of data named after a column.
+    """
     rows = []
     for cat, feats in by_cat.items():
-        # "other data" says nothing: list each such column on its own row instead
-        groups = [[f] for f in feats] if cat == "other" else [feats]
+        if cat == "other" and not other_described:
+            groups = [feats]
+        elif cat == "other":  # "other data" says nothing: list each such column on its own row instead
+            groups = [[f] for f in feats]
+        else:
+            groups = [[f for f in feats if not _testing_only(f)], [f for f in feats if _testing_only(f)]]
         for part in groups:
-            label = (say("other_row", label=column_label(part[0]["column"])) if cat == "other"
+            if not part:
+                continue
+            undescribed = cat == "other" and not other_described
+            label = (say("data_undescribed") if undescribed
+                     else say("other_row", label=column_label(part[0]["column"])) if cat == "other"
                      else _cap(category_label(cat)))
             use = _use_of(part)
             rows.append({
                 "label": label,
-                "examples": _list_words([column_label(f["column"]) for f in part]),
+                "examples": GAP_TEXT if undescribed else _list_words([column_label(f["column"]) for f in part]),
                 "source": "; ".join(say(f"source_{s}") for s in sorted({f["source"] for f in part})),
                 "used": say({"used": "used_yes", "testing": "used_testing", "not_used": "used_no",
                             "unknown": "used_unknown"}[use]),
-                "sensitive": say("sensitive_yes" if cat == "special_category" else "sensitive_no"),
+                "sensitive": (GAP_TEXT if undescribed else
+                              say("sensitive_yes" if cat == "special_category" else "sensitive_no")),
             })
     return rows
 
 
+def _other_described(cfg: Any) -> bool:
+    """True when the publisher says what its "other" data is (a reason for it in the config)."""
+    from ._config import GAP
+
+    return cfg.get("category_rationale.other") is not GAP
+
+
 def main_parameters(doc: dict[str, Any], cfg: Any, *, min_share: float = 0.01) -> list[dict[str, Any]]:
-    """Main parameters with a share of at least ``min_share``, most influential first, in words."""
+    """Main parameters with a share of at least ``min_share``, most influential first, in words.
+
+    Data the publisher has not described ("other" without a reason in the config) is left out:
+    a kind of data nobody can name is not a main parameter (see :func:`undescribed_share`).
+    """
     out = []
+    described = _other_described(cfg)
     for p in doc["main_parameters"]:
         share = p["importance_share"]
-        if share is None or share < min_share:
+        if share is None or share < min_share or (p["category"] == "other" and not described):
             continue
         label = _cap(category_label(p["category"]))
         reason = say("item_reason") if p["category"] == "item" else cfg.get(f"category_rationale.{p['category']}")
@@ -131,12 +162,25 @@ def main_parameters(doc: dict[str, Any], cfg: Any, *, min_share: float = 0.01) -
     return out
 
 
+def undescribed_share(doc: dict[str, Any], cfg: Any) -> str:
+    """The sentence on the share of data not yet described, or "" when there is none."""
+    if _other_described(cfg):
+        return ""
+    for p in doc["main_parameters"]:
+        if p["category"] == "other" and (p["importance_share"] or 0) >= 0.01:
+            return say("parameters_undescribed", pct=_pct(p["importance_share"]))
+    return ""
+
+
 def _minor_parameters(doc: dict[str, Any], params: list[dict[str, Any]]) -> str:
     shown = {p["category"] for p in params}
     rest = []
     for p in doc["main_parameters"]:
         if p["category"] in shown or not (p["importance_share"] or 0) > 0:
             continue
+        if p["category"] == "other" and not any(q["category"] == "other" for q in params) and (
+                p["importance_share"] or 0) >= 0.01:
+            continue  # said by undescribed_share
         rest.append(_list_words([column_label(c) for c in p.get("columns") or []]) if p["category"] == "other"
                     else category_label(p["category"]))
     return say("parameters_rest", labels=_cap(_list_words(rest))) if rest and params else ""
@@ -169,7 +213,8 @@ def _group_sentences(doc: dict[str, Any]) -> list[str]:
     if not flagged and not rate_gaps:
         out.append(say("groups_none"))
     for r in flagged[:5]:
-        out.append(say("groups_gap", item=_cap(str(r["item"])), low_group=r["low_group"],
+        out.append(say("groups_gap", item=_cap(name_item(r["item"], _item_labels(doc).get(str(r["item"])))),
+                       low_group=r["low_group"],
                        feature=column_label(str(r["feature"])), low_rate=_pct(r["low_rate"]),
                        high_rate=_pct(r["high_rate"]), high_group=r["high_group"]))
     out.extend(rate_gaps)
@@ -177,10 +222,17 @@ def _group_sentences(doc: dict[str, Any]) -> list[str]:
         out.append(say("mitigation"))
     out.append(say("groups_small", n=doc["options"]["min_group_size"]))
     for r in doc.get("proxies") or []:
-        if r["flagged"]:
+        # "your age is linked to your age band" says nothing: left out where one is cut from the other
+        if r["flagged"] and not is_derived(str(r["column"]), str(r["sensitive_feature"])):
             out.append(say("proxy", column=column_label(str(r["column"])),
                            sensitive=column_label(str(r["sensitive_feature"]))))
     return out
+
+
+def _item_labels(doc: dict[str, Any]) -> dict[str, str]:
+    """Item id -> display name, recorded in audit.json when the audit was given ``item_label``."""
+    labels = (doc.get("model") or {}).get("item_labels") or {}
+    return {str(k): str(v) for k, v in labels.items()}
 
 
 def _accuracy_sentences(doc: dict[str, Any]) -> list[str]:
@@ -203,7 +255,7 @@ def _parameter_chart(params: list[dict[str, Any]], doc: dict[str, Any]) -> tuple
     ci = {p["category"]: p["ci"] for p in doc["main_parameters"]}
     chart = bar_chart([p["label"] for p in params], [p["share"] for p in params],
                       [ci[p["category"]][0] for p in params], [ci[p["category"]][1] for p in params])
-    alt = say("chart_alt", items="; ".join(f"{p['label']} {p['pct']}" for p in params))
+    alt = say("chart_alt", bars="; ".join(f"{p['label']} {p['pct']}" for p in params))
     return chart, alt
 
 
@@ -227,14 +279,14 @@ def _changes_context(doc: dict[str, Any]) -> dict[str, Any] | None:
                              before=_pct(p["before"])))
     for g in comp["group_shifts"]:
         if g["beyond_intervals"] and g.get("now_low_rate") is not None and g.get("before_low_rate") is not None:
-            lines.append(say("changes_group", item=str(g["item"]), feature=column_label(str(g["feature"])),
+            lines.append(say("changes_group", item=name_item(g["item"], _item_labels(doc).get(str(g["item"]))), feature=column_label(str(g["feature"])),
                              group=g["now_low_group"], high_group=g["now_high_group"],
                              now_low=_pct(g["now_low_rate"]), now_high=_pct(g["now_high_rate"]),
                              before_low=_pct(g["before_low_rate"]), before_high=_pct(g["before_high_rate"])))
     if not lines:
         lines.append(say("changes_none"))
     date = comp["previous_date"]
-    return {"heading": HEADINGS["changes"].format(date=date),
+    return {"heading": headings()["changes"].format(date=date),
             "intro": say("changes_intro", date=comp["current_date"], previous=date), "lines": lines}
 
 
@@ -243,7 +295,7 @@ def _disclosure_context(doc: dict[str, Any], cfg: Any) -> dict[str, Any]:
 
     g = cfg.get
     system = g("system.name")
-    system_name = "our recommendation system" if system is GAP else str(system)
+    system_name = say("system_default") if system is GAP else str(system)
     by_cat = customer_categories(doc)
     used_cats = [c for c, fs in by_cat.items() if any(f["used_by_model"] for f in fs)]
     unused_cats = [c for c, fs in by_cat.items()  # without a model (a decision log) use is unknown
@@ -296,22 +348,23 @@ def _disclosure_context(doc: dict[str, Any], cfg: Any) -> dict[str, Any]:
     first = [k for k, _, f in _SECTIONS if f]
     changes = _changes_context(doc)
     more = [k for k, _, f in _SECTIONS if not f and (k != "changes" or changes) and (k != "privacy" or privacy)]
-    headings = {**HEADINGS, "changes": changes["heading"] if changes else HEADINGS["changes"]}
+    heads = headings()
+    heads = {**heads, "changes": changes["heading"] if changes else heads["changes"]}
     return {
         "system_name": system_name,
         "summary_intro": say("summary_intro", system=system_name),
         "summary_data": (say("summary_data", n_used=len(used_cats), top=top) if used_cats or unused_cats
                          else say("summary_data_unknown")),
         "summary_unused": say("summary_unused", n_unused=len(unused_cats)) if unused_cats else "",
-        "toc": [{"title": say("layer_short"), "sections": [{"key": k, "heading": headings[k]} for k in first]},
-                {"title": say("layer_more"), "sections": [{"key": k, "heading": headings[k]} for k in more]}],
-        "first": first, "more": more, "headings": headings,
+        "toc": [{"title": say("layer_short"), "sections": [{"key": k, "heading": heads[k]} for k in first]},
+                {"title": say("layer_more"), "sections": [{"key": k, "heading": heads[k]} for k in more]}],
+        "first": first, "more": more, "headings": heads,
         "who": org if org is GAP else say("who_intro", org=org), "contact": contact,
         "surfaces": surfaces if surfaces is GAP else say("surfaces", surfaces=_list_words(list(surfaces))),
         "automated": fully if fully is GAP else say("automated_yes" if fully else "automated_no"),
         "purposes": purposes,
         "data_intro": say("data_intro"),
-        "data_rows": _data_rows(by_cat),
+        "data_rows": _data_rows(by_cat, other_described=_other_described(cfg)),
         "data_items": say("data_items", columns=_list_words([column_label(c) for c in item_cols])) if item_cols
         else "",
         "privacy": privacy,
@@ -322,6 +375,7 @@ def _disclosure_context(doc: dict[str, Any], cfg: Any) -> dict[str, Any]:
         "parameters": params,
         "parameter_unit": UNITS.get((doc.get("explanation") or {}).get("unit", ""), "the model's score"),
         "parameters_rest": _minor_parameters(doc, params),
+        "parameters_undescribed": undescribed_share(doc, cfg),
         "parameter_chart": chart,
         "parameter_chart_alt": alt,
         "commercial": commercial if commercial is GAP else say("commercial_yes" if commercial else "commercial_no"),
@@ -410,11 +464,20 @@ def render_disclosure(doc: dict[str, Any], config: Any = None) -> tuple[str, Any
     publisher facts recorded in ``doc`` if any, else every fact is a gap).
     """
     cfg = _config_for(doc, config)
-    ctx = _disclosure_context(doc, cfg)
-    env = _env()
-    html, report = _measure(env.get_template("disclosure.html.j2"), {"d": ctx}, g=cfg.get)
-    gaps = cfg.gaps(categories=ctx["categories"])
+    with use_wording(cfg.wording(doc["model"].get("task"))):
+        ctx = _disclosure_context(doc, cfg)
+        env = _env()
+        html, report = _measure(env.get_template("disclosure.html.j2"), {"d": ctx}, g=cfg.get, h=headings())
+    gaps = cfg.gaps(categories=ctx["categories"], task=doc["model"].get("task")) + undescribed_gaps(doc, cfg)
     return html, report, gaps
+
+
+def undescribed_gaps(doc: dict[str, Any], cfg: Any) -> list[str]:
+    """Columns about people that nobody has placed in a category: gaps for the publisher to fill."""
+    if _other_described(cfg):
+        return []
+    return [f"section 5: inventory.{f['column']}.category" for f in doc["features"]
+            if f["category"] == "other" and f.get("role") not in _NOT_CUSTOMER]
 
 
 # ----------------------------------------------------------------------------- reviewer report

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..findings import category_label, column_label
+from ..findings import category_label, column_label, name_item, use_wording
 from ._phrases import AMOUNTS, HISTORY_AMOUNTS, STRENGTHS, UNITS, say
 
 __all__ = ["why_context", "render_why_text", "render_why_html", "why_first_layer"]
@@ -40,14 +40,30 @@ def _cfg(config: Any, path: str) -> Any:
     return None if is_gap(v) else v
 
 
+def _wording(doc: dict[str, Any], config: Any) -> Any:
+    from ._config import DisclosureConfig
+
+    cfg = config if isinstance(config, DisclosureConfig) else DisclosureConfig.empty()
+    return cfg.wording(doc.get("task"))
+
+
+def item_name(item: Any, label: Any = None) -> str:
+    """How a page names an item (see :func:`explainer.findings.name_item`)."""
+    return name_item(item, label)
+
+
 def why_context(doc: dict[str, Any], config: Any = None) -> dict[str, Any]:
     """Everything the text and the page say, as plain strings and small tables."""
-    item = doc.get("item")
-    item_name = str(item) if item is not None else ""
+    with use_wording(_wording(doc, config)):
+        return _why_context(doc, config)
+
+
+def _why_context(doc: dict[str, Any], config: Any = None) -> dict[str, Any]:
+    item_name_ = item_name(doc.get("item"), doc.get("item_label"))
     if doc["task"] == "ranking":
-        title = say("why_title_item" if doc["in_top_k"] else "why_title_lower", item=item_name, k=doc["k"])
+        title = say("why_title_item" if doc["in_top_k"] else "why_title_lower", item=item_name_, k=doc["k"])
         key = "why_rank_in" if doc["in_top_k"] else "why_rank_out"
-        result = say(key, item=item_name, rank=doc["rank"], k=doc["k"])
+        result = say(key, item=item_name_, rank=doc["rank"], k=doc["k"])
     elif doc["task"] == "binary":
         title = say("why_title_result")
         result = say("why_selected" if doc["selected"] else "why_not_selected")
@@ -66,7 +82,8 @@ def why_context(doc: dict[str, Any], config: Any = None) -> dict[str, Any]:
             text = say(f"why_reason_history_{r['direction']}", label=_label(doc, r["column"]),
                        history=(doc.get("labels") or {}).get(f"{r['column']}|source", hist), strength=strength)
         elif r["category"] == "item":
-            text = say(f"why_reason_item_{r['direction']}", item=item_name.capitalize() or "This", strength=strength)
+            cap = item_name_[:1].upper() + item_name_[1:]
+            text = say(f"why_reason_item_{r['direction']}", item=cap or "This", strength=strength)
         else:
             verb = "raised" if r["direction"] == "raises" else "lowered"
             text = say("why_reason", label=_label(doc, r["column"]), verb=verb, strength=strength)
@@ -81,11 +98,11 @@ def why_context(doc: dict[str, Any], config: Any = None) -> dict[str, Any]:
     if cf is None:
         change = say("why_cf_history_none", history=hist) if history else say("why_cf_none")
     elif history:
-        change = _history_change(doc, cf, item_name, hist)
+        change = _history_change(doc, cf, item_name_, hist)
     else:
         if doc["task"] == "ranking":
             effect = say("why_cf_leaves" if cf["effect"] == "leaves_top_k" else "why_cf_enters",
-                         item=item_name, k=doc["k"])
+                         item=item_name_, k=doc["k"])
         else:
             effect = say("why_cf_unselect" if doc["selected"] else "why_cf_select")
         labels = _words([_label(doc, ch["column"]) for ch in cf["changes"]])
@@ -110,7 +127,7 @@ def why_context(doc: dict[str, Any], config: Any = None) -> dict[str, Any]:
                       say("why_not_used_none"))
     estimates = say("why_estimates")
     if doc.get("basis", "features") != "features":
-        estimates = say("why_history_estimates", item=item_name)
+        estimates = say("why_history_estimates", item=item_name_)
         served = doc.get("served_score")
         if served is not None and abs(float(served) - float(doc["score"])) > 1e-9:
             estimates += " " + say("why_history_served", gap=f"{abs(float(served) - float(doc['score'])):.3f}")
@@ -133,10 +150,10 @@ def why_context(doc: dict[str, Any], config: Any = None) -> dict[str, Any]:
         "controls": controls if isinstance(controls, (list, tuple)) else [],
         "rights": say("why_rights"),
         "contact": say("why_contact", contact=contact) if contact else None,
-        "unit": doc["unit"],
+        "unit": UNITS.get(doc["unit"], doc["unit"]),
         "numbers_note": say("why_numbers_note" if doc.get("basis", "features") == "features" else
                             "why_numbers_note_exact", unit=UNITS.get(doc["unit"], doc["unit"])),
-        "method": ("exact calculation on the model" if doc["exact"] else "estimate from random samples")
+        "method": ("exact calculation" if doc["exact"] else "estimate from random samples")
         + f", in {UNITS.get(doc['unit'], doc['unit'])}",
     }
 

@@ -399,7 +399,7 @@ def audit_dask(
     say("inventory (scan of sampled rows)")
     inv = _complete_inventory(scan_rows, inventory, target=target, inputs=adapter.input_columns, sensitive=sensitive,
                               random_state=random_state, user_id=adapter.user_id, item_id=adapter.item_id)
-    categories = {r.column: ("item" if r.role == "item" else r.category) for r in inv}
+    categories = inv.category_map()
     outcomes: list[str] = []
     if target is None:  # judged on the scanned rows, as the inventory is
         outcomes, more = possible_outcomes(scan_rows, score_checked(adapter, scan_rows), adapter, inv, sensitive)

@@ -14,6 +14,7 @@ import pandas as pd
 
 from .._display import interval_label
 from ..errors import InvalidInputError
+from ..findings import name_item
 from ..report import render_fragment
 
 if TYPE_CHECKING:
@@ -86,9 +87,11 @@ class Dashboard:
             features = [f for f in features if f in set(fair.exposure["feature"])] or features
         items = [] if fair is None or fair.exposure is None or not len(fair.exposure) else sorted(
             map(str, fair.exposure["item"].unique()))
+        labels = audit.model_info.get("item_labels") or {}
+        item_options = [(name_item(i, labels.get(i)), i) for i in items]  # labels shown, ids kept as values
         self.feature = W.Dropdown(options=features, description="Group by")
         self.metric = W.Dropdown(options=metrics, description="Metric")
-        self.item = W.Dropdown(options=items, description="Item", disabled=True)
+        self.item = W.Dropdown(options=item_options, description="Item", disabled=True)
         self.fairness = W.HTML()
 
         self._items = self._customer_items()
@@ -276,10 +279,11 @@ class Dashboard:
 
     def _customer_changed(self) -> None:
         items = [] if self._items is None else self._items.get(self.customer.value, [])
-        self.customer_item.options = [i for i in items if i is not None]
+        labels = self.audit.model_info.get("item_labels") or {}
+        self.customer_item.options = [(name_item(i, labels.get(str(i))), i) for i in items if i is not None]
         self.customer_item.disabled = not self.customer_item.options
         if self.customer_item.options and self.customer_item.value is None:
-            self.customer_item.value = self.customer_item.options[0]
+            self.customer_item.value = self.customer_item.options[0][1]
         self._show_why()
 
     def explanation(self) -> Any:

@@ -81,7 +81,7 @@ def test_refit_used_grouped_folds_on_training_rows(demo_audit, recommender):
 def test_findings_name_unused_and_low_value_columns(demo_audit):
     unused = {f.columns[0]: f for f in demo_audit.findings if f.code == "data.unused_column"}
     assert set(TRUTH["no_signal_columns"]) <= set(unused)
-    assert unused["phone"].public_text == "We collect your phone number, but no model uses it."
+    assert unused["phone"].public_text == "We collect your phone number, but this system does not use it."
     low = {f.columns[0]: f for f in demo_audit.findings if f.code == "data.low_value_column"}
     for col in TRUTH["no_signal_inputs"]:
         assert col in low
@@ -102,7 +102,7 @@ def test_reports_show_the_evidence(demo_audit, demo_reports):
     html = (demo_reports / "audit.html").read_text()
     assert "Verdict per data category" in html and "Refit change in ndcg_at_3" in html
     disclosure = (demo_reports / "disclosure.html").read_text()
-    assert "but no model uses them" in disclosure
+    assert "This system does not use them." in disclosure  # no "model" on a public page (issue 16)
     assert "phone number" in disclosure and "pet name" in disclosure
 
 

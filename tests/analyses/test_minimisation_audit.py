@@ -77,10 +77,10 @@ def test_privacy_findings_fire_with_plain_words(small_audit):
     by = {(f.code, f.columns[0]): f for f in small_audit.findings if f.columns}
     ident = by[("privacy.direct_identifier", "customer_number")]
     assert ident.severity.value == "high"
-    assert ident.public_text == "This system uses your customer number when it decides what to show you."
+    assert ident.public_text == "This system uses your customer number when it works out its results."
     special = by[("privacy.special_category_input", "ethnicity")]
     assert special.severity.value == "high"
-    assert by[("data.unused_column", "phone")].public_text == "We collect your phone number, but no model uses it."
+    assert by[("data.unused_column", "phone")].public_text == "We collect your phone number, but this system does not use it."
     low = by[("data.low_value_column", "noise")]
     assert "roc_auc" in low.text and low.evidence["refit_metric"] == "roc_auc"
     doc = small_audit.to_dict()

@@ -167,4 +167,4 @@ def test_binary_model_counterfactual_flips_the_decision_when_applied():
     for ch in cf.changes:
         changed[ch.column] = changed[ch.column] * ch.factor
     assert model.predict_proba(changed)[0, 1] < 0.5
-    assert "no longer get this result" in str(w)
+    assert "the answer would be no" in str(w)  # a yes/no decision speaks of its answer (issue 16)

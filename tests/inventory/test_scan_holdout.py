@@ -39,7 +39,10 @@ def test_holdout_precision_and_recall_at_the_measured_level(holdout):
     _, labels, result = holdout
     m = measure(labels, {g.column: g.category for g in result.guesses})
     assert m["precision"] >= 0.95, m["wrong"]
-    assert m["recall"] >= 0.78, m["wrong"]
+    assert m["recall"] >= 0.90, m["wrong"]  # issue 16's target (0.80 before its multilingual vocabularies)
+    # no special-category column filed as anything else (an identifier, or "not sensitive")
+    special = [c for c, lab in labels.items() if lab == "special_category"]
+    assert special and all(result[c].category == "special_category" for c in special)
     # the hard negatives shaped like phones, cards and IP addresses stay 'other'
     predicted = {g.column: g.category for g in result.guesses}
     for col in ("numero_facture", "ean13", "version_app", "hash_transaccion", "numero_commande"):

@@ -34,7 +34,7 @@ def _full_inventory() -> DataInventory:
 
 def test_schema_covers_the_issue_vocabulary():
     assert set(CATEGORIES) == {"direct_identifier", "contact", "demographic", "special_category", "location",
-                               "financial", "behavioural", "device", "inferred", "other"}
+                               "financial", "work_education", "behavioural", "device", "inferred", "other"}
     assert set(SPECIAL_KINDS) == {"ethnicity", "health", "religion", "sexual_orientation", "political_opinion",
                                   "biometric", "genetic", "trade_union"}
     assert {"provided", "observed", "inferred", "third_party"} <= set(SOURCES)

@@ -233,7 +233,7 @@ def test_privacy_section_in_reports(demo_reports, demo_audit):
     assert 'id="privacy"' in html and "Membership inference" in html
     assert "privacy.reidentification_risk" in html
     disclosure = (demo_reports / "disclosure.html").read_text()
-    assert "We checked how easy it is to pick out one customer from their date of birth" in disclosure
+    assert "We checked how easy it is to pick out one of our customers from their date of birth" in disclosure
     member = doc["privacy"]["membership_inference"]
     expected = {"none": f"In our test with {member['n_members']:,} people on each side, they did no better than a guess",
                 "slight": "In our test, they did a little better than a guess.",

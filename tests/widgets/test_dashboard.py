@@ -124,8 +124,10 @@ def test_customer_view_shows_audit_why_for_the_chosen_customer_and_item(dash, de
     for customer in list(dash.customer.options)[:2]:
         dash.customer.value = customer
         mine = np.flatnonzero(data["customer_id"].to_numpy() == customer)
-        assert list(dash.customer_item.options) == list(data["category"].iloc[mine])
-        for item in list(dash.customer_item.options)[:3]:
+        # options are (label, item) pairs; the retail items are names, shown as they are
+        assert [v for _, v in dash.customer_item.options] == list(data["category"].iloc[mine])
+        assert [lab for lab, _ in dash.customer_item.options] == list(map(str, data["category"].iloc[mine]))
+        for item in [v for _, v in dash.customer_item.options][:3]:
             dash.customer_item.value = item
             w = demo_audit.why(customer, item)
             rows = table(dash.why.value, "This customer's attribution by data category")
