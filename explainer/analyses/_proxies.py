@@ -21,6 +21,7 @@ import pandas as pd
 
 from explainer._display import HTMLDisplay
 from explainer.errors import InvalidInputError
+from explainer.inventory._patterns import names_related
 
 __all__ = ["ProxyResult", "find_proxies"]
 
@@ -54,8 +55,9 @@ class ProxyResult(HTMLDisplay):
         categorical and boolean columns; NaN for numeric ones), ``flagged``
         (see below), ``derivation`` (which form of the column was
         assessed, e.g. ``"first block before a space"``), ``n_rows`` (rows used),
-        ``derived_attribute`` (the attribute is a function of the column, such as an age
-        band cut from an age: reported as derived, never flagged) and ``flagged_groups``
+        ``derived_attribute`` (the attribute is cut from the column, such as an age band
+        from an age: the names say so and the groups are disjoint ranges of the column;
+        reported as derived, never flagged) and ``flagged_groups``
         (the groups the column predicts, joined by ``", "``). ``flagged`` is set when a
         group of at least ``min_group_size`` clears the threshold with its one-vs-rest AUC
         and its test passes after the Benjamini-Hochberg adjustment.
@@ -376,10 +378,13 @@ def _auc_interval_and_p(auc: float, n_pos: int, n_neg: int, z: float) -> tuple[f
     return max(0.0, auc - half), min(1.0, auc + half), p
 
 
-def _is_derived(cand: pd.Series, y: np.ndarray) -> bool:
-    """Whether the attribute is cut from the column: a number whose groups are disjoint ranges of
-    it (an age band from an age). A text column that separates the groups exactly is a perfect
-    proxy, not a derivation, and is scored as one."""
+def _is_derived(cand: pd.Series, y: np.ndarray, column: str = "", attribute: str = "") -> bool:
+    """Whether the attribute is cut from the column: their names say so (``age`` and ``age_band``)
+    and the column is a number whose groups are disjoint ranges of it. A column that separates
+    the groups exactly under another name (a zone score that sorts people by origin) is a
+    perfect proxy, not a derivation, and is scored as one; so is a text column."""
+    if not names_related(column, attribute):
+        return False
     if len(np.unique(y)) < 2 or len(cand) == 0 or _is_text(cand) or pd.api.types.is_datetime64_any_dtype(cand):
         return False
     try:
@@ -607,7 +612,8 @@ def find_proxies(
                     best = (auc, vname, nmi, len(yu), scored)
             assert best is not None
             auc, vname, nmi, n_used, scored = best
-            derived = col in X.columns and _is_derived(X[col].iloc[r].reset_index(drop=True), y_all[r])
+            derived = col in X.columns and _is_derived(X[col].iloc[r].reset_index(drop=True), y_all[r],
+                                                       str(col), str(attr))
             for code, (auc_c, n_pos, n_neg) in zip(scored.classes, scored.per_class, strict=True):
                 lo, hi, p = _auc_interval_and_p(auc_c, n_pos, n_neg, z95)
                 group_rows.append({"sensitive_feature": attr, "column": col, "group": class_labels[int(code)],
@@ -662,7 +668,8 @@ def find_proxies(
                      "interval; one-sided test of AUC above 0.5 (Mann-Whitney variance)",
         "multiple_comparisons": f"Benjamini-Hochberg at {FDR_LEVEL:g} over every attribute x column x group",
         "flag_rule": "a group of at least min_group_size whose AUC is at or above the threshold and whose adjusted "
-                     "test passes; never when the attribute is derived from the column",
+                     "test passes; never when the attribute is derived from the column (related names and "
+                     "groups that are disjoint ranges of it)",
         "min_group_size": int(min_group_size),
         "fdr_level": FDR_LEVEL,
     }

@@ -80,21 +80,14 @@ def use_wording(wording: Wording) -> Iterator[Wording]:
         _CURRENT.reset(token)
 
 
-_GENERIC_TOKENS = frozenset("band group bucket range cat category level class code flag id is has of the".split())
-
-
 def is_derived(column: str, sensitive: str) -> bool:
     """True when ``sensitive`` reads as a coarsening of ``column`` (``age`` and ``age_band``).
 
     A proxy line between the two says nothing a reader can use, so the public page leaves it out.
     """
-    import re
+    from ..inventory._patterns import names_related
 
-    def toks(x: str) -> set[str]:
-        return {t for t in re.split(r"[^a-z0-9]+", x.lower()) if t and t not in _GENERIC_TOKENS}
-
-    a, b = toks(column), toks(sensitive)
-    return bool(a) and bool(b) and (a <= b or b <= a)
+    return names_related(column, sensitive)
 
 #: Named parts of a phrase that always hold a sentence; only "public" may be None (no consumer sentence).
 PhrasePart = Literal["text", "refit", "inconclusive", "slight", "l_diversity", "steps", "steps_reached",

@@ -14,6 +14,7 @@ __all__ = [
     "NameRule",
     "NAME_RULES",
     "name_tokens",
+    "names_related",
     "match_name",
     "luhn_valid",
     "iban_valid",
@@ -56,6 +57,26 @@ def name_tokens(column: object) -> tuple[str, ...]:
     text = text.lower().translate(_ACCENTS)
     return tuple(t for t in _SPLIT.split(text) if t)
 
+
+
+#: Words that only say "a coarser version of": left out when two names are compared.
+_COARSENING_WORDS = frozenset("band group bucket range cat category level class code flag id is has of the".split())
+
+
+def names_related(column: object, attribute: object) -> bool:
+    """True when one name reads as a coarsening of the other.
+
+    The words of each name (see :func:`name_tokens`), less words such as band, group or
+    range, must be a subset of the other's.
+
+    Examples
+    --------
+    >>> names_related("age", "age_band"), names_related("zone_score", "origin")
+    (True, False)
+    """
+    a = set(name_tokens(column)) - _COARSENING_WORDS
+    b = set(name_tokens(attribute)) - _COARSENING_WORDS
+    return bool(a) and bool(b) and (a <= b or b <= a)
 
 @dataclass(frozen=True)
 class NameRule:

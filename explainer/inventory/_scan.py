@@ -751,6 +751,17 @@ def _guess_column(column: Any, s: pd.Series, random_state: int | None) -> Column
     unique_ratio = v.n_distinct / v.n if v.n else 0.0
     near_unique = v.n >= 20 and unique_ratio >= 0.95 and not v.boolean
 
+    named_id = bool(tokens) and tokens[-1] in P.ID_TOKENS and len(tokens) >= 2 and not item_like
+    if (near_unique and named_id and name_rule is not None
+            and name_rule.category not in ("direct_identifier", "contact", "special_category")):
+        # "loan_ref", "policy_no": a topic word (loan, policy) names what the code refers to, but
+        # near-unique values under an id word single out the person a row is about
+        return ColumnGuess(name, "direct_identifier", 0.6,
+                           (Evidence("unique:named_id", round(unique_ratio, 4),
+                                     "values are nearly all distinct and the name ends in an id word "
+                                     "(ref, no, number, code)"),
+                            Evidence(name_rule.rule, 1.0, name_rule.detail + ", but the values are one code per row")),
+                           "identifier")
     if name_rule is not None:
         cat = name_rule.category
         conf = name_rule.weight
@@ -789,7 +800,7 @@ def _guess_column(column: Any, s: pd.Series, random_state: int | None) -> Column
                                          "values are nearly all distinct reference codes (letters then digits), "
                                          "one per row: they single out the person a row is about"),),
                                "identifier")
-        if tokens and tokens[-1] in P.ID_TOKENS and len(tokens) >= 2 and not item_like:
+        if named_id:
             return ColumnGuess(name, "direct_identifier", 0.6,
                                (Evidence("unique:named_id", round(unique_ratio, 4),
                                          "values are nearly all distinct and the name ends in an id word "

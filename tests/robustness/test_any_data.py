@@ -186,7 +186,7 @@ def test_without_a_target_the_forgotten_outcome_is_not_called_unused(book, capsy
         "unused, and the model was not measured against an outcome. Name the outcome with target= (--target) to "
         "measure accuracy and group results."]
     disclosure = (root / "out_no_target" / "disclosure.html").read_text()
-    assert "We collect your loan ref, but no model uses it." in disclosure
+    assert "We collect your loan ref. This system does not use it." in disclosure
     # with the target named, nothing is guessed
     rc, _ = run(root, df, "with_target", "--target", "repaid", capsys=capsys)
     assert rc == 0
