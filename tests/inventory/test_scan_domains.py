@@ -113,3 +113,17 @@ def test_activity_counts_work_and_money_columns():
 def test_missing_value_markers_are_not_values():
     df = pd.DataFrame({"genre": ["Homme", "Femme", "Autre", "?", "N/A", "-"] * 40})
     assert scan(df)["genre"].category == "demographic"
+
+
+def test_a_near_unique_code_under_a_topic_word_is_an_identifier():
+    import numpy as np
+    import pandas as pd
+
+    import explainer as ex
+
+    n = 300
+    df = pd.DataFrame({"loan_ref": np.arange(500_000, 500_000 + n), "policy_no": [f"PX-{i}" for i in range(n)],
+                       "loan_amount": np.random.default_rng(0).gamma(2.0, 5000.0, n).round(2)})
+    cats = {g.column: g.category for g in ex.scan(df).guesses}
+    # one code per row singles out the person; the amount stays financial
+    assert cats == {"loan_ref": "direct_identifier", "policy_no": "direct_identifier", "loan_amount": "financial"}
