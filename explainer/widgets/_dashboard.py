@@ -7,12 +7,14 @@ re-renders one ``HTML`` widget, so the output can be read (and tested) from Pyth
 
 from __future__ import annotations
 
+import copy
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from .._display import interval_label
+from .._notebooks import SAVE_AS_STILL_COPY
 from ..errors import InvalidInputError
 from ..report import render_fragment
 
@@ -326,8 +328,14 @@ class Dashboard:
         return (f"Dashboard({self.audit!r}; tabs: overview, findings, data use, fairness, one customer, "
                 "minimisation)")
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The live widget, its still copy (``text/html``) and text; marked to be saved as the still copy.
+
+        The mark (:data:`explainer._notebooks.SAVE_AS_STILL_COPY`) lets the save hook of
+        ``make lab`` (:func:`explainer.widgets.pre_save_hook`) drop the live view from the saved
+        file, so a reopened notebook shows the still copy rather than a widget error.
+        """
         bundle = dict(self.widget._repr_mimebundle_(include=include, exclude=exclude) or {})
         bundle["text/plain"] = repr(self)
         bundle["text/html"] = self.snapshot()
-        return bundle
+        return bundle, copy.deepcopy(SAVE_AS_STILL_COPY)

@@ -142,8 +142,10 @@ def test_minimisation_tab_filters_by_verdict(dash, demo_audit):
 
 
 def test_still_copy_for_html_export_holds_no_customer_data(dash, data):
-    bundle = dash._repr_mimebundle_()
+    bundle, metadata = dash._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert metadata == {"explainer": {"saved_as": "still copy"}}  # the save hook keeps only the still copy
+    assert "Run this cell to open the live dashboard" in bundle["text/html"]
     html = bundle["text/html"]
     assert bundle["text/plain"].startswith("Dashboard(")
     captions = [c for c, _ in tables(html)]
