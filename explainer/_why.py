@@ -22,7 +22,7 @@ class WhyExplanation(PersonExplanation):
     """Why one person sees one item (or got one result), in plain words.
 
     Build it with :meth:`explainer.Audit.why` or :func:`explainer.why`. ``str(w)`` is the
-    text, :meth:`to_html` writes a self-contained page, and notebooks show the page. It
+    text, :meth:`to_html` writes a self-contained page, and notebooks show the same content. It
     holds that person's attributions and categories only: no raw values, no other
     person's data. Attribution numbers are estimates, in ``unit``.
     """
@@ -58,9 +58,10 @@ class WhyExplanation(PersonExplanation):
         return p
 
     def _repr_html_(self) -> str:
-        from .report._why import render_why_html
+        """What :meth:`to_html` writes, as a fragment scoped to its own root (no page, no global style)."""
+        from .report._why import render_why_fragment
 
-        return render_why_html(self.to_dict(), self.config)
+        return render_why_fragment(self.to_dict(), self.config)
 
 
 def _config(config: Any) -> Any:
