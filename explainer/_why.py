@@ -57,6 +57,12 @@ class WhyExplanation(PersonExplanation):
         p.chmod(0o644)  # readable like the other report files (the temporary file was private)
         return p
 
+    def __repr__(self) -> str:
+        """Short and without the person's id (a notebook saves it as the output's plain text)."""
+        where = f"rank={self.rank}, k={self.k}" if self.rank is not None else f"selected={self.selected}"
+        return (f"WhyExplanation(item={self.item!r}, task={self.task!r}, {where}, score={self.score:.3f}, "
+                f"reasons={[r.column for r in self.reasons]!r}, unit={self.unit!r})")
+
     def _repr_html_(self) -> str:
         """What :meth:`to_html` writes, as a fragment scoped to its own root (no page, no global style)."""
         from .report._why import render_why_fragment

@@ -138,6 +138,7 @@ def test_text_html_and_notebook_views_agree(cases, tmp_path):
         return " ".join(re.sub(r"<[^>]+>", " ", re.sub(r"<style>.*?</style>", " ", fragment, flags=re.S)).split())
 
     assert said(html.split("<main>")[1].split("<footer>")[0]) == said(view)
+    assert repr(w).startswith("WhyExplanation(item=") and str(cid) not in repr(w)  # saved as text/plain
     with pytest.raises(OutputExistsError, match="force=True"):
         w.to_html(tmp_path / "a.html")
     assert w.to_dict()["counterfactual"] == (None if w.counterfactual is None else w.to_dict()["counterfactual"])
