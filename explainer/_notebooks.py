@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import json
 import os
 import sys
 from collections.abc import Sequence
@@ -73,6 +74,9 @@ def strip_outputs(nb: dict[str, Any]) -> None:
 def strip_outputs_under(folder: str | os.PathLike[str]) -> Callable[..., None]:
     """A pre-save hook that saves notebooks under ``folder`` without outputs (and runs :func:`pre_save_hook`).
 
+    A notebook already there keeps its stored metadata (kernel name, language), so a run in any
+    set-up saves the same bytes.
+
     ``make lab`` uses it for ``notebooks/``, so running a tutorial in JupyterLab never writes its
     outputs (results of the data) into the repository, whichever client saves it.
     """
@@ -84,8 +88,17 @@ def strip_outputs_under(folder: str | os.PathLike[str]) -> Callable[..., None]:
         if model.get("type") != "notebook" or not isinstance(model.get("content"), dict):
             return
         base = Path(getattr(contents_manager, "root_dir", None) or os.getcwd())
-        if (base / path.strip("/")).resolve().is_relative_to(root):
-            strip_outputs(model["content"])
+        target = (base / path.strip("/")).resolve()
+        if not target.is_relative_to(root):
+            return
+        strip_outputs(model["content"])
+        try:  # the notebook's metadata as stored (the kernel's display name differs between set-ups)
+            stored = json.loads(target.read_text(encoding="utf-8")).get("metadata")
+        except (OSError, ValueError):
+            stored = None
+        if isinstance(stored, dict):
+            stored.pop("widgets", None)
+            model["content"]["metadata"] = stored
 
     return explainer_pre_save_hook
 

@@ -56,6 +56,7 @@ def _as_run_in_lab(nb: dict) -> dict:
     run["metadata"]["language_info"] = {"name": "python", "version": "3.11.7", "mimetype": "text/x-python",
                                         "codemirror_mode": {"name": "ipython", "version": 3}}
     run["metadata"]["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
+    run["metadata"]["kernelspec"]["display_name"] = "Python 3 (ipykernel)"
     for n, cell in enumerate(run["cells"]):
         cell["metadata"]["trusted"] = True
         if cell["cell_type"] == "code":
