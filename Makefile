@@ -1,12 +1,14 @@
 # make demo: set up .venv and write the demo reports into reports/demo/
 # make test: set up .venv and run the test suite
 # make reports: the demo's reports, then every notebook executed and exported to reports/notebooks/*.html
+# make lab: JupyterLab on notebooks/ with this checkout's package (jupyter-config/: 127.0.0.1 only,
+#           notebooks/ saved without outputs); EXPLAINER_NOTEBOOK_CUSTOMERS=1000 make lab for a quick demo
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements-dev.txt | sha256sum | cut -c1-12)
 
-.PHONY: demo test reports bench clean setup
+.PHONY: demo test reports bench clean setup lab
 
 setup: $(STAMP)
 
@@ -27,6 +29,9 @@ test: $(STAMP)
 reports: $(STAMP)
 	$(BIN)/python -m explainer.cli demo --out reports/demo --force
 	$(BIN)/python -m explainer._notebooks notebooks --out reports/notebooks
+
+lab: $(STAMP)
+	JUPYTER_CONFIG_PATH=$(CURDIR)/jupyter-config PYTHONPATH=$(CURDIR) $(BIN)/jupyter lab
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/explain_speed.py

@@ -5,27 +5,102 @@ every ``*.ipynb`` in a fresh kernel (nbclient) with this checkout's package firs
 path, and writes one self-contained HTML file per notebook (nbconvert, JupyterLab's layout
 without any script or style loaded from the network). The folder is written whole or not
 at all. Widgets are exported as their still HTML copy; their state is not stored.
+
+It also holds the Jupyter server's save hooks that ``make lab`` turns on
+(``jupyter-config/jupyter_lab_config.py``): :func:`strip_outputs_under` keeps the outputs
+of the tutorial notebooks out of the repository, and :func:`pre_save_hook` saves the audit
+dashboard as its still copy, never as a live widget view that cannot be shown again.
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
+import json
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from ._optional import import_optional
 from .errors import DataFileNotFoundError, ExplainerError, InvalidInputError
 
-__all__ = ["execute_notebook", "export_html", "run_notebooks", "main", "CUSTOMERS_ENV"]
+__all__ = ["execute_notebook", "export_html", "run_notebooks", "main", "CUSTOMERS_ENV", "pre_save_hook",
+           "strip_outputs", "strip_outputs_under", "SAVE_AS_STILL_COPY"]
 
 #: Environment variable the notebooks read for the demo's number of customers.
 CUSTOMERS_ENV = "EXPLAINER_NOTEBOOK_CUSTOMERS"
 _WIDGET_MIME = ("application/vnd.jupyter.widget-view+json", "application/vnd.jupyter.widget-state+json")
 _TEMPLATES = Path(__file__).parent / "report" / "nbconvert"
+#: Output metadata of a display whose live widget view is dropped on save, leaving its still copy.
+SAVE_AS_STILL_COPY = {"explainer": {"saved_as": "still copy"}}
+#: Cell metadata that records a session (run times, scroll and collapse state), not the notebook.
+_SESSION_CELL_METADATA = ("execution", "ExecuteTime", "scrolled", "collapsed", "jupyter")
+
+
+def pre_save_hook(model: dict[str, Any], path: str = "", contents_manager: Any = None, **kwargs: Any) -> None:
+    """Jupyter server pre-save hook: the dashboard is saved as its still copy, not its live view.
+
+    A live widget view cannot be shown again once its kernel is gone: JupyterLab would show
+    "Error displaying widget: model not found" where the dashboard was. Outputs marked with
+    :data:`SAVE_AS_STILL_COPY` lose their widget view in the saved file and keep their
+    ``text/html`` still copy; the notebook on screen is not changed. Turn it on for your own
+    server with ``c.ContentsManager.pre_save_hook = "explainer.widgets.pre_save_hook"``.
+    """
+    if model.get("type") != "notebook" or not isinstance(model.get("content"), dict):
+        return
+    key = next(iter(SAVE_AS_STILL_COPY))
+    for cell in model["content"].get("cells", []):
+        for output in cell.get("outputs") or []:
+            if (output.get("metadata") or {}).get(key) == SAVE_AS_STILL_COPY[key]:
+                (output.get("data") or {}).pop(_WIDGET_MIME[0], None)
+
+
+def strip_outputs(nb: dict[str, Any]) -> None:
+    """Remove, in place, what running a notebook adds: outputs, counts, widget state, session metadata."""
+    meta = nb.setdefault("metadata", {})
+    meta.pop("widgets", None)
+    if isinstance(meta.get("language_info"), dict):
+        meta["language_info"] = {"name": meta["language_info"].get("name", "python")}
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "code":
+            cell["outputs"] = []
+            cell["execution_count"] = None
+        for name in _SESSION_CELL_METADATA:
+            cell.get("metadata", {}).pop(name, None)
+
+
+def strip_outputs_under(folder: str | os.PathLike[str]) -> Callable[..., None]:
+    """A pre-save hook that saves notebooks under ``folder`` without outputs (and runs :func:`pre_save_hook`).
+
+    A notebook already there keeps its stored metadata (kernel name, language), so a run in any
+    set-up saves the same bytes.
+
+    ``make lab`` uses it for ``notebooks/``, so running a tutorial in JupyterLab never writes its
+    outputs (results of the data) into the repository, whichever client saves it.
+    """
+    root = Path(folder).resolve()
+
+    def explainer_pre_save_hook(model: dict[str, Any], path: str = "", contents_manager: Any = None,
+                                **kwargs: Any) -> None:
+        pre_save_hook(model, path, contents_manager)
+        if model.get("type") != "notebook" or not isinstance(model.get("content"), dict):
+            return
+        base = Path(getattr(contents_manager, "root_dir", None) or os.getcwd())
+        target = (base / path.strip("/")).resolve()
+        if not target.is_relative_to(root):
+            return
+        strip_outputs(model["content"])
+        try:  # the notebook's metadata as stored (the kernel's display name differs between set-ups)
+            stored = json.loads(target.read_text(encoding="utf-8")).get("metadata")
+        except (OSError, ValueError):
+            stored = None
+        if isinstance(stored, dict):
+            stored.pop("widgets", None)
+            model["content"]["metadata"] = stored
+
+    return explainer_pre_save_hook
 
 
 def execute_notebook(path: str | os.PathLike[str], *, customers: int | None = None, timeout: int = 900,

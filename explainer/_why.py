@@ -22,7 +22,7 @@ class WhyExplanation(PersonExplanation):
     """Why one person sees one item (or got one result), in plain words.
 
     Build it with :meth:`explainer.Audit.why` or :func:`explainer.why`. ``str(w)`` is the
-    text, :meth:`to_html` writes a self-contained page, and notebooks show the page. It
+    text, :meth:`to_html` writes a self-contained page, and notebooks show the same content. It
     holds that person's attributions and categories only: no raw values, no other
     person's data. Attribution numbers are estimates, in ``unit``.
     """
@@ -60,10 +60,17 @@ class WhyExplanation(PersonExplanation):
         p.chmod(0o644)  # readable like the other report files (the temporary file was private)
         return p
 
-    def _repr_html_(self) -> str:
-        from .report._why import render_why_html
+    def __repr__(self) -> str:
+        """Short and without the person's id (a notebook saves it as the output's plain text)."""
+        where = f"rank={self.rank}, k={self.k}" if self.rank is not None else f"selected={self.selected}"
+        return (f"WhyExplanation(item={self.item!r}, task={self.task!r}, {where}, score={self.score:.3f}, "
+                f"reasons={[r.column for r in self.reasons]!r}, unit={self.unit!r})")
 
-        return render_why_html(self.to_dict(), self.config)
+    def _repr_html_(self) -> str:
+        """What :meth:`to_html` writes, as a fragment scoped to its own root (no page, no global style)."""
+        from .report._why import render_why_fragment
+
+        return render_why_fragment(self.to_dict(), self.config)
 
 
 def _config(config: Any) -> Any:

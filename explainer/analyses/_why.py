@@ -107,7 +107,7 @@ class PersonExplanation:
         How the attributions were computed.
     """
 
-    customer: str
+    customer: str = field(repr=False)  # an id: never in a repr, which notebooks save as text/plain
     item: str | None
     task: str
     k: int | None

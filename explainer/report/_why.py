@@ -12,7 +12,7 @@ from typing import Any
 from ..findings import category_label, column_label, name_item, use_wording
 from ._phrases import AMOUNTS, HISTORY_AMOUNTS, STRENGTHS, UNITS, say
 
-__all__ = ["why_context", "render_why_text", "render_why_html", "why_first_layer"]
+__all__ = ["why_context", "render_why_text", "render_why_html", "render_why_fragment", "why_first_layer"]
 
 
 def _words(items: list[str]) -> str:
@@ -190,12 +190,23 @@ def render_why_text(doc: dict[str, Any], config: Any = None) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _page_context(doc: dict[str, Any], config: Any) -> dict[str, Any]:
+    from ._readability import measure_text
+
+    score = measure_text(why_first_layer(doc, config))
+    quality = {"words": score.words, "grade": f"{score.fk_grade:.1f}", "seconds": f"{score.reading_time_s:.0f}"}
+    return {"w": why_context(doc, config), "quality": quality}
+
+
 def render_why_html(doc: dict[str, Any], config: Any = None) -> str:
     """The explanation as a self-contained HTML page (no scripts, no network, no raw values)."""
-    from ._readability import measure_text
     from ._render import _env
 
-    blocks = why_first_layer(doc, config)
-    score = measure_text(blocks)
-    quality = {"words": score.words, "grade": f"{score.fk_grade:.1f}", "seconds": f"{score.reading_time_s:.0f}"}
-    return _env().get_template("why.html.j2").render(w=why_context(doc, config), quality=quality)
+    return str(_env().get_template("why.html.j2").render(**_page_context(doc, config)))
+
+
+def render_why_fragment(doc: dict[str, Any], config: Any = None) -> str:
+    """The same explanation as an HTML fragment for a notebook: what the page says, scoped to its own root."""
+    from ._fragments import render_fragment
+
+    return render_fragment("why_page", **_page_context(doc, config))

@@ -3,7 +3,11 @@
 :class:`Dashboard` shows one :class:`~explainer.Audit` in tabs; build it with
 ``audit.dashboard(data)``. It reads the audit's results and renders them with the
 report's fragment templates; it computes nothing of its own.
+
+:func:`pre_save_hook` is a Jupyter server save hook: a saved notebook keeps the dashboard's
+still copy rather than a live view that cannot be shown again without its kernel.
 """
+from .._notebooks import pre_save_hook
 from ._dashboard import Dashboard
 
-__all__ = ["Dashboard"]
+__all__ = ["Dashboard", "pre_save_hook"]

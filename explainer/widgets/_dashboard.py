@@ -7,12 +7,14 @@ re-renders one ``HTML`` widget, so the output can be read (and tested) from Pyth
 
 from __future__ import annotations
 
+import copy
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from .._display import interval_label
+from .._notebooks import SAVE_AS_STILL_COPY
 from ..errors import InvalidInputError
 from ..findings import name_item
 from ..report import render_fragment
@@ -54,6 +56,12 @@ class Dashboard:
     ``customer`` and ``customer_item`` (one customer); ``verdict`` (minimisation). Each
     control re-renders the matching output: ``overview``, ``findings``, ``data_use``,
     ``fairness``, ``why`` and ``minimisation`` (``ipywidgets.HTML``).
+
+    The customer is chosen by position (``customer.value``: 1 to ``len(customers)``, in the
+    order of the data; 0 for none, the start), never by id: a widget's state can be saved into
+    the notebook file, and it then holds no customer id and, until you choose one, no
+    customer's explanation. ``customers`` lists the ids in that order and ``customer_id`` is the
+    chosen one, in Python only.
     """
 
     def __init__(self, audit: Audit, *, data: pd.DataFrame | None = None) -> None:
@@ -95,8 +103,10 @@ class Dashboard:
         self.fairness = W.HTML()
 
         self._items = self._customer_items()
-        customers = list(self._items) if self._items is not None else []
-        self.customer = W.Dropdown(options=customers, description="Customer")
+        #: The customers (ids, or row labels) in the order of the data; kept in Python, never in a widget.
+        self.customers: list[Any] = list(self._items) if self._items is not None else []
+        self.customer = W.BoundedIntText(value=0, min=0, max=len(self.customers), description="Customer no.",
+                                         disabled=not self.customers)
         self.customer_item = W.Dropdown(options=[], description="Item")
         self.why = W.HTML()
 
@@ -277,8 +287,14 @@ class Dashboard:
             unit=fair.method.get("group_size_unit", "rows"),
             ci_pct=interval_label(fair.method), summary=self._fairness_summary(), chart=chart)
 
+    @property
+    def customer_id(self) -> Any:
+        """The id (or row label) of the chosen customer, or None before one is chosen."""
+        position = int(self.customer.value or 0)
+        return self.customers[position - 1] if 0 < position <= len(self.customers) else None
+
     def _customer_changed(self) -> None:
-        items = [] if self._items is None else self._items.get(self.customer.value, [])
+        items = [] if self._items is None else self._items.get(self.customer_id, [])
         labels = self.audit.model_info.get("item_labels") or {}
         self.customer_item.options = [(name_item(i, labels.get(str(i))), i) for i in items if i is not None]
         self.customer_item.disabled = not self.customer_item.options
@@ -288,16 +304,17 @@ class Dashboard:
 
     def explanation(self) -> Any:
         """``audit.why(customer, item)`` for the chosen customer and item, or None."""
-        if self._items is None or self.customer.value is None:
+        customer = self.customer_id
+        if self._items is None or customer is None:
             return None
         if self.customer_item.options and self.customer_item.value is None:
             return None
         item = self.customer_item.value
         if self.audit.data is not None:
-            return self.audit.why(self.customer.value, item)
+            return self.audit.why(customer, item)
         from .._why import why
 
-        return why(self.audit.model, self._data, self.customer.value, item, inventory=self.audit.inventory,
+        return why(self.audit.model, self._data, customer, item, inventory=self.audit.inventory,
                    random_state=int(self.audit.options.get("random_state", 0)))
 
     def _show_why(self) -> None:
@@ -308,11 +325,13 @@ class Dashboard:
             return
         w = self.explanation()
         if w is None:
-            self.why.value = ""
+            self.why.value = render_fragment(
+                "message", text=f"Choose a customer by number, 1 to {len(self.customers)} in the order of the data, "
+                                "to see why they see each item. Their id stays in Python: dashboard.customer_id.")
             return
         cats = sorted(w.category_attributions.items(), key=lambda kv: -abs(kv[1]))
         self.why.value = render_fragment(
-            "why_view", customer=w.customer, item=w.item, text=str(w), unit=w.unit, score=w.score,
+            "why_view", customer=f"no. {self.customer.value} of {len(self.customers)}", item=w.item, text=str(w), unit=w.unit, score=w.score,
             rank=w.rank, k=w.k, in_top_k=w.in_top_k, selected=w.selected,
             n_items=len(self.customer_item.options) or None,
             reasons=[{"column": r.column, "category": r.category, "direction": r.direction, "strength": r.strength,
@@ -342,8 +361,14 @@ class Dashboard:
         return (f"Dashboard({self.audit!r}; tabs: overview, findings, data use, fairness, one customer, "
                 "minimisation)")
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The live widget, its still copy (``text/html``) and text; marked to be saved as the still copy.
+
+        The mark (:data:`explainer._notebooks.SAVE_AS_STILL_COPY`) lets the save hook of
+        ``make lab`` (:func:`explainer.widgets.pre_save_hook`) drop the live view from the saved
+        file, so a reopened notebook shows the still copy rather than a widget error.
+        """
         bundle = dict(self.widget._repr_mimebundle_(include=include, exclude=exclude) or {})
         bundle["text/plain"] = repr(self)
         bundle["text/html"] = self.snapshot()
-        return bundle
+        return bundle, copy.deepcopy(SAVE_AS_STILL_COPY)

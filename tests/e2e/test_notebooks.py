@@ -8,6 +8,7 @@ its HTML export or any cell output, including one person's "why am I seeing this
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from pathlib import Path
@@ -47,6 +48,80 @@ def test_the_four_notebooks_are_stored_without_outputs():
         assert code, name
         assert all(c["outputs"] == [] and c["execution_count"] is None for c in code), name
         assert "widgets" not in nb["metadata"], name
+
+
+def _as_run_in_lab(nb: dict) -> dict:
+    """The notebook as JupyterLab sends it to the server after running it and saving with widget state."""
+    run = copy.deepcopy(nb)
+    run["metadata"]["language_info"] = {"name": "python", "version": "3.11.7", "mimetype": "text/x-python",
+                                        "codemirror_mode": {"name": "ipython", "version": 3}}
+    run["metadata"]["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
+    run["metadata"]["kernelspec"]["display_name"] = "Python 3 (ipykernel)"
+    for n, cell in enumerate(run["cells"]):
+        cell["metadata"]["trusted"] = True
+        if cell["cell_type"] == "code":
+            cell["execution_count"] = n
+            cell["metadata"]["execution"] = {"iopub.status.idle": "2026-12-04T16:00:00.000Z"}
+            cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "5000 customers\n"}]
+    return run
+
+
+class _Contents:
+    def __init__(self, root: Path) -> None:
+        self.root_dir = str(root)
+
+
+def test_make_lab_saves_the_tutorials_as_stored_and_the_dashboard_as_its_still_copy(tmp_path):
+    """The save hook of jupyter-config/ (what `make lab` runs): outputs never reach notebooks/."""
+    import runpy
+
+    import nbformat
+
+    repo = Path(__file__).resolve().parents[2]
+    config = runpy.run_path(str(repo / "jupyter-config" / "jupyter_lab_config.py"),
+                            init_globals={"get_config": lambda: _Config()})["c"]
+    assert config.ServerApp.ip == "127.0.0.1" and config.LabApp.news_url is None
+    hook = config.ContentsManager.pre_save_hook
+    for name in NAMES:
+        stored = (NOTEBOOKS / f"{name}.ipynb").read_text(encoding="utf-8")
+        model = {"type": "notebook", "content": _as_run_in_lab(json.loads(stored))}
+        hook(model=model, path=f"notebooks/{name}.ipynb", contents_manager=_Contents(repo))
+        nbformat.write(nbformat.from_dict(model["content"]), tmp_path / "saved.ipynb")  # as the server writes
+        assert (tmp_path / "saved.ipynb").read_text(encoding="utf-8") == stored, name  # byte for byte: git sees no change
+
+    # elsewhere outputs are kept; the dashboard keeps its still copy and text, not its live view
+    nb = _as_run_in_lab(json.loads((NOTEBOOKS / "01_quickstart.ipynb").read_text(encoding="utf-8")))
+    widget = {"model_id": "abc", "version_major": 2, "version_minor": 0}
+    dash = {"output_type": "execute_result", "execution_count": 3, "metadata": {"explainer": {"saved_as": "still copy"}},
+            "data": {"application/vnd.jupyter.widget-view+json": widget, "text/html": "<div>still</div>",
+                     "text/plain": "Dashboard(...)"}}
+    other = {"output_type": "display_data", "metadata": {}, "data": {"application/vnd.jupyter.widget-view+json": widget,
+                                                                     "text/plain": "IntSlider()"}}
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    code[0]["outputs"] = [dash, other]
+    model = {"type": "notebook", "content": nb}
+    hook(model=model, path="mine/quickstart.ipynb", contents_manager=_Contents(repo))
+    assert code[0]["outputs"][0]["data"] == {"text/html": "<div>still</div>", "text/plain": "Dashboard(...)"}
+    assert "application/vnd.jupyter.widget-view+json" in code[0]["outputs"][1]["data"]  # not ours: left alone
+    assert all(c["outputs"] for c in code) and nb["metadata"]["widgets"]
+    # the public hook for a user's own server does the dashboard part only
+    from explainer.widgets import pre_save_hook
+
+    dash["data"]["application/vnd.jupyter.widget-view+json"] = widget
+    pre_save_hook(model={"type": "notebook", "content": {"cells": [{"outputs": [dash]}]}}, path="x.ipynb")
+    assert "application/vnd.jupyter.widget-view+json" not in dash["data"]
+    pre_save_hook(model={"type": "file", "content": "text"}, path="x.txt")  # other files pass untouched
+
+
+class _Config:
+    """Enough of traitlets' Config for the config file to set its values on."""
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        value = type(self)()
+        object.__setattr__(self, name, value)
+        return value
 
 
 @pytest.fixture(scope="module")

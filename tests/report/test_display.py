@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
@@ -62,6 +63,102 @@ def test_every_result_object_has_html_and_plain_text(results):
         text = repr(obj)
         assert text.startswith(type(obj).__name__ + "(") and "array(" not in text, name
         assert len(text.splitlines()[0]) < 400, name
+
+
+#: Tags that belong to a page, never inside a notebook output.
+DOCUMENT_TAGS = re.compile(r"<\s*(?:!doctype|html|head|body|meta|title|link|script|base)\b", re.IGNORECASE)
+
+
+def _selectors(css: str) -> list[str]:
+    """Every selector of a style sheet, those inside @media and similar blocks included."""
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    out = []
+    for head in re.findall(r"([^{}]+)\{", css):
+        if not head.strip().startswith("@"):
+            out += [sel.strip() for sel in head.split(",")]
+    return out
+
+
+class _Root(HTMLParser):
+    """The outermost elements of a fragment."""
+
+    VOID = {"img", "br", "hr", "input", "meta", "link", "col", "wbr", "source"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth, self.roots = 0, []
+
+    def handle_starttag(self, tag, attrs):
+        if self.depth == 0:
+            self.roots.append((tag, dict(attrs).get("class", "")))
+        if tag not in self.VOID:
+            self.depth += 1
+
+    def handle_endtag(self, tag):
+        self.depth -= 1
+
+
+def _check_scoped(name: str, html: str) -> None:
+    assert not DOCUMENT_TAGS.search(html), (name, DOCUMENT_TAGS.search(html).group(0))
+    root = _Root()
+    root.feed(html)
+    assert len(root.roots) == 1 and root.roots[0][0] == "div", (name, root.roots)
+    assert root.roots[0][1].split()[0] == "explainer-fragment", name
+    assert root.depth == 0, name
+    sheets = re.findall(r"<style[^>]*>(.*?)</style>", html, flags=re.S)
+    assert sheets, name
+    for sel in (s for css in sheets for s in _selectors(css)):
+        assert sel.startswith(".explainer-fragment"), (name, sel)  # never body, *, h1, p, table, ...
+
+
+def test_every_display_is_a_fragment_scoped_to_its_own_root(results, demo_audit, recommender):
+    """No doctype, meta or other page tag, and no style rule outside the fragment's root.
+
+    A page-level rule in one output restyles the whole notebook: its headings, its paragraphs
+    and every other table, the dashboard's included.
+    """
+    shown = {name: obj._repr_html_() for name, obj in results.items()}
+    data = recommender.test
+    customer = data["customer_id"].iloc[0]
+    shown["why"] = demo_audit.why(customer, data.loc[data["customer_id"] == customer, "category"].iloc[0])._repr_html_()
+    dash = demo_audit.dashboard(data)
+    shown["dashboard still copy"] = dash.snapshot()
+    for part in ("overview", "findings", "data_use", "fairness", "why", "minimisation"):
+        if getattr(dash, part).value:
+            shown[f"dashboard {part}"] = getattr(dash, part).value
+    for name, html in shown.items():
+        _check_scoped(name, html)
+
+
+def test_the_scope_check_finds_page_tags_and_global_rules():
+    ok = '<div class="explainer-fragment"><style>.explainer-fragment p { color: red; }</style><p>x</p></div>'
+    _check_scoped("ok", ok)
+    for bad in ('<!DOCTYPE html>' + ok, ok.replace("<p>x", '<meta charset="utf-8"><p>x'),
+                ok.replace(".explainer-fragment p {", "body, .explainer-fragment p {"),
+                ok.replace(".explainer-fragment p {", "@media print { h1 {"),
+                ok + "<p>after</p>"):
+        with pytest.raises(AssertionError):
+            _check_scoped("bad", bad)
+
+
+def test_table_rules_beat_the_notebook_rules_they_compete_with():
+    """JupyterLab right-aligns every cell and fixes the layout with a selector of two classes and a tag
+    (`:not(.jp-RenderedMarkdown).jp-RenderedHTMLCommon td`, specificity 0,2,1): the fragment's cell
+    rules must be more specific. The browser test checks the result in a real JupyterLab."""
+    html = render_fragment("message", text="x")
+    css = re.findall(r"<style[^>]*>(.*?)</style>", html, flags=re.S)[0]
+
+    def specificity(sel: str) -> tuple[int, int]:
+        return len(re.findall(r"[.:#]", sel)), len(re.findall(r"(?:^|[\s>+~])[a-z]+", sel))
+
+    rules = {head.strip(): body for head, body in re.findall(r"([^{}]+)\{([^}]*)\}", css)}
+    # JupyterLab's competing rules: cells (0,2,1) as above, tables `.jp-RenderedHTMLCommon table` (0,1,1)
+    for wanted, prop, theirs in (("td", "text-align: left", (2, 1)), ("td.num", "text-align: right", (2, 1)),
+                                 ("table", "table-layout: auto", (1, 1))):
+        hits = [sel for head, body in rules.items() if prop in body for sel in head.split(",")
+                if sel.strip().endswith(" " + wanted)]
+        assert hits, wanted
+        assert all(specificity(sel) > theirs for sel in hits), hits
 
 
 def test_every_fragment_has_a_template_and_unknown_names_are_refused():

@@ -121,8 +121,11 @@ def test_customer_view_shows_audit_why_for_the_chosen_customer_and_item(dash, de
 
     decision = demo_audit.model.predict_decision(data)
     seen = []
-    for customer in list(dash.customer.options)[:2]:
-        dash.customer.value = customer
+    assert dash.customers == list(dict.fromkeys(data["customer_id"]))  # in the order of the data
+    for position in (1, 2):
+        dash.customer.value = position  # chosen by position, never by id
+        customer = dash.customers[position - 1]
+        assert dash.customer_id == customer
         mine = np.flatnonzero(data["customer_id"].to_numpy() == customer)
         # options are (label, item) pairs; the retail items are names, shown as they are
         assert [v for _, v in dash.customer_item.options] == list(data["category"].iloc[mine])
@@ -139,6 +142,7 @@ def test_customer_view_shows_audit_why_for_the_chosen_customer_and_item(dash, de
             row = mine[list(data["category"].iloc[mine]).index(item)]
             top = f"in the top {demo_audit.model.k}"
             assert f"ranked {w.rank} of {len(mine)}" in text
+            assert f"Customer no. {position} of {len(dash.customers)}" in text
             assert (top in text and "not " + top not in text) == bool(decision[row] == 1)
             first = next(line for line in str(w).splitlines() if line.strip())
             assert " ".join(first.split()) in text  # the person's plain-language text is shown
@@ -154,8 +158,10 @@ def test_minimisation_tab_filters_by_verdict(dash, demo_audit):
 
 
 def test_still_copy_for_html_export_holds_no_customer_data(dash, data):
-    bundle = dash._repr_mimebundle_()
+    bundle, metadata = dash._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert metadata == {"explainer": {"saved_as": "still copy"}}  # the save hook keeps only the still copy
+    assert "Run this cell to open the live dashboard" in bundle["text/html"]
     html = bundle["text/html"]
     assert bundle["text/plain"].startswith("Dashboard(")
     captions = [c for c, _ in tables(html)]
@@ -169,8 +175,48 @@ def test_still_copy_for_html_export_holds_no_customer_data(dash, data):
 
 def test_without_data_the_dashboard_uses_the_data_the_audit_holds(demo_audit):
     dash = demo_audit.dashboard()
-    assert list(dash.customer.options) == list(dict.fromkeys(demo_audit.data["customer_id"]))
-    assert "The main reasons" in dash.why.value
+    assert dash.customers == list(dict.fromkeys(demo_audit.data["customer_id"]))
+    dash.customer.value = 3
+    assert dash.customer_id == dash.customers[2] and "The main reasons" in dash.why.value
+
+
+def _widget_states(widget) -> list[dict]:
+    """The state of a widget and of every widget it holds: what JupyterLab saves with "save widget state"."""
+    import ipywidgets as W
+
+    states, todo, seen = [], [widget], set()
+    while todo:
+        w = todo.pop()
+        if w.model_id in seen:
+            continue
+        seen.add(w.model_id)
+        states.append(w.get_state())
+        for key in w.keys:
+            value = getattr(w, key)
+            for v in value if isinstance(value, (list, tuple)) else [value]:
+                if isinstance(v, W.Widget):
+                    todo.append(v)
+    return states
+
+
+def test_saved_widget_state_holds_no_customer_id_and_no_explanation_until_one_is_chosen(dash, data):
+    import json
+
+    ids = set(map(str, data["customer_id"].unique()))
+
+    def numbers(states) -> set[str]:
+        return set(re.findall(r"\d+", json.dumps(states)))
+
+    start = _widget_states(dash.widget)
+    assert len(start) > 20  # tabs, boxes, controls, outputs, layouts and styles
+    assert not numbers(start) & ids
+    assert "The main reasons" not in json.dumps(start)  # no one's explanation before a choice
+    assert "Choose a customer by number" in dash.why.value
+    for position in (1, 7):
+        dash.customer.value = position
+        chosen = _widget_states(dash.widget)
+        assert "The main reasons" in json.dumps(chosen)
+        assert not numbers(chosen) & ids, position
 
 
 def test_data_of_another_shape_is_refused(demo_audit, data):
