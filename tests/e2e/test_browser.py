@@ -115,7 +115,8 @@ def test_planted_markup_is_shown_as_text_and_never_runs(browser, recommender, tm
     cfg = DisclosureConfig.from_dict({"organisation": {"name": "Evil Ltd" + MARKUP},
                                       "system": {"what_it_does": "It ranks. " + MARKUP}})
     write_reports(doc, tmp_path / "r", config=cfg)
-    shown = {"disclosure.html": ["Evil Ltd<script>", "It ranks. <script>", "Toys<script>"],
+    # the item may open a sentence ("Toys...") or follow the item word ("item toys...": its id holds a digit)
+    shown = {"disclosure.html": ["Evil Ltd<script>", "It ranks. <script>", "oys<script>"],
              "audit.html": ["spend<script>", "toys<script>"]}
     for name, planted in shown.items():
         html = (tmp_path / "r" / name).read_text()
