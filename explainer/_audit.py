@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import platform
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, Literal
@@ -34,6 +34,8 @@ from .analyses._membership import MembershipResult, membership_inference_risk
 from .analyses._minimisation import MinimisationResult, assess_minimisation
 from .analyses._privacy import ReidentificationResult, quasi_identifiers_from_inventory, reidentification_risk
 from .errors import InvalidInputError
+from .analyses._performance import PerformanceResult
+from .analyses._slices import ErrorSlicesResult
 from .findings import Finding, Severity, category_label, column_label, is_derived, name_item, phrase
 from .inventory import DataInventory
 from .inventory._schema import ColumnRecord
@@ -84,6 +86,10 @@ class Audit(HTMLDisplay):
     proxy_flow: Any = None
     reidentification: ReidentificationResult | None = None
     membership: MembershipResult | None = None
+    #: How well the model predicts, overall and per group (needs the outcome).
+    performance: PerformanceResult | None = None
+    #: Where the model errs most, over one or two input columns (needs the outcome).
+    error_slices: ErrorSlicesResult | None = None
     #: What this audit could not judge or where its numbers need care, for audit.json and the
     #: reviewer report (names columns and gives counts, never values).
     warnings: tuple[str, ...] = ()
@@ -845,6 +851,7 @@ def audit(
     refit_folds: int = 3,
     refit_sample_size: int | Literal["auto"] | None = "auto",
     small_loss: float = 0.01,
+    reference_groups: Mapping[str, str] | None = None,
     data_sha256: str | None = None,
     command: str | None = None,
     progress: Progress | None = None,
@@ -908,6 +915,9 @@ def audit(
         re-identification check aims for; smaller groups give ``privacy.reidentification_risk``.
     n_jobs : int, default=1
         Parallel jobs for SHAP and for the refits.
+    reference_groups : mapping of str to str, default=None
+        Per sensitive feature, the group every other group's performance rates are compared
+        with (``{"race": "White"}``); default the feature's largest group.
     random_state : int, default=0
         Seed of every sample and bootstrap; the same seed gives the same audit.json.
     backend : {"pandas", "dask"}, default="pandas"
@@ -949,10 +959,16 @@ def audit(
     if backend == "dask" or type(data).__module__.split(".")[0] in ("dask", "dask_expr"):
         from .scale import audit_dask
 
-        if item_label is not None:
+        # an option the Dask backend cannot honour is refused, never silently dropped
+        unsupported = [name for name, given in (
+            ("item_label", item_label is not None), ("reference_groups", reference_groups is not None),
+            ("fit", fit is not None), ("refit_folds", refit_folds != 3),
+            ("refit_sample_size", refit_sample_size != "auto"), ("small_loss", small_loss != 0.01)) if given]
+        if unsupported:
             raise InvalidInputError(
-                "item_label must be None with backend='dask'. Got a column name. "
-                "Audit in process (backend='pandas') to name items by their labels.")
+                f"{unsupported[0]} must keep its default with backend='dask'. Got {', '.join(unsupported)} set. "
+                "The Dask backend does not refit the model, label items or compare performance with a reference "
+                "group; audit in process (backend='pandas') for these, or leave them out.")
 
         return audit_dask(
             model, data, scheduler=scheduler, target=target, inventory=inventory,
@@ -1056,11 +1072,19 @@ def audit(
     reid = _reidentification(data, inv, adapter.user_id, sensitive, quasi_identifiers, k_anonymity)
     member, member_info = _membership(adapter, data, train_data, target, n_boot=n_boot, random_state=random_state)
 
+    performance, slices = None, None
+    if y01 is not None and adapter.task in ("binary", "ranking"):
+        say("performance and error slices")
+        performance, slices = _performance(adapter, data, y01, score, decision, sensitive, inv,
+                                           reference_groups=reference_groups, min_group_size=min_group_size,
+                                           n_boot=n_boot, random_state=random_state)
+
     n_users = int(data[adapter.user_id].nunique()) if adapter.user_id else None
     data_info = {"rows": int(len(data)), "columns": int(data.shape[1]), "customers": n_users,
                  "sha256": data_sha256 or _data_hash(data),
                  "sha256_of": "input file" if data_sha256 else "data frame content"}
-    return _finish(adapter, inv, list(map(str, data.columns)), data=data,
+    return _finish(adapter, inv, list(map(str, data.columns)), data=data, performance=performance,
+                   error_slices=slices,
                    refit_args={"train_data": train_data, "target": target, "fit": fit, "refit": refit,
                                "refit_folds": refit_folds, "refit_sample_size": refit_sample_size,
                                "small_loss": small_loss, "n_boot": n_boot, "n_jobs": n_jobs,
@@ -1126,7 +1150,8 @@ def _finish(adapter: ModelAdapter, inv: DataInventory, columns: list[str], *, sh
             provenance_extra: dict[str, Any] | None = None, data: pd.DataFrame | None = None,
             refit_args: dict[str, Any] | None = None, metric_ci: dict[str, Any] | None = None,
             warnings: Sequence[str] = (), outcomes: Sequence[str] = (),
-            item_labels: dict[str, str] | None = None) -> Audit:
+            item_labels: dict[str, str] | None = None, performance: PerformanceResult | None = None,
+            error_slices: ErrorSlicesResult | None = None) -> Audit:
     """Minimisation, findings and provenance: the part of an audit shared by every backend."""
     ra = refit_args or {"train_data": None, "target": None, "fit": None, "refit": False, "refit_folds": 3,
                         "refit_sample_size": None, "small_loss": 0.01, "n_boot": 200, "n_jobs": 1,
@@ -1184,7 +1209,49 @@ def _finish(adapter: ModelAdapter, inv: DataInventory, columns: list[str], *, sh
         membership=member,
         data=data,
         warnings=tuple(warnings),
+        performance=performance,
+        error_slices=error_slices,
     )
+
+
+#: Data categories never used to define an error slice: a slice of identifiers or contact
+#: details would single people out, not describe where the model errs.
+_NO_SLICE = ("direct_identifier", "contact")
+
+
+def _performance(adapter: ModelAdapter, data: pd.DataFrame, y01: np.ndarray, score: np.ndarray,
+                 decision: np.ndarray, sensitive: Sequence[str], inv: DataInventory, *,
+                 reference_groups: Mapping[str, str] | None, min_group_size: int, n_boot: int,
+                 random_state: int) -> tuple[PerformanceResult, ErrorSlicesResult | None]:
+    """Model performance with intervals, and the slices of the inputs where the model errs most."""
+    from .analyses._performance import assess_performance
+    from .analyses._slices import error_slices
+
+    ranking = adapter.task == "ranking"
+    users = data[adapter.user_id].to_numpy() if ranking and adapter.user_id else None
+    perf = assess_performance(
+        y01, score, task="ranking" if ranking else "binary", threshold=adapter.threshold,
+        sensitive_features=data[list(sensitive)] if sensitive else None, reference_groups=reference_groups,
+        user_ids=users, item_ids=data[adapter.item_id].to_numpy() if ranking and adapter.item_id else None,
+        k=adapter.k, min_group_size=min_group_size, n_boot=n_boot, random_state=random_state)
+    cats = inv.category_map()
+    columns = [c for c in adapter.input_columns if cats.get(c) not in _NO_SLICE and c not in sensitive
+               and c != adapter.item_id]
+    if not columns:
+        return perf, None
+    if not ranking:
+        return perf, error_slices(data[columns], decision != y01, min_size=min_group_size, unit="rows")
+    # a recommender errs for a customer who chose something and found none of it in the top k;
+    # slices use the columns that describe the customer (one value per customer)
+    frame = pd.DataFrame({"user": users, "hit": (decision == 1) & (y01 == 1), "rel": y01 == 1})
+    per = frame.groupby("user", sort=False).agg(hit=("hit", "any"), rel=("rel", "any"))
+    per = per[per["rel"]]
+    by_user = data.groupby(adapter.user_id, sort=False)
+    constant = [c for c in columns if bool((by_user[c].nunique(dropna=False) <= 1).all())]
+    if not constant or len(per) == 0:
+        return perf, None
+    customer_rows = by_user[constant].first().loc[per.index]
+    return perf, error_slices(customer_rows, ~per["hit"].to_numpy(), min_size=min_group_size, unit="customers")
 
 
 def _decisions_and_scores(data: pd.DataFrame, predictions: str,

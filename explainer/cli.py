@@ -143,6 +143,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="ranking: item-side exposure by this item column (e.g. department); default: per item")
     a.add_argument("--item-label", metavar="COL",
                    help="ranking: column holding each item's display name (a title); pages show it, not the id")
+    a.add_argument("--reference-group", action="append", default=[], metavar="FEATURE=GROUP",
+                   help="the group of a sensitive feature that the others' performance rates are compared with "
+                        "(repeatable; default: each feature's largest group)")
     a.add_argument("--trust-model", action="store_true", help="load a pickle or untrusted skops types")
     a.add_argument("--trust-type", action="append", default=[], metavar="TYPE", help="accept one skops type")
     a.add_argument("--train-data", metavar="FILE",
@@ -365,6 +368,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         task=args.task, user_id=args.user_id, item_id=args.item_id, k=args.k,
         threshold=0.5 if args.threshold is None else args.threshold, item_group=args.item_group,
         **({"item_label": args.item_label} if args.item_label else {}),
+        **({"reference_groups": _reference_groups(args.reference_group)} if args.reference_group else {}),
         sample_size=args.sample_size, n_boot=args.n_boot, min_group_size=args.min_group_size,
         n_jobs=args.n_jobs, random_state=args.seed, data_sha256=sha256_file(Path(args.data)) if Path(args.data).is_file() else None,
         train_data=train, quasi_identifiers=args.quasi_identifiers, k_anonymity=args.k_anonymity,
@@ -374,6 +378,18 @@ def _cmd_audit(args: argparse.Namespace) -> int:
                             "refit_sample_size": args.refit_sample_size}),
     )
     return _finish(args, result, config, say, previous)
+
+
+def _reference_groups(pairs: Sequence[str]) -> dict[str, str]:
+    """``--reference-group race=White`` (repeatable) as a mapping."""
+    out = {}
+    for pair in pairs:
+        feature, sep, group = pair.partition("=")
+        if not sep or not feature or not group:
+            raise _UsageError(f"explainer audit: --reference-group must be FEATURE=GROUP. Got {pair.count('=')} "
+                              "'=' or an empty side. Pass e.g. --reference-group region=north.")
+        out[feature] = group
+    return out
 
 
 def _audit_log(args: argparse.Namespace, data: Any, say: _Progress) -> int:

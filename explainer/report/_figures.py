@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["bar_chart", "dependence_chart"]
+__all__ = ["bar_chart", "curve_chart", "dependence_chart"]
 
 
 def _to_data_uri(fig: Any) -> str:
@@ -61,5 +61,25 @@ def dependence_chart(table: pd.DataFrame, *, column: str, unit: str) -> str:
     ax.set_xticklabels(table["bin"], rotation=45, ha="right", fontsize=7)
     ax.set_ylabel(f"attribution ({unit})")
     ax.set_xlabel(column)
+    ax.spines[["top", "right"]].set_visible(False)
+    return _to_data_uri(fig)
+
+
+def curve_chart(x: list[float], y: list[float], *, xlabel: str, ylabel: str, diagonal: bool = False) -> str:
+    """A curve summarised at a few points (ROC, precision-recall, reliability), as an SVG data URI."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    plt.rcParams["svg.hashsalt"] = "explainer"
+    fig, ax = plt.subplots(figsize=(4.2, 3.6))
+    if diagonal:
+        ax.plot([0, 1], [0, 1], linestyle="--", color="#888888", linewidth=0.8)
+    ax.plot(x, y, color="#2f5f8f", marker="o" if len(x) <= 12 else None, markersize=3)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
     ax.spines[["top", "right"]].set_visible(False)
     return _to_data_uri(fig)

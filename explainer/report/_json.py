@@ -162,6 +162,8 @@ def audit_to_dict(a: Audit) -> dict[str, Any]:
         "proxy_flow": ({"table": _records(a.proxy_flow.table), "method": plain(a.proxy_flow.method)}
                        if a.proxy_flow is not None else None),
         "privacy": _privacy(a),
+        "performance": plain(a.performance.to_dict()) if a.performance is not None else None,
+        "error_slices": plain(a.error_slices.to_dict()) if a.error_slices is not None else None,
         "findings": [plain(f.to_dict()) for f in a.findings],
         "warnings": list(getattr(a, "warnings", ())),
         "options": plain(a.options),

@@ -613,7 +613,82 @@ def _audit_context(doc: dict[str, Any]) -> dict[str, Any]:
         "methods": methods, "limitations": limitations, "provenance": provenance,
         "comparison": doc.get("comparison"), "readability": rd, "gaps": doc.get("gaps") or [],
         "privacy": _privacy_context(doc),
+        "performance": _performance_context(doc),
     }
+
+
+_PERF_NAMES = {
+    "roc_auc": "area under the ROC curve", "average_precision": "average precision", "brier_score": "Brier score",
+    "true_positive_rate": "true positive rate", "true_negative_rate": "true negative rate",
+    "false_positive_rate": "false positive rate", "false_negative_rate": "false negative rate",
+    "precision": "precision", "negative_predictive_value": "negative predictive value",
+    "false_discovery_rate": "false discovery rate", "false_omission_rate": "false omission rate",
+    "predicted_positive_rate": "predicted positive rate", "prevalence": "prevalence",
+    "catalogue_coverage": "catalogue coverage",
+}
+
+
+def _performance_context(doc: dict[str, Any]) -> dict[str, Any] | None:
+    """Performance, curves and error slices for audit.html, from audit.json (aggregates only)."""
+    from ._figures import curve_chart
+
+    perf = doc.get("performance")
+    slices = doc.get("error_slices")
+    if perf is None and slices is None:
+        return None
+    out: dict[str, Any] = {"overall": [], "charts": [], "groups": [], "disparities": [], "slices": None}
+    if perf is not None:
+        def name(m: str) -> str:
+            base = m.rsplit("_at_", 1)
+            return (_PERF_NAMES.get(m) or (base[0].replace("_", " ") + f" at {base[1]}" if len(base) == 2
+                                           else m.replace("_", " ")))
+
+        out["task"] = perf["task"]
+        out["method"] = perf["method"]
+        out["reference_groups"] = perf["reference_groups"]
+        out["overall"] = [{"name": name(k), **v} for k, v in perf["overall"].items()]
+        curves = perf.get("curves") or {}
+        if curves.get("roc"):
+            roc = curves["roc"]
+            out["charts"].append({"title": "ROC curve", "uri": curve_chart(roc["fpr"], roc["tpr"],
+                                                                           xlabel="false positive rate",
+                                                                           ylabel="true positive rate", diagonal=True),
+                                  "alt": "ROC curve: true positive rate against false positive rate; the points "
+                                         "follow in a table.",
+                                  "columns": ["false positive rate", "true positive rate"],
+                                  "rows": list(zip(roc["fpr"], roc["tpr"]))[:: max(1, len(roc["fpr"]) // 20)]})
+        if curves.get("pr"):
+            pr = curves["pr"]
+            out["charts"].append({"title": "Precision-recall curve",
+                                  "uri": curve_chart(pr["recall"], pr["precision"], xlabel="recall",
+                                                     ylabel="precision"),
+                                  "alt": "Precision against recall; the points follow in a table.",
+                                  "columns": ["recall", "precision"],
+                                  "rows": list(zip(pr["recall"], pr["precision"]))[:: max(1, len(pr["recall"]) // 20)]})
+        if curves.get("calibration"):
+            cal = curves["calibration"]
+            out["charts"].append({"title": "Reliability (calibration)",
+                                  "uri": curve_chart([c["mean_score"] for c in cal], [c["observed"] for c in cal],
+                                                     xlabel="mean score in the bin", ylabel="observed rate",
+                                                     diagonal=True),
+                                  "alt": "Observed rate against mean score in ten bins of equal size; the bins "
+                                         "follow in a table.",
+                                  "columns": ["mean score", "observed rate", "interval", "rows"],
+                                  "rows": [(c["mean_score"], c["observed"], (c["ci_low"], c["ci_high"]), c["n"])
+                                           for c in cal]})
+        shown = {"roc_auc", "true_positive_rate", "false_positive_rate", "precision", "predicted_positive_rate"}
+        for r in perf["by_group"]:
+            if r["too_few_to_judge"]:
+                out["groups"].append({**r, "name": "too few to judge"})
+            elif perf["task"] == "ranking" or r["metric"] in shown:
+                out["groups"].append({**r, "name": name(str(r["metric"]))})
+        out["disparities"] = [{**d, "name": name(str(d["metric"]))} for d in perf["disparities"]
+                              if d["p_adjusted"] is not None and d["p_adjusted"] <= 0.05]
+    if slices is not None:
+        out["slices"] = {"unit": slices["unit"], "overall": slices["overall_rate"], "method": slices["method"],
+                         "tested": len(slices["slices"]),
+                         "rows": [s for s in slices["slices"] if s["reported"]][: slices["method"].get("show", 5)]}
+    return out
 
 
 def _privacy_context(doc: dict[str, Any]) -> dict[str, Any]:
