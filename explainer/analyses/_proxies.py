@@ -26,8 +26,11 @@ from explainer.inventory._patterns import names_related
 __all__ = ["ProxyResult", "find_proxies"]
 
 #: Most frequent levels of a text or categorical column kept as their own level (target encoding keeps
-#: small levels apart; beyond this many, a column is near-unique and its coarser forms are assessed too).
+#: small levels apart).
 MAX_LEVELS = 500
+#: A text column with more levels than this is near-unique: its coarser forms (postcode district,
+#: email domain, leading characters) are assessed as well.
+NEAR_UNIQUE_LEVELS = 50
 #: Numeric sensitive attributes with more distinct values are cut into quantile bands.
 MAX_NUMERIC_CLASSES = 10
 _N_BANDS = 5
@@ -433,7 +436,7 @@ def find_proxies(
     - Text and categorical columns keep their 500 most frequent levels, the rest
       grouped as "other" (missing values form their own level), and are predicted by
       out-of-fold target encoding, so small levels keep their own estimate.
-    - Near-unique text (more than 500 levels, e.g. full postcodes or email
+    - Near-unique text (more than 50 levels, e.g. full postcodes or email
       addresses) is also assessed in coarser forms: the first block before a space
       (postcode district), the leading alphanumeric block, the first 2, 3 or 4
       characters, the email domain. The strongest form is kept and named in
@@ -580,7 +583,7 @@ def find_proxies(
                     n_raw = int(s.nunique(dropna=True))
                     name = "categorical" if n_raw <= MAX_LEVELS else f"categorical (top {MAX_LEVELS} levels + other)"
                     variants.append((name, lev.reshape(-1, 1), True, lev))
-                    if n_raw > MAX_LEVELS and not pd.api.types.is_bool_dtype(s):
+                    if n_raw > NEAR_UNIQUE_LEVELS and not pd.api.types.is_bool_dtype(s):
                         for dname, d in _derivations(s):
                             dl = _text_levels(d)
                             variants.append((dname, dl.reshape(-1, 1), True, dl))
