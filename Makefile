@@ -1,12 +1,13 @@
 # make demo: set up .venv and write the demo reports into reports/demo/
 # make test: set up .venv and run the test suite
+# make docs: the documentation site into site/ (mkdocs --strict; runs the notebooks on a small demo)
 # make reports: the demo's reports, then every notebook executed and exported to reports/notebooks/*.html
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements-dev.txt | sha256sum | cut -c1-12)
 
-.PHONY: demo test reports bench clean setup
+.PHONY: demo test reports docs bench clean setup
 
 setup: $(STAMP)
 
@@ -28,8 +29,11 @@ reports: $(STAMP)
 	$(BIN)/python -m explainer.cli demo --out reports/demo --force
 	$(BIN)/python -m explainer._notebooks notebooks --out reports/notebooks
 
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/python -m mkdocs build --strict
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/explain_speed.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info site
