@@ -5,6 +5,7 @@
 - ``reference/findings.md`` from the phrase bank (``explainer.findings.PHRASES``) and the rules in
   ``docs/_data/finding_rules.yaml`` (the build fails when a code has no rule, or a rule no code);
 - ``reference/api/*.md`` from ``__all__`` of ``explainer`` and its subpackages;
+- ``changelog.md`` and ``contributing.md`` from ``CHANGELOG.md`` and ``CONTRIBUTING.md``;
 - ``notebooks/*.ipynb``: the notebooks of ``notebooks/`` executed once per build by the package's own
   runner (``explainer._notebooks.execute_notebook``) on a demo of ``EXPLAINER_DOCS_CUSTOMERS``
   customers (default 1000), then rendered by mkdocs-jupyter without executing them again. A cell
@@ -285,6 +286,15 @@ def api_pages() -> dict[str, str]:
     return pages
 
 
+# ---------------------------------------------------------------- project files
+def project_page(name: str) -> str:
+    """CHANGELOG.md or CONTRIBUTING.md from the repository root, links rewritten for the site."""
+    text = (ROOT / name).read_text(encoding="utf-8")
+    text = re.sub(r"\]\(docs/([^)]+)\)", r"](\1)", text)
+    text = text.replace("](README.md)", "](index.md)")
+    return GENERATED.format(src=name) + text
+
+
 # ---------------------------------------------------------------- notebooks
 def _executed_notebooks(tmp: Path) -> list[Path]:
     import nbformat
@@ -322,7 +332,8 @@ def on_files(files: Any, config: Any) -> Any:
     global _tmp
     t0 = time.perf_counter()
     generated = {"reference/cli.md": cli_page(), "reference/audit-json.md": audit_json_page(),
-                 "reference/findings.md": findings_page(), **api_pages()}
+                 "reference/findings.md": findings_page(), "changelog.md": project_page("CHANGELOG.md"),
+                 "contributing.md": project_page("CONTRIBUTING.md"), **api_pages()}
     for uri, content in generated.items():
         files.append(File.generated(config, uri, content=content))
     _tmp = Path(tempfile.mkdtemp(prefix="explainer-docs-"))
