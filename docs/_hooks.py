@@ -353,6 +353,8 @@ _MATHJAX = re.compile(r"<!-- Load mathjax -->.*?<!-- End of mathjax configuratio
 def on_post_page(output: str, page: Any, config: Any) -> str:
     # nbconvert's MathJax loader comes from a CDN; the notebooks hold no formulas, so it is removed.
     output = _MATHJAX.sub("", output)
+    # notebook code cells scroll sideways: make them reachable by keyboard (axe scrollable-region-focusable)
+    output = output.replace('<div class="highlight-ipynb', '<div tabindex="0" class="highlight-ipynb')
     found = _EXTERNAL.search(output)
     if found:
         raise PluginError(f"page {page.file.src_uri} must load nothing from the network. Got {found.group(0)!r}.")
