@@ -357,7 +357,8 @@ def on_post_page(output: str, page: Any, config: Any) -> str:
     output = output.replace('<div class="highlight-ipynb', '<div tabindex="0" class="highlight-ipynb')
     found = _EXTERNAL.search(output)
     if found:
-        raise PluginError(f"page {page.file.src_uri} must load nothing from the network. Got {found.group(0)!r}.")
+        tag = output[found.start():output.find(">", found.start()) + 1][:300]
+        raise PluginError(f"page {page.file.src_uri} must load nothing from the network. Got {tag!r}.")
     return output
 
 

@@ -98,15 +98,14 @@ def site(tmp_path_factory):
 
 @pytest.mark.slow
 def test_site_builds_strict_with_every_page(site):
-    for page in ["index.html", "getting-started/index.html", "concepts/index.html", "methods/index.html",
-                 "reference/cli/index.html", "reference/audit-json/index.html", "reference/findings/index.html",
-                 "reference/api/audit/index.html", "notebooks/01_quickstart/index.html",
-                 "guides/ci-gate/index.html", "changelog/index.html", "search/search_index.json"]:
+    for page in ["index.html", "getting-started.html", "concepts.html", "methods.html", "reference/cli.html",
+                 "reference/audit-json.html", "reference/findings.html", "reference/api/audit.html",
+                 "notebooks/01_quickstart.html", "guides/ci-gate.html", "changelog.html", "search/search_index.json"]:
         assert (site / page).is_file(), page
     # the API reference is rendered from docstrings, the notebooks carry their outputs
-    api = (site / "reference" / "api" / "audit" / "index.html").read_text(encoding="utf-8")
+    api = (site / "reference" / "api" / "audit.html").read_text(encoding="utf-8")
     assert 'id="explainer._audit.audit"' in api and "sensitive_features" in api
-    nb = (site / "notebooks" / "01_quickstart" / "index.html").read_text(encoding="utf-8")
+    nb = (site / "notebooks" / "01_quickstart.html").read_text(encoding="utf-8")
     assert "jp-OutputArea" in nb and "fairness.exposure_gap" in nb
     for html in site.rglob("*.html"):
         text = html.read_text(encoding="utf-8")
@@ -138,8 +137,9 @@ def browser():
         b.close()
 
 
-PAGES = ["", "getting-started/", "reference/cli/", "reference/audit-json/", "reference/api/audit/",
-         "notebooks/01_quickstart/", "guides/recommender/"]
+PAGES = ["index.html", "getting-started.html", "reference/cli.html", "reference/audit-json.html",
+         "reference/api/audit.html", "notebooks/01_quickstart.html", "notebooks/03_fairness_deep_dive.html",
+         "guides/recommender.html"]
 
 
 @pytest.mark.slow
@@ -169,11 +169,31 @@ def test_search_works_offline(browser, served):
     page = browser.new_page()
     requests = []
     page.on("request", lambda r: requests.append(r.url))
-    page.goto(f"{served}/")
+    page.goto(f"{served}/index.html")
     page.wait_for_load_state("networkidle")
     page.keyboard.press("/")
     page.fill("input.md-search__input", "fail-on")
     page.wait_for_selector(".md-search-result__item", timeout=20_000)
     assert page.locator(".md-search-result__item").count() > 0
     assert all(urlparse(u).hostname == "127.0.0.1" for u in requests if u.startswith("http")), requests
+    page.close()
+
+
+@pytest.mark.slow
+def test_pages_open_from_disk_and_link_to_each_other(browser, site):
+    """Opened as files (no server): navigation works and nothing is requested off the disk.
+
+    Search needs a server (the browser refuses its worker script from file://); the pages do not.
+    """
+    page = browser.new_page()
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file://") else route.abort())
+    page.goto((site / "index.html").as_uri())
+    page.wait_for_load_state("load")
+    page.locator("article a[href='getting-started.html']").first.click()
+    page.wait_for_load_state("load")
+    assert page.url.endswith("/getting-started.html")
+    assert page.locator("h1").first.inner_text().startswith("Getting started")
+    assert all(u.startswith("file://") for u in requests), [u for u in requests if not u.startswith("file://")]
     page.close()
