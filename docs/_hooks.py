@@ -105,6 +105,9 @@ def cli_page() -> str:
     for name, p in sub.choices.items():
         out += [f"## explainer {name} {{#explainer-{name}}}", "", _md(helps.get(name)).capitalize() + ".", "",
                 "```text", p.format_usage().strip(), "```", "", *_arg_rows(p), ""]
+    notes = ROOT / "docs" / "_data" / "cli_notes.md"  # hand-written behaviour notes, kept beside the rules
+    if notes.is_file():
+        out.append(notes.read_text(encoding="utf-8"))
     return "\n".join(out)
 
 
