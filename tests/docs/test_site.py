@@ -175,8 +175,14 @@ def test_search_works_offline(browser, served):
     with page.expect_response(lambda r: r.url.endswith("/search/search_index.json"), timeout=60_000):
         page.goto(f"{served}/index.html")
     page.wait_for_load_state("networkidle")
-    page.fill("input.md-search__input", "disclosure")  # filling focuses the box and opens the results
-    page.wait_for_selector(".md-search-result__item", timeout=90_000)  # the worker indexes first
+    # A query typed before the search worker has built its index is lost: focus the box, wait
+    # until the worker says it is ready, then type with key events.
+    page.keyboard.press("/")
+    page.wait_for_function("() => { const m = document.querySelector('.md-search-result__meta');"
+                           " return m && m.textContent.trim() && !/initializing/i.test(m.textContent); }",
+                           timeout=60_000)
+    page.locator("input.md-search__input").press_sequentially("disclosure", delay=30)
+    page.wait_for_selector(".md-search-result__item", timeout=30_000)
     assert page.locator(".md-search-result__item").count() > 0
     assert all(urlparse(u).hostname == "127.0.0.1" for u in requests if u.startswith("http")), requests
     page.close()
