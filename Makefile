@@ -25,6 +25,7 @@ demo: $(STAMP)
 	$(BIN)/explainer demo --out reports/demo --force
 
 test: $(STAMP)
+	$(BIN)/ruff check explainer
 	$(BIN)/python -m pytest -q
 
 reports: $(STAMP)

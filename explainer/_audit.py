@@ -38,7 +38,6 @@ from .analyses._performance import PerformanceResult
 from .analyses._slices import ErrorSlicesResult
 from .findings import Finding, Severity, category_label, column_label, is_derived, name_item, phrase
 from .inventory import DataInventory
-from .inventory._schema import ColumnRecord
 from .models import ModelAdapter, wrap_model
 
 __all__ = ["Audit", "audit", "audit_decisions", "SCHEMA_VERSION"]

@@ -21,7 +21,8 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from ._optional import import_optional
 from .errors import DataFileNotFoundError, ExplainerError, InvalidInputError

@@ -234,7 +234,7 @@ def _proba_true(model: Any, X: Any, y: np.ndarray) -> np.ndarray:
 
 def _binary(y: np.ndarray) -> np.ndarray:
     values = set(pd.unique(pd.Series(y)).tolist())
-    if not values <= {0, 1, True, False}:
+    if not values <= {0, 1}:
         raise InvalidInputError(
             "Labels must be 0/1 or boolean when the model is a callable returning "
             f"positive-class probabilities. Got {len(values)} distinct label values that are "

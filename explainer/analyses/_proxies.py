@@ -180,9 +180,9 @@ def _sensitive_frame(X: pd.DataFrame, sensitive_features: Any) -> tuple[pd.DataF
 def _target(s: pd.Series, name: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Class codes for one attribute, a mask of usable rows and the class labels."""
     ok = s.notna().to_numpy()
-    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
-        if s[ok].nunique() > MAX_NUMERIC_CLASSES:
-            s = pd.qcut(s, _N_BANDS, duplicates="drop")
+    if (pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
+            and s[ok].nunique() > MAX_NUMERIC_CLASSES):
+        s = pd.qcut(s, _N_BANDS, duplicates="drop")
     codes, uniques = pd.factorize(s.astype(object).where(pd.Series(ok, index=s.index)), sort=False)
     codes = np.asarray(codes)
     ok = ok & (codes >= 0)
@@ -219,7 +219,7 @@ def _derivations(s: pd.Series) -> list[tuple[str, pd.Series]]:
         out.append(("first block before a space", txt.map(lambda v: None if v is None else v.split()[0] if v.split() else "")))
     out.append((
         "leading alphanumeric block",
-        txt.map(lambda v: None if v is None else ((m.group(1) if (m := _LEAD.match(v)) else ""))),
+        txt.map(lambda v: None if v is None else (m.group(1) if (m := _LEAD.match(v)) else "")),
     ))
     for k in (2, 3, 4):
         out.append((f"first {k} characters", txt.map(lambda v, k=k: None if v is None else v[:k].upper())))

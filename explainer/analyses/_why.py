@@ -17,7 +17,6 @@ import pandas as pd
 
 from ..errors import InvalidInputError
 from ..models import ModelAdapter
-from ..models._adapter import top_k_mask
 
 __all__ = ["Reason", "Change", "Counterfactual", "PersonExplanation", "explain_person", "CHANGEABLE_CATEGORIES"]
 

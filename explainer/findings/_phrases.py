@@ -62,7 +62,7 @@ class Wording:
         return bank.get(f"{key}.{self.task}", bank.get(key))
 
 
-_CURRENT: ContextVar[Wording] = ContextVar("explainer_wording", default=Wording())
+_CURRENT: ContextVar[Wording] = ContextVar("explainer_wording", default=Wording())  # noqa: B039 - frozen
 
 
 def current_wording() -> Wording:

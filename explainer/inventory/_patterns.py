@@ -478,9 +478,8 @@ def is_phone(value: str) -> bool:
     if len(v) < 7 or len(v) > 25:
         return False
     n = len(_digits(v))
-    if v[0] in "+0" and v[:2] != "00" or v[:2] == "00":
-        if _PHONE_INTL.fullmatch(v):
-            return 8 <= n <= 15
+    if ((v[0] in "+0" and v[:2] != "00") or v[:2] == "00") and _PHONE_INTL.fullmatch(v):
+        return 8 <= n <= 15
     if v[0] == "0":
         if _PHONE_UK.fullmatch(v):
             # UK numbers start 01, 02, 03, 05, 07, 08 and have 10-11 digits; bare digits
@@ -511,10 +510,7 @@ def contains_email(text: str) -> bool:
 
 def contains_phone(text: str) -> bool:
     """Return True if free text contains something that reads as a phone number."""
-    for m in _PHONE_IN.finditer(text):
-        if is_phone(m.group(0)):
-            return True
-    return False
+    return any(is_phone(m.group(0)) for m in _PHONE_IN.finditer(text))
 
 
 def is_ip(value: str) -> bool:

@@ -199,7 +199,7 @@ class ScanResult(HTMLDisplay):
         width = max([len(str(g.column)) for g in self.guesses] + [6])
         for g in self.guesses:
             lines.append(
-                f"  {str(g.column):<{width}}  {g.category:<17}  {g.confidence:.2f}  {g.rule}"
+                f"  {g.column!s:<{width}}  {g.category:<17}  {g.confidence:.2f}  {g.rule}"
             )
         return "\n".join(lines)
 

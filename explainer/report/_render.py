@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import os
 from html.parser import HTMLParser
 from pathlib import Path
@@ -741,7 +743,7 @@ def _f(v: Any) -> float | None:
         x = float(v)
     except (TypeError, ValueError):
         return None
-    return x if x == x else None
+    return None if math.isnan(x) else x
 
 
 def render_audit(doc: dict[str, Any]) -> str:
