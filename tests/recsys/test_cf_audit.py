@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+from conftest import fit_item_item  # bound at collection, before another folder's conftest
 
 import explainer as ex
 from explainer.analyses._cf_audit import gini
@@ -100,7 +101,6 @@ def test_learned_factors_reveal_a_planted_attribute_but_not_a_random_one(als, hi
 
 
 def test_factor_proxies_refuse_item_item_and_bad_columns(histories, als):
-    from conftest import fit_item_item
     from implicit.nearest_neighbours import CosineRecommender
 
     customers = pd.DataFrame({"group": ["a", "b"] * (len(histories["user_ids"]) // 2)},
