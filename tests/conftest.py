@@ -68,3 +68,15 @@ def every_estimate_lies_in_its_interval(monkeypatch):
     monkeypatch.setattr(js, "audit_to_dict", walked)
     yield
     assert not bad, f"{len(bad)} estimates lie outside their own interval: {bad[:5]}"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A headless chromium (Playwright driving Debian's build), one per test module."""
+    from browsers import ARGS, CHROMIUM
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()

@@ -129,16 +129,6 @@ def served(site):
     server.server_close()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-    from test_browser import ARGS, CHROMIUM
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
 
 PAGES = ["index.html", "getting-started.html", "reference/cli.html", "reference/audit-json.html",
          "reference/api/audit.html", "notebooks/01_quickstart.html", "notebooks/03_fairness_deep_dive.html",
@@ -149,7 +139,7 @@ PAGES = ["index.html", "getting-started.html", "reference/cli.html", "reference/
 @pytest.mark.parametrize("path", PAGES)
 def test_built_page_is_offline_and_accessible(browser, served, path):
     from axe_playwright_python.sync_playwright import Axe
-    from test_browser import WCAG
+    from browsers import WCAG
 
     page = browser.new_page(viewport={"width": 1200, "height": 900})
     requests, errors = [], []

@@ -11,27 +11,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from browsers import WCAG
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 SHOTS = Path(__file__).resolve().parents[2] / "reports" / "screenshots"
 MARKUP = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "report"))
 
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 def _open(browser, path: Path):

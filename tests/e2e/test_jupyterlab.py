@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from e2e.test_browser import ARGS, CHROMIUM, SHOTS
+from e2e.test_browser import SHOTS
 
 pytestmark = pytest.mark.slow
 
@@ -109,15 +109,6 @@ def lab(tmp_path_factory):
             proc.wait(timeout=60)
         log.close()
 
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 KERNEL_IDLE = """() => {
