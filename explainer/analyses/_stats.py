@@ -57,6 +57,17 @@ def wilson_interval(k: Any, n: Any, ci: float = 0.95) -> tuple[np.ndarray, np.nd
     return lo, hi
 
 
+def _two_rates(k1: Any, n1: Any, k2: Any, n2: Any, ci: float) -> tuple[np.ndarray, ...]:
+    """Both proportions (NaN where a denominator is 0) with their Wilson limits: p1, l1, u1, p2, l2, u2."""
+    n1a, n2a = np.asarray(n1, dtype=np.float64), np.asarray(n2, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p1 = np.where(n1a > 0, np.asarray(k1, dtype=np.float64) / n1a, np.nan)
+        p2 = np.where(n2a > 0, np.asarray(k2, dtype=np.float64) / n2a, np.nan)
+    l1, u1 = wilson_interval(k1, n1, ci)
+    l2, u2 = wilson_interval(k2, n2, ci)
+    return p1, l1, u1, p2, l2, u2
+
+
 def newcombe_difference(k1: Any, n1: Any, k2: Any, n2: Any, ci: float = 0.95) -> tuple[np.ndarray, np.ndarray,
                                                                                             np.ndarray]:
     """Difference ``p1 - p2`` with Newcombe's hybrid score interval (method 10).
@@ -73,12 +84,7 @@ def newcombe_difference(k1: Any, n1: Any, k2: Any, n2: Any, ci: float = 0.95) ->
     >>> round(float(d), 4), round(float(lo), 4), round(float(hi), 4)
     (0.2, 0.0524, 0.3339)
     """
-    n1a, n2a = np.asarray(n1, dtype=np.float64), np.asarray(n2, dtype=np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p1 = np.where(n1a > 0, np.asarray(k1, dtype=np.float64) / n1a, np.nan)
-        p2 = np.where(n2a > 0, np.asarray(k2, dtype=np.float64) / n2a, np.nan)
-    l1, u1 = wilson_interval(k1, n1, ci)
-    l2, u2 = wilson_interval(k2, n2, ci)
+    p1, l1, u1, p2, l2, u2 = _two_rates(k1, n1, k2, n2, ci)
     d = p1 - p2
     lo = d - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
     hi = d + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
@@ -98,12 +104,8 @@ def mover_ratio(k1: Any, n1: Any, k2: Any, n2: Any, ci: float = 0.95) -> tuple[n
     >>> float(r), float(lo), bool(hi > 1)
     (0.0, 0.0, True)
     """
-    n1a, n2a = np.asarray(n1, dtype=np.float64), np.asarray(n2, dtype=np.float64)
+    p1, l1, u1, p2, l2, u2 = _two_rates(k1, n1, k2, n2, ci)
     with np.errstate(divide="ignore", invalid="ignore"):
-        p1 = np.where(n1a > 0, np.asarray(k1, dtype=np.float64) / n1a, np.nan)
-        p2 = np.where(n2a > 0, np.asarray(k2, dtype=np.float64) / n2a, np.nan)
-        l1, u1 = wilson_interval(k1, n1, ci)
-        l2, u2 = wilson_interval(k2, n2, ci)
         r = np.where(p2 > 0, p1 / p2, np.nan)
         a = p1 * p2
         den_lo = u2 * (2.0 * p2 - u2)
