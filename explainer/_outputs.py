@@ -34,7 +34,7 @@ from typing import Any
 
 from .errors import InvalidInputError, OutputExistsError
 
-__all__ = ["MANIFEST", "REPORT_NAMES", "ReportDir", "check_out_file", "check_out_folder"]
+__all__ = ["MANIFEST", "REPORT_NAMES", "ReportDir", "check_folder_path", "check_out_file", "check_out_folder"]
 
 #: The manifest of a report folder: which files and folders explainer wrote there.
 MANIFEST = ".explainer-files.json"
@@ -108,17 +108,9 @@ def _is_stale_staging(p: Path) -> bool:
     return False
 
 
-def check_out_folder(path: str | os.PathLike[str], *, force: bool = False, param: str = "out",
-                     known: Collection[str] = REPORT_NAMES,
-                     ignore: Collection[str] = ()) -> tuple[list[str], list[str]] | None:
-    """Decide whether ``path`` may receive a report; raise if not.
-
-    Returns the earlier report's files and folders when ``path`` holds one (and ``force``
-    is True), an empty listing for an empty folder, or None when the folder does not exist.
-    Entries named in ``ignore`` (this run's own staging folder and lock) are passed over.
-    """
+def check_folder_path(path: str | os.PathLike[str], *, param: str = "out") -> Path:
+    """Refuse a folder path that is a symbolic link, a file, or lies under a file."""
     p = Path(path)
-    flag = "--force" if param.startswith("--") else "force=True"
     if p.is_symlink():
         raise InvalidInputError(f"{param} must be a real folder, not a symbolic link. Got {_show(p)}. "
                                 "Pass the folder it points to, or a new folder.")
@@ -129,6 +121,20 @@ def check_out_folder(path: str | os.PathLike[str], *, force: bool = False, param
     if problem:
         raise InvalidInputError(f"{param} must be a folder path. Got {_show(p)}, but {problem}. "
                                 "Choose a folder that is not under a file.")
+    return p
+
+
+def check_out_folder(path: str | os.PathLike[str], *, force: bool = False, param: str = "out",
+                     known: Collection[str] = REPORT_NAMES,
+                     ignore: Collection[str] = ()) -> tuple[list[str], list[str]] | None:
+    """Decide whether ``path`` may receive a report; raise if not.
+
+    Returns the earlier report's files and folders when ``path`` holds one (and ``force``
+    is True), an empty listing for an empty folder, or None when the folder does not exist.
+    Entries named in ``ignore`` (this run's own staging folder and lock) are passed over.
+    """
+    p = check_folder_path(path, param=param)
+    flag = "--force" if param.startswith("--") else "force=True"
     if not p.exists():
         parent = next(q for q in p.absolute().parents if q.exists())
         if not os.access(parent, os.W_OK | os.X_OK):

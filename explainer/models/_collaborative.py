@@ -166,27 +166,13 @@ class CollaborativeAdapter:
 
     def user_row(self, customer: Any) -> int:
         """The interaction-matrix row of ``customer`` (a value of ``user_ids``)."""
-        row = self._user_index.get(customer)
-        if row is None:
-            row = self._user_index.get(str(customer))
-        if row is None:
-            raise InvalidInputError(
-                f"customer must be one of the model's user_ids. Got one that is not there ({self.n_users} "
-                "customers are). Check the id and its type."
-            )
-        return row
+        return _position(self._user_index, customer, f"customer must be one of the model's user_ids. Got one that "
+                         f"is not there ({self.n_users} customers are). Check the id and its type.")
 
     def item_col(self, item: Any) -> int:
         """The interaction-matrix column of ``item`` (a value of ``item_ids``)."""
-        col = self._item_index.get(item)
-        if col is None:
-            col = self._item_index.get(str(item))
-        if col is None:
-            raise InvalidInputError(
-                f"item must be one of the model's item_ids. Got one that is not there ({self.n_items} "
-                "items are). Pass an id of the catalogue the model was fitted on."
-            )
-        return col
+        return _position(self._item_index, item, f"item must be one of the model's item_ids. Got one that is not "
+                         f"there ({self.n_items} items are). Pass an id of the catalogue the model was fitted on.")
 
     def label(self, col: int) -> str:
         """Plain name of the item in column ``col`` (its id as text when no label is known)."""
@@ -465,6 +451,16 @@ class CollaborativeAdapter:
 
 
 # ----------------------------------------------------------------------------------------
+def _position(index: dict[Any, int], key: Any, message: str) -> int:
+    """``key``'s position in ``index``, looked up as given and then as text (ids read from a file)."""
+    pos = index.get(key)
+    if pos is None:
+        pos = index.get(str(key))
+    if pos is None:
+        raise InvalidInputError(message)
+    return pos
+
+
 def _index(ids: Any, n: int, name: str, what: str) -> tuple[tuple[Any, ...], dict[Any, int]]:
     if ids is None:
         seq: tuple[Any, ...] = tuple(range(n))

@@ -156,17 +156,9 @@ def _remove_own_files(dest: Path) -> None:
 
 def _check_out(dest: Path, data: Any) -> Path:
     """Refuse an output folder that is a link, a file, or overlaps the input, before any work."""
-    if dest.is_symlink():
-        raise InvalidInputError(f"out must be a real folder, not a symbolic link. Got {str(dest)!r}. "
-                                "Pass the folder it points to, or a new folder.")
-    if dest.exists() and not dest.is_dir():
-        raise InvalidInputError(f"out must be a folder. Got {str(dest)!r}, which is a file.")
-    for parent in dest.absolute().parents:
-        if parent.exists():
-            if not parent.is_dir():
-                raise InvalidInputError(f"out must be a folder path. Got {str(dest)!r}, but {str(parent)!r} is a "
-                                        "file. Choose a folder that is not under a file.")
-            break
+    from .._outputs import check_folder_path
+
+    check_folder_path(dest)
     if isinstance(data, (str, os.PathLike)):
         src, here = Path(data).resolve(), dest.resolve()
         if src == here or here in src.parents or src in here.parents:
