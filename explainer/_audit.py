@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ._display import HTMLDisplay
+from ._document import SCHEMA_VERSION  # re-exported: the version lives beside its writer
 from ._progress import resolve_progress
 from ._validate import (
     check_audit_options,
@@ -42,8 +43,6 @@ from .models import ModelAdapter, wrap_model
 
 __all__ = ["Audit", "audit", "audit_decisions", "SCHEMA_VERSION"]
 
-#: Version of the audit.json layout; see explainer/report/audit.schema.json.
-SCHEMA_VERSION = "1.0"
 
 Say = Callable[[str], None]
 Progress = Say | bool
@@ -95,15 +94,23 @@ class Audit(HTMLDisplay):
 
     # --- export -------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        """The audit.json document (see ``explainer/report/audit.schema.json``)."""
-        from .report._json import audit_to_dict
+        """The audit.json document (see ``explainer/report/audit.schema.json``), assembled from
+        the results' own ``to_dict()``."""
+        from . import _document
 
-        return audit_to_dict(self)
+        return _document.audit_document(
+            model_info=self.model_info, data_info=self.data_info, inventory=self.inventory,
+            has_model=self.model is not None, explanation=self.explanation, fairness=self.fairness,
+            proxies=self.proxies, minimisation=self.minimisation, proxy_flow=self.proxy_flow,
+            reidentification=self.reidentification, membership=self.membership, performance=self.performance,
+            error_slices=self.error_slices, findings=self.findings, warnings=self.warnings, options=self.options,
+            provenance=self.provenance)
 
     def to_json(self, path: Any = None) -> str:
-        from .report._json import audit_to_json
+        """The audit.json text; written atomically to ``path`` when given."""
+        from ._document import write_json
 
-        return audit_to_json(self, path)
+        return write_json(self.to_dict(), path)
 
     def to_html(self, out: Any, *, force: bool = False, config: Any = None, previous: Any = None) -> dict[str, Any]:
         """Write disclosure.html, audit.html and audit.json into the folder ``out``, whole or not at all.
@@ -1136,9 +1143,8 @@ def _proxy_flow(adapter: ModelAdapter, sensitive: Sequence[str], proxies: Any, p
                       items=rows[adapter.item_id].to_numpy() if adapter.item_id else None,
                       min_group_size=min_group_size, n_boot=n_boot, unit=flow_shap.unit,
                       random_state=random_state)
-    flow.method.update(rows_explained=int(len(rows)), rows_per_item=None if not adapter.item_id else
-                       f"up to {FLOW_ROWS_PER_ITEM}, at most {FLOW_ROWS_TOTAL} in all")
-    return flow
+    return flow.with_method(rows_explained=int(len(rows)), rows_per_item=None if not adapter.item_id else
+                            f"up to {FLOW_ROWS_PER_ITEM}, at most {FLOW_ROWS_TOTAL} in all")
 
 
 def _finish(adapter: ModelAdapter, inv: DataInventory, columns: list[str], *, shap: ShapResult | None,

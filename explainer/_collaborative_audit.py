@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._document import plain
 from .errors import InvalidInputError
 from .findings import Finding, Severity, phrase
 from .inventory import DataInventory
@@ -68,7 +69,7 @@ class CollaborativeAudit:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready document for reviewers: counts, shares, intervals; no history items, no customers."""
-        return {
+        doc: dict[str, Any] = plain({
             "model": self.model.describe(),
             "served_gap": self.served_gap.to_dict(),
             "popularity": self.popularity.to_dict(),
@@ -81,7 +82,8 @@ class CollaborativeAudit:
             },
             "options": dict(self.options),
             "findings": [f.to_dict() for f in self.findings],
-        }
+        })
+        return doc
 
 
 def audit_collaborative(

@@ -20,6 +20,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from .._document import plain
+
 from ..errors import InvalidInputError
 from ..models._collaborative import CollaborativeAdapter
 from ._why import Change, Counterfactual, PersonExplanation, _pick_reasons
@@ -232,9 +234,9 @@ class SourceShares:
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        return {"shares": self.shares, "intervals": {s: list(v) for s, v in self.intervals.items()},
+        return plain({"shares": self.shares, "intervals": {s: list(v) for s, v in self.intervals.items()},
                 "categories": self.categories, "n_customers": self.n_customers, "n_pairs": self.n_pairs,
-                "k": self.k, "confidence": self.confidence}
+                "k": self.k, "confidence": self.confidence})
 
 
 def _customers(cf: CollaborativeAdapter, customers: Sequence[Any] | None) -> list[int]:
@@ -320,9 +322,9 @@ class SourceRefitResult:
     confidence: float
 
     def to_dict(self) -> dict[str, Any]:
-        return {"source": self.source, "metric": self.metric, "with_source": self.with_source,
+        return plain({"source": self.source, "metric": self.metric, "with_source": self.with_source,
                 "without_source": self.without_source, "delta": self.delta, "interval": list(self.interval),
-                "n_customers": self.n_customers, "confidence": self.confidence}
+                "n_customers": self.n_customers, "confidence": self.confidence})
 
 
 def ndcg_at_k(cf: CollaborativeAdapter, test_interactions: Any, rows: Sequence[int], k: int) -> npt.NDArray[np.float64]:

@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from .._document import plain
 from ..errors import InvalidInputError
 from ..models._collaborative import CollaborativeAdapter
 from ._proxies import ProxyResult, find_proxies
@@ -86,11 +87,11 @@ class PopularityResult:
         return pd.DataFrame(rows)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"slot_share": {f"{h:g}": v for h, v in self.slot_share.items()},
+        return plain({"slot_share": {f"{h:g}": v for h, v in self.slot_share.items()},
                 "interaction_share": {f"{h:g}": v for h, v in self.interaction_share.items()},
                 "head_size": {f"{h:g}": v for h, v in self.head_size.items()}, "gini": self.gini,
                 "coverage": self.coverage, "intervals": {k: list(v) for k, v in self.intervals.items()},
-                "n_customers": self.n_customers, "n_items": self.n_items, "k": self.k, "confidence": self.confidence}
+                "n_customers": self.n_customers, "n_items": self.n_items, "k": self.k, "confidence": self.confidence})
 
 
 def _measures(recs: npt.NDArray[np.int64], heads: dict[float, npt.NDArray[np.bool_]], n_items: int) -> dict[str, float]:

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .._display import HTMLDisplay, interval_label
+from .._document import plain, records
 from ..errors import InvalidInputError
 from ..models import ModelAdapter
 
@@ -67,7 +68,9 @@ class ShapResult(HTMLDisplay):
         return float(row.iloc[0]) if len(row) else 0.0
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        """Plain JSON-ready data: how the values were computed, the shares of influence per
+        column and category with intervals, and the dependence tables (binned means, no rows)."""
+        return plain({
             "algorithm": self.algorithm,
             "exact": self.exact,
             "unit": self.unit,
@@ -76,7 +79,10 @@ class ShapResult(HTMLDisplay):
             "rows_explained": self.n_rows_explained,
             "rows_total": self.n_rows_total,
             "method": self.method,
-        }
+            "column_share": records(self.column_share),
+            "category_share": records(self.category_share),
+            "dependence": {c: records(t) for c, t in self.dependence.items()},
+        })
 
     def top_reasons(self, n: int = 3) -> pd.DataFrame:
         """Each explained row's ``n`` strongest reasons, as a table for data scientists.

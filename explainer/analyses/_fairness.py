@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .._display import HTMLDisplay, interval_label
+from .._document import plain, records
 from ..errors import InvalidInputError
 from ._groupstats import (
     FDR_LEVEL, FOUR_FIFTHS, GroupCounts, GroupMetricsResult, _records, feature_tables, group_counts,
@@ -73,6 +74,22 @@ class FairnessResult(HTMLDisplay):
     def to_frame(self) -> pd.DataFrame:
         return self.groups.to_frame()
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data: the group metrics of :attr:`groups` per feature (groups too
+        few to judge keep their size but lose their numbers), exposure, quality, the item
+        side, the mitigation comparison and ``method``."""
+        return {
+            "sensitive_features": list(self.sensitive_features),
+            "by_feature": _by_feature(self.groups.to_dict(), self.sensitive_features),
+            "exposure": _suppressed(records(self.exposure)),
+            "exposure_gaps": records(self.exposure_gaps),
+            "quality": _suppressed(records(self.quality)),
+            "method": plain(self.method),
+            "metricframe_max_abs_diff": plain(self.metricframe_max_abs_diff),
+            "item_exposure": records(self.item_exposure),
+            "mitigation": self.mitigation.to_dict() if self.mitigation is not None else None,
+        }
+
     def flagged_exposure(self) -> pd.DataFrame:
         if self.exposure_gaps is None:
             return pd.DataFrame()
@@ -97,6 +114,30 @@ class FairnessResult(HTMLDisplay):
             "item_exposure": None if self.item_exposure is None else _records(self.item_exposure),
             "mitigation": None if self.mitigation is None else _records(self.mitigation.table),
         }
+
+
+def _by_feature(groups: dict[str, Any], sensitive_features: Sequence[str]) -> dict[str, Any]:
+    """Per feature or intersection: each group's size and metrics with intervals, and the disparities."""
+    out: dict[str, Any] = {}
+    for feature in dict.fromkeys(r["feature"] for r in groups["by_group"]):
+        rows = [r for r in groups["by_group"] if r["feature"] == feature]
+        listed = []
+        for label in sorted({r["group"] for r in rows}):
+            mine = [r for r in rows if r["group"] == label]
+            too_few = bool(mine[0]["too_few_to_judge"])
+            metrics = {r["metric"]: {"value": r["value"], "ci": [r["ci_low"], r["ci_high"]]} for r in mine}
+            listed.append({"group": str(label), "n": int(mine[0]["n"]), "too_few_to_judge": too_few,
+                           "metrics": {} if too_few else metrics})
+        out[str(feature)] = {"intersection": str(feature) not in sensitive_features, "groups": listed,
+                             "disparities": [r for r in groups["disparities"] if r["feature"] == feature]}
+    return out
+
+
+def _suppressed(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Records of groups too few to judge keep their label and size but lose their numbers."""
+    hidden = ("rate", "value", "ci_low", "ci_high")
+    return [{k: (None if k in hidden else v) for k, v in r.items()} if r.get("too_few_to_judge") else r
+            for r in rows]
 
 
 def _binom_boot(n: np.ndarray, s: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:

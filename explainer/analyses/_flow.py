@@ -12,13 +12,14 @@ input is its own term of that sum, and its share is that term divided by the who
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .._display import HTMLDisplay
+from .._document import plain, records
 from ..errors import InvalidInputError
 from ._stats import bh_adjust
 
@@ -59,6 +60,14 @@ class ProxyFlowResult(HTMLDisplay):
 
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data: ``table`` (one record per group and input) and ``method``."""
+        return {"table": records(self.table), "method": plain(self.method)}
+
+    def with_method(self, **notes: Any) -> ProxyFlowResult:
+        """The same result with ``notes`` added to :attr:`method`; this result is left as it is."""
+        return replace(self, method={**self.method, **notes})
 
     def __repr__(self) -> str:
         judged = int((~self.table["too_few_to_judge"].astype(bool)).sum()) if len(self.table) else 0

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from explainer._display import HTMLDisplay, interval_label
+from explainer._document import plain
 from explainer.errors import InvalidInputError
 
 from ._stats import bh_adjust, fisher_pair_p, mover_ratio, newcombe_difference, wilson_interval
@@ -143,7 +144,7 @@ class GroupMetricsResult(HTMLDisplay):
         return {
             "by_group": _records(self.by_group),
             "disparities": _records(self.disparities),
-            "method": dict(self.method),
+            "method": plain(self.method),
         }
 
     def value(self, feature: str, group: str, metric: str) -> float:
@@ -189,19 +190,6 @@ class GroupMetricsResult(HTMLDisplay):
         )
 
 
-def _plain(v: Any) -> Any:
-    if v is None or v is pd.NA:
-        return None
-    if isinstance(v, (bool, np.bool_)):
-        return bool(v)
-    if isinstance(v, (int, np.integer)):
-        return int(v)
-    if isinstance(v, (float, np.floating)):
-        f = float(v)
-        return None if math.isnan(f) or math.isinf(f) else f
-    return v if isinstance(v, str) else str(v)
-
-
 #: Metrics shown side by side in the display tables, when present.
 DISPLAY_METRICS: tuple[str, ...] = (
     "selection_rate", "true_positive_rate", "false_positive_rate", "precision", "accuracy", "mean_score",
@@ -231,7 +219,7 @@ def feature_tables(by_group: pd.DataFrame, metrics: tuple[str, ...] = DISPLAY_ME
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
     cols = list(df.columns)
     return [
-        {c: _plain(v) for c, v in zip(cols, row, strict=True)}
+        {c: plain(v) for c, v in zip(cols, row, strict=True)}
         for row in df.itertuples(index=False, name=None)
     ]
 

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .._display import HTMLDisplay
+from .._document import plain
 from ..errors import InvalidInputError
 from ..models._calls import call_model
 
@@ -92,7 +93,7 @@ class MembershipResult(HTMLDisplay):
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict of the result."""
-        return {
+        return plain({
             "available": self.available,
             "reason": self.reason,
             "attack": "loss threshold",
@@ -111,7 +112,7 @@ class MembershipResult(HTMLDisplay):
             "summary": self.summary,
             "n_boot": self.n_boot,
             "random_state": self.random_state,
-        }
+        })
 
     def to_frame(self) -> pd.DataFrame:
         """Return the measures as a DataFrame, one row per measure.

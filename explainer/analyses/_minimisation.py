@@ -29,6 +29,7 @@ from typing import Any
 import pandas as pd
 
 from .._display import HTMLDisplay
+from .._document import plain, records
 from ._explain import ShapResult
 from ._groupstats import _records
 from ._refit import RefitResult
@@ -107,8 +108,11 @@ class MinimisationResult(HTMLDisplay):
                                        "refit": self.method.get("refit") or {}}
 
     def to_dict(self) -> dict[str, Any]:
-        return {"columns": self.table.to_dict(orient="records"),
-                "categories": self.categories.to_dict(orient="records"), "method": dict(self.method)}
+        """Plain JSON-ready data: ``columns`` and ``categories`` (verdicts with their evidence),
+        ``refit`` (the drop-column rows, ``[]`` without a refit) and ``method``."""
+        return {"columns": records(self.table), "categories": records(self.categories),
+                "refit": records(self.refit.table) if self.refit is not None else [],
+                "method": plain(self.method)}
 
 
 def _fmt(v: float) -> str:

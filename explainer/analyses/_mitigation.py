@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .._display import HTMLDisplay
+from .._document import plain, records
 from ..errors import InvalidInputError
 from ._groupstats import _records, group_metrics
 
@@ -74,6 +75,10 @@ class MitigationResult(HTMLDisplay):
 
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data: ``table`` (one record per feature and method) and ``method``."""
+        return {"table": records(self.table), "method": plain(self.method)}
 
     def __repr__(self) -> str:
         feats = list(dict.fromkeys(self.table["feature"]))

@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from .._display import HTMLDisplay
+from .._document import plain, records
 from ..errors import InvalidInputError
 from ._stats import bh_adjust, fisher_pair_p, mover_ratio, newcombe_difference, wilson_interval, z_of
 
@@ -102,16 +103,16 @@ class PerformanceResult(HTMLDisplay):
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data (aggregates only)."""
-        return {
+        return plain({
             "task": self.task,
-            "overall": {k: {kk: _plain(vv) for kk, vv in v.items()} for k, v in self.overall.items()},
-            "curves": _plain(self.curves),
-            "confusion": dict(self.confusion),
-            "by_group": [{k: _plain(v) for k, v in r.items()} for r in self.by_group.to_dict("records")],
-            "disparities": [{k: _plain(v) for k, v in r.items()} for r in self.disparities.to_dict("records")],
-            "reference_groups": dict(self.reference_groups),
-            "method": dict(self.method),
-        }
+            "overall": self.overall,
+            "curves": self.curves,
+            "confusion": self.confusion,
+            "by_group": records(self.by_group),
+            "disparities": records(self.disparities),
+            "reference_groups": self.reference_groups,
+            "method": self.method,
+        })
 
     def _display_view(self) -> tuple[str, dict[str, Any]]:
         rows = [{"metric": k.replace("_", " "), "value": v["value"], "ci_low": v["ci_low"], "ci_high": v["ci_high"],
@@ -122,23 +123,6 @@ class PerformanceResult(HTMLDisplay):
         head = ", ".join(f"{k} {v['value']:.3f}" for k, v in list(self.overall.items())[:4]
                          if v["value"] is not None and np.isfinite(v["value"]))
         return f"PerformanceResult({self.task}: {head})"
-
-
-def _plain(v: Any) -> Any:
-    if isinstance(v, dict):
-        return {str(k): _plain(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_plain(x) for x in v]
-    if isinstance(v, np.ndarray):
-        return [_plain(x) for x in v.tolist()]
-    if isinstance(v, (np.bool_, bool)):
-        return bool(v)
-    if isinstance(v, (np.integer,)):
-        return int(v)
-    if isinstance(v, (float, np.floating)):
-        f = float(v)
-        return round(f, 6) if np.isfinite(f) else None
-    return v
 
 
 # --------------------------------------------------------------------------- AUC

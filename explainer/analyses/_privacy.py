@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .._display import HTMLDisplay
+from .._document import plain
 from ..errors import InvalidInputError
 from ..inventory._pseudonymise import (
     BROAD_AGE_BANDS,
@@ -95,14 +96,14 @@ class GeneralisationStep:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the step as a JSON-ready dict."""
-        return {
+        return plain({
             "column": self.column,
             "description": self.description,
             "k_after": self.k_after,
             "unique_share_after": self.unique_share_after,
             "share_below_threshold_after": self.share_below_threshold_after,
             "n_classes_after": self.n_classes_after,
-        }
+        })
 
 
 @dataclass(frozen=True)
@@ -177,7 +178,7 @@ class ReidentificationResult(HTMLDisplay):
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict of the result (counts, shares and words only)."""
-        return {
+        return plain({
             "quasi_identifiers": list(self.quasi_identifiers),
             "sensitive_columns": list(self.sensitive_columns),
             "k_threshold": self.k_threshold,
@@ -198,7 +199,7 @@ class ReidentificationResult(HTMLDisplay):
             "reached_threshold": self.reached_threshold,
             "reference_date": self.reference_date,
             "notes": list(self.notes),
-        }
+        })
 
     def to_frame(self) -> pd.DataFrame:
         """Return the risk as given and after each suggested step, one row per stage.

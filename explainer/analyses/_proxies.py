@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from explainer._display import HTMLDisplay
+from explainer._document import plain, records
 from explainer.errors import InvalidInputError
 from explainer.inventory._patterns import names_related
 
@@ -102,30 +103,12 @@ class ProxyResult(HTMLDisplay):
         Returns
         -------
         dict
-            Keys ``table`` (list of records), ``flagged``, ``threshold`` and ``method``.
+            Keys ``table`` (list of records), ``flagged``, ``threshold``, ``method`` and
+            ``by_group`` (list of records).
         """
-        records = []
-        for row in self.table.itertuples(index=False, name=None):
-            rec: dict[str, Any] = {}
-            for col, v in zip(_TABLE_COLUMNS, row, strict=True):
-                if isinstance(v, (bool, np.bool_)):
-                    rec[col] = bool(v)
-                elif isinstance(v, (int, np.integer)):
-                    rec[col] = int(v)
-                elif isinstance(v, (float, np.floating)):
-                    rec[col] = None if math.isnan(float(v)) else float(v)
-                else:
-                    rec[col] = str(v)
-            records.append(rec)
-        return {
-            "table": records,
-            "flagged": [list(p) for p in self.flagged],
-            "threshold": float(self.threshold),
-            "method": dict(self.method),
-            "by_group": [{k: (None if isinstance(v, float) and math.isnan(v) else
-                              (v.item() if hasattr(v, "item") else v)) for k, v in rec.items()}
-                         for rec in self.by_group.to_dict(orient="records")],
-        }
+        return plain({"table": records(self.table[_TABLE_COLUMNS]) if len(self.table) else [],
+                      "flagged": [list(p) for p in self.flagged], "threshold": float(self.threshold),
+                      "method": self.method, "by_group": records(self.by_group)})
 
     def __repr__(self) -> str:
         return (

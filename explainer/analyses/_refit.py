@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidInputError
+from .._document import plain, records
 from ..models._adapter import ModelAdapter, wrap_model
 from ..models._calls import call_model
 from ._ranking import per_user_ranking
@@ -74,8 +75,8 @@ class RefitResult:
         return None if hit.empty else hit.iloc[0].to_dict()
 
     def to_dict(self) -> dict[str, Any]:
-        return {"metric": self.metric, "method": dict(self.method),
-                "rows": [dict(r) for r in self.table.to_dict(orient="records")]}
+        """Plain JSON-ready data: ``metric``, ``method`` and one record per refit (``rows``)."""
+        return {"metric": self.metric, "method": plain(self.method), "rows": records(self.table)}
 
 
 # ---------------------------------------------------------------------------------- metrics

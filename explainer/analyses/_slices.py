@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .._display import HTMLDisplay
+from .._document import plain, records
 from ..errors import InvalidInputError
 from ._stats import bh_adjust, fisher_pair_p, wilson_interval
 
@@ -61,19 +62,9 @@ class ErrorSlicesResult(HTMLDisplay):
         return self.slices.copy()
 
     def to_dict(self) -> dict[str, Any]:
-        def plain(v: Any) -> Any:
-            if isinstance(v, (np.bool_, bool)):
-                return bool(v)
-            if isinstance(v, (np.integer,)):
-                return int(v)
-            if isinstance(v, (float, np.floating)):
-                return round(float(v), 6) if np.isfinite(v) else None
-            if isinstance(v, (list, tuple)):
-                return [plain(x) for x in v]
-            return v
-
-        return {"unit": self.unit, "overall_rate": plain(self.overall_rate), "method": dict(self.method),
-                "slices": [{k: plain(v) for k, v in r.items()} for r in self.slices.to_dict("records")]}
+        """Plain JSON-ready data: ``unit``, ``overall_rate``, ``method`` and every tested slice."""
+        return plain({"unit": self.unit, "overall_rate": self.overall_rate, "method": self.method,
+                      "slices": records(self.slices)})
 
     def _display_view(self) -> tuple[str, dict[str, Any]]:
         rows = self.reported.head(self.method.get("show", 5)).to_dict("records")

@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .._display import HTMLDisplay
+from .._document import plain
 from ..errors import InvalidInputError, ModelNotFittedError
 from ..models._calls import call_model
 
@@ -101,10 +102,15 @@ class ShapMatrix(HTMLDisplay):
         return (f"ShapMatrix({self.shape[0]} rows x {self.shape[1]} columns, {self.algorithm}, {kind}, "
                 f"unit {self.output_unit}, max additivity error {self.max_additivity_error:.1e})")
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data: how the values were computed and their shape. The per-row
+        values are personal data and stay in :attr:`values`."""
+        return plain({"n_rows": self.shape[0], "n_features": self.shape[1], "algorithm": self.algorithm,
+                      "exact": self.exact, "unit": self.output_unit, "base_value": self.base_value,
+                      "max_additivity_error": self.max_additivity_error})
+
     def _display_view(self) -> tuple[str, dict[str, Any]]:
-        return "shap_matrix", {"n_rows": self.shape[0], "n_features": self.shape[1], "algorithm": self.algorithm,
-                               "exact": self.exact, "unit": self.output_unit, "base_value": float(self.base_value),
-                               "max_additivity_error": float(self.max_additivity_error)}
+        return "shap_matrix", self.to_dict()
 
 
 # --------------------------------------------------------------------------- model facts

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidInputError
+from .._document import plain
 from ..models import ModelAdapter
 
 __all__ = ["Reason", "Change", "Counterfactual", "PersonExplanation", "explain_person", "CHANGEABLE_CATEGORIES"]
@@ -140,7 +141,7 @@ class PersonExplanation:
         d = asdict(self)
         d["reasons"] = [asdict(r) for r in self.reasons]
         d["counterfactual"] = None if self.counterfactual is None else asdict(self.counterfactual)
-        return d
+        return {k: plain(v) for k, v in d.items()}
 
     def to_frame(self) -> pd.DataFrame:
         """The reasons as a table: column, category, direction, strength, attribution, share."""

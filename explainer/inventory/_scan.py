@@ -15,7 +15,7 @@ import math
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -166,6 +166,15 @@ class ScanResult(HTMLDisplay):
             + ". Fill in purposes, legal_basis, retention and recipients, and check each category.",
         )
         return DataInventory(records, notes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data: rows read and in all, and each column's guess with its evidence
+        (rule ids, match shares and reasons in words; never a value of the data)."""
+        from .._document import plain
+
+        doc: dict[str, Any] = plain({"rows_read": self.rows_read, "rows_total": self.rows_total,
+                                     "guesses": [asdict(g) for g in self.guesses]})
+        return doc
 
     def to_frame(self) -> pd.DataFrame:
         """One row per column: column, category, confidence, rule, match_share, role."""

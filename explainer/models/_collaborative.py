@@ -27,6 +27,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from .._document import plain
 from ..errors import InvalidInputError, ModelNotFittedError
 
 __all__ = ["CollaborativeAdapter", "HistoryAttribution", "ServedGap", "wrap_collaborative", "is_collaborative",
@@ -99,8 +100,8 @@ class ServedGap:
     served: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"n_pairs": self.n_pairs, "mean_abs": self.mean_abs, "max_abs": self.max_abs,
-                "relative": self.relative, "served": self.served}
+        return plain({"n_pairs": self.n_pairs, "mean_abs": self.mean_abs, "max_abs": self.max_abs,
+                "relative": self.relative, "served": self.served})
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,7 @@ def data_matrix(docs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     one of ``used``, ``not_used``, ``testing`` (kept only to test for bias), ``not_held``
     (the algorithm's data has no such column) or ``unknown`` (no model to say).
     """
-    from ._render import customer_categories
+    from ._disclosure import customer_categories
 
     per = [customer_categories(d) for d in docs]
     shares = [{p["category"]: p for p in d.get("main_parameters") or []} for d in docs]
@@ -163,7 +163,7 @@ def write_combined_files(docs: Sequence[dict[str, Any]], folder: Path, *, config
 
 def _algorithm(doc: dict[str, Any], cfg: Any, key: str, name: Any) -> dict[str, Any]:
     """What the combined page says about one algorithm, in its own words."""
-    from ._render import customer_categories, main_parameters
+    from ._disclosure import customer_categories, main_parameters
 
     params = main_parameters(doc, cfg)
     used = [category_label(c) for c, fs in customer_categories(doc).items() if any(f["used_by_model"] for f in fs)]
@@ -229,6 +229,6 @@ def _write_combined(docs: Sequence[dict[str, Any]], written: list[dict[str, Any]
 
 
 def _words(items: list[str]) -> str:
-    from ._render import _list_words
+    from ._words import list_words
 
-    return _list_words(items)
+    return list_words(items)

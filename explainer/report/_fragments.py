@@ -55,7 +55,7 @@ def render_fragment(name: str, **context: Any) -> str:
     if ctx.get("chart"):
         ctx["chart"] = _chart(ctx["chart"])
     if name in ("audit_summary", "dashboard_snapshot") and "doc" in ctx:
-        from ._render import _audit_context
+        from ._reviewer import audit_context
 
-        ctx["r"] = _audit_context(ctx.pop("doc"))
+        ctx["r"] = audit_context(ctx.pop("doc"))
     return str(_environment().get_template(f"fragments/{name}.html.j2").render(**ctx))

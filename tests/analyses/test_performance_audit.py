@@ -10,7 +10,7 @@ import pytest
 import explainer as ex
 from explainer.demo import make_decision_demo, make_streaming_demo
 from explainer.demo._domains import STREAMING_INPUTS, train_decision_model, train_streaming_recommender
-from explainer.report._json import SCHEMA_PATH
+from explainer._document import SCHEMA_PATH
 
 
 @pytest.fixture(scope="module")

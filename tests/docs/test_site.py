@@ -74,7 +74,7 @@ def test_schema_version_is_the_same_in_code_schema_and_changelog():
     import json
 
     from explainer import __version__
-    from explainer._audit import SCHEMA_VERSION
+    from explainer._document import SCHEMA_VERSION
 
     schema = json.loads((ROOT / "explainer" / "report" / "audit.schema.json").read_text(encoding="utf-8"))
     assert schema["properties"]["schema_version"]["const"] == SCHEMA_VERSION

@@ -7,7 +7,7 @@ import json
 import jsonschema
 import pytest
 
-from explainer.report._json import SCHEMA_PATH
+from explainer._document import SCHEMA_PATH
 
 
 def test_three_files_are_written(demo_reports):
