@@ -1,4 +1,9 @@
-"""The phrase bank: every sentence the reports say about findings, in one place.
+"""The findings phrase bank: the title, reviewer detail and consumer sentence of every finding
+code, and the domain wording (:class:`Wording`, labels of categories, columns and items) that
+every audience's sentences are filled with.
+
+Scope: findings only. The public pages' sentences are in ``explainer/report/_phrases.py``;
+the reviewer report's (audit.html) in ``explainer/report/_reviewer_phrases.py``.
 
 Wording rules: assess and measure; never claim that a model is fair, unbiased,
 anonymous or compliant. Consumer phrases avoid jargon and stay short.

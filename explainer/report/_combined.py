@@ -49,7 +49,7 @@ def data_matrix(docs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     one of ``used``, ``not_used``, ``testing`` (kept only to test for bias), ``not_held``
     (the algorithm's data has no such column) or ``unknown`` (no model to say).
     """
-    from ._disclosure import customer_categories
+    from ._disclosure import customer_categories, use_of
 
     per = [customer_categories(d) for d in docs]
     shares = [{p["category"]: p for p in d.get("main_parameters") or []} for d in docs]
@@ -60,20 +60,9 @@ def data_matrix(docs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     for cat in cats:
         cells = []
         for bc, sh in zip(per, shares):
-            feats = bc.get(cat)
-            p = sh.get(cat)
-            if not feats:
-                use = "not_held"
-            elif any(f["used_by_model"] for f in feats):
-                use = "used"
-            elif all(f.get("role") == "sensitive" for f in feats):
-                use = "testing"
-            elif all(f["used_by_model"] is None for f in feats):
-                use = "unknown"
-            else:
-                use = "not_used"
-            cells.append({"use": use, "share": p["importance_share"] if p and use == "used" else None,
-                          "ci": p["ci"] if p and use == "used" else None})
+            use = use_of(bc[cat]) if bc.get(cat) else "not_held"
+            p = sh.get(cat) if use == "used" else None
+            cells.append({"use": use, "share": p["importance_share"] if p else None, "ci": p["ci"] if p else None})
         rows.append({"category": cat, "label": category_label(cat), "cells": cells})
     return rows
 

@@ -1,4 +1,10 @@
-"""The report phrase bank: every sentence the disclosure and the per-person page say.
+"""The public phrase bank: every sentence of the pages written for the people a system decides
+about, in the publisher's domain words: disclosure.html, the combined disclosure and why.html
+(the per-person page), with their headings and units.
+
+Scope: public pages only. The reviewer report's wording (audit.html: methods, limitations,
+metric names) is in ``_reviewer_phrases.py``; the title, detail and consumer sentence of each
+finding are in ``explainer/findings/_phrases.py``.
 
 Templates hold structure; wording lives here so it can be checked in one place (banned
 words, readability). Sentences are short and plain. Never claim that a system is fair,

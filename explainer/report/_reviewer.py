@@ -5,206 +5,223 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._reviewer_phrases import LIMITATIONS, PERF_NAMES, reviewer_say
 from ._words import fmt_ci
 
 __all__ = ["audit_context"]
 
 
 def audit_context(doc: dict[str, Any]) -> dict[str, Any]:
-    from ._figures import bar_chart, dependence_chart
-
+    """Everything audit.html shows, from a plain audit.json document."""
     ex = doc.get("explanation") or {}
     unit = ex.get("unit", "n/a")
     cats = doc["categories"]
-    chart = bar_chart([c["category"] for c in cats], [c["importance_share"] for c in cats],
-                      [c["ci_low"] for c in cats], [c["ci_high"] for c in cats]) if cats else None
-    alt = "Bar chart of share of influence by data category: " + "; ".join(
-        f"{c['category']} {c['importance_share'] * 100:.1f}%" for c in cats) + ". The data table follows."
-    dependence = []
-    for col, table in (ex.get("dependence") or {}).items():
-        import pandas as pd
-
-        dependence.append({"column": col, "table": table,
-                           "chart": dependence_chart(pd.DataFrame(table), column=col, unit=unit)})
-    fairness = None
-    fair = doc.get("fairness")
+    chart, alt = _category_chart(cats)
     has_model = doc["model"].get("type") != "decision log"
-    if fair:
-        wanted = ("selection_rate", "true_positive_rate", "false_positive_rate", "precision", "accuracy", "mean_score")
-        feats = []
-        for name, block in fair["by_feature"].items():
-            present = {m for g in block["groups"] for m in g["metrics"]}
-            feat_metrics = [m for m in wanted if m in present]
-            groups = [{"group": g["group"], "n": g["n"], "too_few": g["too_few_to_judge"],
-                       "cells": {m: fmt_ci(g["metrics"][m]["value"], *g["metrics"][m]["ci"]) for m in feat_metrics
-                                 if m in g["metrics"]}} for g in block["groups"]]
-            feats.append({"name": name, "metrics": feat_metrics, "groups": groups, "disparities": block["disparities"]})
-        fairness = {"features": feats, "min_group_size": doc["options"]["min_group_size"],
-                    "unit": fair["method"].get("group_size_unit", "rows"),
-                    "interval": fair["method"].get("exposure_interval", "bootstrap"),
-                    "mf_diff": fair.get("metricframe_max_abs_diff"),
-                    "gaps": fair.get("exposure_gaps", []), "quality": fair.get("quality", []),
-                    "item_exposure": fair.get("item_exposure") or [],
-                    "item_group": (fair["method"].get("item_group") or "item"),
-                    "mitigation": fair.get("mitigation"), "task": doc["model"]["task"]}
-    ivs = doc["model"].get("metric_intervals") or {}
-    metrics = []
-    for k, v in (doc["model"].get("metrics") or {}).items():
-        iv = ivs.get(k)
-        metrics.append({"name": k, "value": f"{v:.4f}" if isinstance(v, float) else v,
-                        "interval": f"{iv[0]:.4f} to {iv[1]:.4f}" if iv else
-                        ("exact count" if isinstance(v, int) else "not computed")})
-    prov = doc["provenance"]
-    rd = doc.get("readability") or {}
-    provenance = [("created at", prov["created_at"]), ("random seed", prov["random_state"]),
-                  ("command line", prov.get("command") or "Python API (no command line)"),
-                  (f"data fingerprint (SHA-256 of {doc['data'].get('sha256_of', 'data')})", doc["data"]["sha256"]),
-                  ("platform", prov.get("platform", "n/a"))]
-    provenance += [(f"version of {k}", v) for k, v in prov["versions"].items()]
-    if rd.get("library"):
-        provenance.append(("readability library", f"{rd['library'].get('name')} {rd['library'].get('version')}"))
-    provenance += [("audit.json schema", doc["schema_version"])]
-    if doc.get("comparison"):
-        provenance.append(("compared with the audit of", doc["comparison"]["previous_date"]))
+    mini = doc.get("minimisation") or {}
     opts = doc["options"]
-    methods = [
-        f"Attributions: {ex.get('algorithm')} on {ex.get('rows_explained')} sampled rows; unit {unit}. "
-        "Engineered columns are mapped back to raw columns by perturbation and summed."
-        if has_model else "Attributions, influence shares, proxies and minimisation: not assessed: no model. "
-        f"This audit reads logged decisions from the column {doc['model'].get('predictions')!r}"
-        + (f" (decision: score >= {doc['model']['threshold']})." if doc["model"].get("threshold") is not None
-           else "."),
-        "Share of influence: mean absolute attribution per column divided by the total; intervals from a "
-        f"bootstrap over explained rows ({opts.get('n_boot')} resamples).",
-        "Model metrics: intervals from a percentile bootstrap over customers (recommenders) or rows "
-        f"({opts.get('n_boot')} resamples).",
-        "Group metrics use fairlearn's definitions, computed from per-group confusion counts and checked against "
-        "fairlearn's MetricFrame; intervals from a stratified bootstrap of counts.",
-        f"Groups under {opts.get('min_group_size')} "
-        f"{((doc.get('fairness') or {}).get('method') or {}).get('group_size_unit', 'rows')} are too few to judge "
-        "and never enter a disparity (a recommender's groups are counted in customers, not customer x item rows).",
-        "Proxies: each input alone predicts the sensitive attribute in cross-validation; the AUC says how much "
-        "it reveals, not whether the model uses that link. Where the attribute is not a model input, the gap "
-        "in mean model output between each group and the rest is split by additivity of the attributions; "
-        "the part carried by a flagged input is the difference in its mean attribution.",
-        "Mitigation comparison: fairlearn's ThresholdOptimizer is fitted on a random half of the rows (within "
-        "each group and outcome) and measured with the current decisions on the other half. It is a "
-        "comparison only; it was not applied to the model. Recommenders are not assessed this way.",
-        "Re-identification: customers (one row each) are grouped by their quasi-identifier values; k is the "
-        "smallest group, l the fewest distinct sensitive values in a group. Generalisation steps are chosen "
-        "greedily, each the coarsening that raises k most. Only counts are reported, never values.",
-        "Membership inference: loss-threshold attack (Yeom et al., 2018); each training and held-out customer "
-        "(or row) is scored by the mean log-probability the model gives to their true outcomes; the attack AUC "
-        "and its bootstrap interval compare equal numbers of each.",
-        _refit_method(doc.get("minimisation")),
-        "Columns that hold one value per item (catalogue facts) are product data, not data about the customer.",
-        "Readability of the disclosure: Flesch-Kincaid grade and Flesch reading ease per section, on the prose "
-        "a reader sees (paragraphs and list items); contact lists, tables and charts are not scored.",
-    ]
-    if not has_model:
-        methods.pop(1)  # no influence shares without a model
-    limitations = [  # this audit's own warnings first
-        *(doc.get("warnings") or []),
-        "Attributions describe this model on these rows, not causes in the world.",
-        "A low share does not prove a column is harmless: a column can matter through another one (see proxies).",
-        "Group results depend on the outcome data, which may carry past differences between groups.",
-        "Intervals cover sampling variation of the audited rows only, not changes in the population over time.",
-        "Groups that were not recorded (for example disability) could not be assessed.",
-    ]
-    by_sev = []
-    for sev in ("high", "medium", "low", "info"):
-        fs = [f for f in doc["findings"] if f["severity"] == sev]
-        if fs:
-            by_sev.append({"severity": sev, "findings": fs})
     return {
         "title": doc["model"].get("type", "model"),
         "model": doc["model"], "data": doc["data"], "unit": unit,
-        "n_inputs": len(doc["model"]["input_columns"]), "metrics": metrics,
-        "findings": doc["findings"], "findings_by_severity": by_sev, "categories": cats, "columns": doc["features"],
+        "n_inputs": len(doc["model"]["input_columns"]), "metrics": _metric_rows(doc["model"]),
+        "findings": doc["findings"], "findings_by_severity": _findings_by_severity(doc["findings"]),
+        "categories": cats, "columns": doc["features"],
         "category_chart": chart, "category_chart_alt": alt,
         "explained": ex.get("rows_explained"), "algorithm": ex.get("algorithm"),
         "additivity": f"{ex.get('max_additivity_error', 0.0):.1e} {unit}",
-        "ci_pct": "95%", "dependence": dependence, "fairness": fairness,
+        "ci_pct": "95%", "dependence": _dependence(ex.get("dependence") or {}, unit),
+        "fairness": _fairness(doc),
         "proxies": doc["proxies"], "proxy_threshold": opts.get("proxy_threshold"),
         "proxy_flow": (doc.get("proxy_flow") or {}).get("table") or [], "has_model": has_model,
-        "minimisation": (doc.get("minimisation") or {}).get("columns") or [],
-        "minimisation_categories": (doc.get("minimisation") or {}).get("categories") or [],
-        "refit_metric": (((doc.get("minimisation") or {}).get("method") or {}).get("refit") or {}).get("metric"),
+        "minimisation": mini.get("columns") or [],
+        "minimisation_categories": mini.get("categories") or [],
+        "refit_metric": ((mini.get("method") or {}).get("refit") or {}).get("metric"),
         "refit_summary": _refit_method(doc.get("minimisation")),
-        "methods": methods, "limitations": limitations, "provenance": provenance,
-        "comparison": doc.get("comparison"), "readability": rd, "gaps": doc.get("gaps") or [],
+        "methods": _methods(doc, has_model=has_model), "limitations": _limitations(doc),
+        "provenance": _provenance(doc),
+        "comparison": doc.get("comparison"), "readability": doc.get("readability") or {}, "gaps": doc.get("gaps") or [],
         "privacy": _privacy_context(doc),
         "performance": _performance_context(doc),
     }
 
 
-_PERF_NAMES = {
-    "roc_auc": "area under the ROC curve", "average_precision": "average precision", "brier_score": "Brier score",
-    "true_positive_rate": "true positive rate", "true_negative_rate": "true negative rate",
-    "false_positive_rate": "false positive rate", "false_negative_rate": "false negative rate",
-    "precision": "precision", "negative_predictive_value": "negative predictive value",
-    "false_discovery_rate": "false discovery rate", "false_omission_rate": "false omission rate",
-    "predicted_positive_rate": "predicted positive rate", "prevalence": "prevalence",
-    "catalogue_coverage": "catalogue coverage",
-}
+def _category_chart(cats: list[dict[str, Any]]) -> tuple[str | None, str]:
+    """The bar chart of the share of influence per data category, and its text alternative."""
+    from ._figures import bar_chart
+
+    chart = bar_chart([c["category"] for c in cats], [c["importance_share"] for c in cats],
+                      [c["ci_low"] for c in cats], [c["ci_high"] for c in cats]) if cats else None
+    alt = reviewer_say("category_chart_alt",
+                       bars="; ".join(f"{c['category']} {c['importance_share'] * 100:.1f}%" for c in cats))
+    return chart, alt
+
+
+def _dependence(tables: dict[str, list[dict[str, Any]]], unit: str) -> list[dict[str, Any]]:
+    """Per explained column: its dependence table (binned means, no rows) and chart."""
+    if not tables:
+        return []
+    import pandas as pd
+
+    from ._figures import dependence_chart
+
+    return [{"column": col, "table": table, "chart": dependence_chart(pd.DataFrame(table), column=col, unit=unit)}
+            for col, table in tables.items()]
+
+
+#: Group metrics shown side by side in the reviewer report, when present.
+_GROUP_METRICS = ("selection_rate", "true_positive_rate", "false_positive_rate", "precision", "accuracy", "mean_score")
+
+
+def _fairness_feature(name: str, block: dict[str, Any]) -> dict[str, Any]:
+    """One sensitive feature's table: each group's size and metrics with intervals, and its disparities."""
+    present = {m for g in block["groups"] for m in g["metrics"]}
+    feat_metrics = [m for m in _GROUP_METRICS if m in present]
+    groups = [{"group": g["group"], "n": g["n"], "too_few": g["too_few_to_judge"],
+               "cells": {m: fmt_ci(g["metrics"][m]["value"], *g["metrics"][m]["ci"]) for m in feat_metrics
+                         if m in g["metrics"]}} for g in block["groups"]]
+    return {"name": name, "metrics": feat_metrics, "groups": groups, "disparities": block["disparities"]}
+
+
+def _fairness(doc: dict[str, Any]) -> dict[str, Any] | None:
+    fair = doc.get("fairness")
+    if not fair:
+        return None
+    method = fair["method"]
+    return {"features": [_fairness_feature(name, block) for name, block in fair["by_feature"].items()],
+            "min_group_size": doc["options"]["min_group_size"],
+            "unit": method.get("group_size_unit", "rows"),
+            "interval": method.get("exposure_interval", "bootstrap"),
+            "mf_diff": fair.get("metricframe_max_abs_diff"),
+            "gaps": fair.get("exposure_gaps", []), "quality": fair.get("quality", []),
+            "item_exposure": fair.get("item_exposure") or [],
+            "item_group": (method.get("item_group") or "item"),
+            "mitigation": fair.get("mitigation"), "task": doc["model"]["task"]}
+
+
+def _metric_rows(model: dict[str, Any]) -> list[dict[str, Any]]:
+    """The model's metrics with their intervals, in words where there is none."""
+    ivs = model.get("metric_intervals") or {}
+    rows = []
+    for k, v in (model.get("metrics") or {}).items():
+        iv = ivs.get(k)
+        rows.append({"name": k, "value": f"{v:.4f}" if isinstance(v, float) else v,
+                     "interval": f"{iv[0]:.4f} to {iv[1]:.4f}" if iv else
+                     ("exact count" if isinstance(v, int) else "not computed")})
+    return rows
+
+
+def _provenance(doc: dict[str, Any]) -> list[tuple[str, Any]]:
+    """Where, when and with what the audit ran: (label, value) rows."""
+    prov = doc["provenance"]
+    rd = doc.get("readability") or {}
+    rows = [("created at", prov["created_at"]), ("random seed", prov["random_state"]),
+            ("command line", prov.get("command") or "Python API (no command line)"),
+            (f"data fingerprint (SHA-256 of {doc['data'].get('sha256_of', 'data')})", doc["data"]["sha256"]),
+            ("platform", prov.get("platform", "n/a"))]
+    rows += [(f"version of {k}", v) for k, v in prov["versions"].items()]
+    if rd.get("library"):
+        rows.append(("readability library", f"{rd['library'].get('name')} {rd['library'].get('version')}"))
+    rows += [("audit.json schema", doc["schema_version"])]
+    if doc.get("comparison"):
+        rows.append(("compared with the audit of", doc["comparison"]["previous_date"]))
+    return rows
+
+
+def _methods(doc: dict[str, Any], *, has_model: bool) -> list[str]:
+    """How each number was measured, one paragraph per analysis."""
+    ex = doc.get("explanation") or {}
+    opts = doc["options"]
+    model = doc["model"]
+    unit = ((doc.get("fairness") or {}).get("method") or {}).get("group_size_unit", "rows")
+    first = (reviewer_say("method_attributions", algorithm=ex.get("algorithm"), rows=ex.get("rows_explained"),
+                          unit=ex.get("unit", "n/a")) if has_model else
+             reviewer_say("method_no_model", predictions=repr(model.get("predictions")),
+                          threshold=(reviewer_say("method_threshold", threshold=model["threshold"])
+                                     if model.get("threshold") is not None else ".")))
+    shares = [reviewer_say("method_share", n_boot=opts.get("n_boot"))] if has_model else []  # no shares without a model
+    return [first, *shares, reviewer_say("method_metrics", n_boot=opts.get("n_boot")), reviewer_say("method_groups"),
+            reviewer_say("method_group_size", min_group_size=opts.get("min_group_size"), unit=unit),
+            *(reviewer_say(k) for k in ("method_proxies", "method_mitigation", "method_reidentification",
+                                        "method_membership")),
+            _refit_method(doc.get("minimisation")), reviewer_say("method_items"), reviewer_say("method_readability")]
+
+
+def _limitations(doc: dict[str, Any]) -> list[str]:
+    """What the numbers cannot say: this audit's own warnings first."""
+    return [*(doc.get("warnings") or []), *LIMITATIONS]
+
+
+def _findings_by_severity(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for sev in ("high", "medium", "low", "info"):
+        fs = [f for f in findings if f["severity"] == sev]
+        if fs:
+            out.append({"severity": sev, "findings": fs})
+    return out
+
+
+def _perf_name(m: str) -> str:
+    """A performance metric in words: ``hit_rate_at_5`` is "hit rate at 5"."""
+    base = m.rsplit("_at_", 1)
+    return (PERF_NAMES.get(m) or (base[0].replace("_", " ") + f" at {base[1]}" if len(base) == 2
+                                   else m.replace("_", " ")))
+
+
+def _curve_charts(curves: dict[str, Any]) -> list[dict[str, Any]]:
+    """ROC, precision-recall and reliability charts, each with its points as a table."""
+    from ._figures import curve_chart
+
+    out = []
+    if curves.get("roc"):
+        roc = curves["roc"]
+        out.append({"title": "ROC curve", "uri": curve_chart(roc["fpr"], roc["tpr"], xlabel="false positive rate",
+                                                              ylabel="true positive rate", diagonal=True),
+                    "alt": reviewer_say("roc_alt"),
+                    "columns": ["false positive rate", "true positive rate"],
+                    "rows": list(zip(roc["fpr"], roc["tpr"]))[:: max(1, len(roc["fpr"]) // 20)]})
+    if curves.get("pr"):
+        pr = curves["pr"]
+        out.append({"title": "Precision-recall curve",
+                    "uri": curve_chart(pr["recall"], pr["precision"], xlabel="recall", ylabel="precision"),
+                    "alt": reviewer_say("pr_alt"),
+                    "columns": ["recall", "precision"],
+                    "rows": list(zip(pr["recall"], pr["precision"]))[:: max(1, len(pr["recall"]) // 20)]})
+    if curves.get("calibration"):
+        cal = curves["calibration"]
+        out.append({"title": "Reliability (calibration)",
+                    "uri": curve_chart([c["mean_score"] for c in cal], [c["observed"] for c in cal],
+                                       xlabel="mean score in the bin", ylabel="observed rate", diagonal=True),
+                    "alt": reviewer_say("calibration_alt"),
+                    "columns": ["mean score", "observed rate", "interval", "rows"],
+                    "rows": [(c["mean_score"], c["observed"], (c["ci_low"], c["ci_high"]), c["n"]) for c in cal]})
+    return out
+
+
+def _performance_rows(perf: dict[str, Any]) -> dict[str, Any]:
+    """Overall metrics, curves, per-group rows and the disparities that passed their test."""
+    shown = {"roc_auc", "true_positive_rate", "false_positive_rate", "precision", "predicted_positive_rate"}
+    groups = []
+    for r in perf["by_group"]:
+        if r["too_few_to_judge"]:
+            groups.append({**r, "name": "too few to judge"})
+        elif perf["task"] == "ranking" or r["metric"] in shown:
+            groups.append({**r, "name": _perf_name(str(r["metric"]))})
+    return {"task": perf["task"], "method": perf["method"], "reference_groups": perf["reference_groups"],
+            "overall": [{"name": _perf_name(k), **v} for k, v in perf["overall"].items()],
+            "charts": _curve_charts(perf.get("curves") or {}), "groups": groups,
+            "disparities": [{**d, "name": _perf_name(str(d["metric"]))} for d in perf["disparities"]
+                            if d["p_adjusted"] is not None and d["p_adjusted"] <= 0.05]}
 
 
 def _performance_context(doc: dict[str, Any]) -> dict[str, Any] | None:
     """Performance, curves and error slices for audit.html, from audit.json (aggregates only)."""
-    from ._figures import curve_chart
-
     perf = doc.get("performance")
     slices = doc.get("error_slices")
     if perf is None and slices is None:
         return None
     out: dict[str, Any] = {"overall": [], "charts": [], "groups": [], "disparities": [], "slices": None}
     if perf is not None:
-        def name(m: str) -> str:
-            base = m.rsplit("_at_", 1)
-            return (_PERF_NAMES.get(m) or (base[0].replace("_", " ") + f" at {base[1]}" if len(base) == 2
-                                           else m.replace("_", " ")))
-
-        out["task"] = perf["task"]
-        out["method"] = perf["method"]
-        out["reference_groups"] = perf["reference_groups"]
-        out["overall"] = [{"name": name(k), **v} for k, v in perf["overall"].items()]
-        curves = perf.get("curves") or {}
-        if curves.get("roc"):
-            roc = curves["roc"]
-            out["charts"].append({"title": "ROC curve", "uri": curve_chart(roc["fpr"], roc["tpr"],
-                                                                           xlabel="false positive rate",
-                                                                           ylabel="true positive rate", diagonal=True),
-                                  "alt": "ROC curve: true positive rate against false positive rate; the points "
-                                         "follow in a table.",
-                                  "columns": ["false positive rate", "true positive rate"],
-                                  "rows": list(zip(roc["fpr"], roc["tpr"]))[:: max(1, len(roc["fpr"]) // 20)]})
-        if curves.get("pr"):
-            pr = curves["pr"]
-            out["charts"].append({"title": "Precision-recall curve",
-                                  "uri": curve_chart(pr["recall"], pr["precision"], xlabel="recall",
-                                                     ylabel="precision"),
-                                  "alt": "Precision against recall; the points follow in a table.",
-                                  "columns": ["recall", "precision"],
-                                  "rows": list(zip(pr["recall"], pr["precision"]))[:: max(1, len(pr["recall"]) // 20)]})
-        if curves.get("calibration"):
-            cal = curves["calibration"]
-            out["charts"].append({"title": "Reliability (calibration)",
-                                  "uri": curve_chart([c["mean_score"] for c in cal], [c["observed"] for c in cal],
-                                                     xlabel="mean score in the bin", ylabel="observed rate",
-                                                     diagonal=True),
-                                  "alt": "Observed rate against mean score in ten bins of equal size; the bins "
-                                         "follow in a table.",
-                                  "columns": ["mean score", "observed rate", "interval", "rows"],
-                                  "rows": [(c["mean_score"], c["observed"], (c["ci_low"], c["ci_high"]), c["n"])
-                                           for c in cal]})
-        shown = {"roc_auc", "true_positive_rate", "false_positive_rate", "precision", "predicted_positive_rate"}
-        for r in perf["by_group"]:
-            if r["too_few_to_judge"]:
-                out["groups"].append({**r, "name": "too few to judge"})
-            elif perf["task"] == "ranking" or r["metric"] in shown:
-                out["groups"].append({**r, "name": name(str(r["metric"]))})
-        out["disparities"] = [{**d, "name": name(str(d["metric"]))} for d in perf["disparities"]
-                              if d["p_adjusted"] is not None and d["p_adjusted"] <= 0.05]
+        out.update(_performance_rows(perf))
     if slices is not None:
         out["slices"] = {"unit": slices["unit"], "overall": slices["overall_rate"], "method": slices["method"],
                          "tested": len(slices["slices"]),
@@ -242,16 +259,12 @@ def _privacy_context(doc: dict[str, Any]) -> dict[str, Any]:
 def _refit_method(mini: dict[str, Any] | None) -> str:
     """One sentence on how drop-column importance was measured, or why it was not."""
     if not mini:
-        return "Data minimisation: not assessed, as there is no model."
+        return reviewer_say("refit_no_model")
     r = (mini.get("method") or {}).get("refit") or {}
     if r.get("status") != "run":
-        return ("Data minimisation: no refit was run (" + str(r.get("reason") or "no reason recorded")
-                + "), so verdicts on inputs rely on the share of influence alone.")
-    units = r.get("customers") or r.get("units")
-    return (f"Data minimisation: the model was refitted without each input and each data category "
-            f"({r.get('refit_by')}), on the same {r.get('n_folds')} cross-validation folds "
-            f"({r.get('folds')}) of {r.get('rows')} training rows ({units} "
-            f"{'customers' if r.get('customers') else 'rows'}); the change in {r.get('metric')} is "
-            f"shown with a {r.get('interval')} interval ({r.get('n_boot')} resamples). A column is dropped when "
-            f"the interval covers no loss of {mini['method'].get('small_loss')} or more, kept when the loss is "
-            "measurable and at least that, and reviewed otherwise.")
+        return reviewer_say("refit_not_run", reason=str(r.get("reason") or "no reason recorded"))
+    return reviewer_say("refit_run", refit_by=r.get("refit_by"), n_folds=r.get("n_folds"), folds=r.get("folds"),
+                        rows=r.get("rows"), units=r.get("customers") or r.get("units"),
+                        unit="customers" if r.get("customers") else "rows", metric=r.get("metric"),
+                        interval=r.get("interval"), n_boot=r.get("n_boot"),
+                        small_loss=mini["method"].get("small_loss"))

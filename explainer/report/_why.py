@@ -60,88 +60,30 @@ def why_context(doc: dict[str, Any], config: Any = None) -> dict[str, Any]:
 
 def _why_context(doc: dict[str, Any], config: Any = None) -> dict[str, Any]:
     item_name_ = item_name(doc.get("item"), doc.get("item_label"))
-    if doc["task"] == "ranking":
-        title = say("why_title_item" if doc["in_top_k"] else "why_title_lower", item=item_name_, k=doc["k"])
-        key = "why_rank_in" if doc["in_top_k"] else "why_rank_out"
-        result = say(key, item=item_name_, rank=doc["rank"], k=doc["k"])
-    elif doc["task"] == "binary":
-        title = say("why_title_result")
-        result = say("why_selected" if doc["selected"] else "why_not_selected")
-    else:
-        title = say("why_title_result")
-        result = say("why_score")
+    title, result = _result(doc, item_name_)
     automated = _cfg(config, "automation.fully_automated")
     review = None if automated is None else say("why_review_none" if automated else "why_review_some")
-
-    history = doc.get("basis") == "history"
     hist = str((doc.get("labels") or {}).get("history", "history"))
-    reasons = []
-    for r in doc["reasons"]:
-        strength = STRENGTHS[r["strength"]]
-        if history:
-            text = say(f"why_reason_history_{r['direction']}", label=_label(doc, r["column"]),
-                       history=(doc.get("labels") or {}).get(f"{r['column']}|source", hist), strength=strength)
-        elif r["category"] == "item":
-            cap = item_name_[:1].upper() + item_name_[1:]
-            text = say(f"why_reason_item_{r['direction']}", item=cap or "This", strength=strength)
-        else:
-            verb = "raised" if r["direction"] == "raises" else "lowered"
-            text = say("why_reason", label=_label(doc, r["column"]), verb=verb, strength=strength)
-        reasons.append({"category": category_label(r["category"]).capitalize(), "text": text,
-                        "direction": r["direction"], "strength": r["strength"],
-                        "estimate": f"{r['attribution']:+.3f}", "share": f"{r['share'] * 100:.0f}%",
-                        "rationale": say("item_reason") if r["category"] == "item" else
-                        ((doc.get("rationale") or {}).get(r["category"])
-                         or _cfg(config, f"category_rationale.{r['category']}"))})
-
-    cf = doc.get("counterfactual")
-    if cf is None:
-        change = say("why_cf_history_none", history=hist) if history else say("why_cf_none")
-    elif history:
-        change = _history_change(doc, cf, item_name_, hist)
-    else:
-        if doc["task"] == "ranking":
-            effect = say("why_cf_leaves" if cf["effect"] == "leaves_top_k" else "why_cf_enters",
-                         item=item_name_, k=doc["k"])
-        else:
-            effect = say("why_cf_unselect" if doc["selected"] else "why_cf_select")
-        labels = _words([_label(doc, ch["column"]) for ch in cf["changes"]])
-        factor = float(cf["changes"][0]["factor"])
-        amount = AMOUNTS.get(factor, f"{factor:g} times as high")
-        if len(cf["changes"]) == 1:
-            change = (say("why_cf_zero", labels=labels, effect=effect) if factor == 0
-                      else say("why_cf_scaled", labels=labels, amount=amount, effect=effect))
-        else:  # two short sentences rather than one long one
-            labels = " and no ".join(_label(doc, ch["column"]) for ch in cf["changes"]) if factor == 0 else labels
-            change = (say("why_cf_zero_many", labels=labels, effect=effect) if factor == 0
-                      else say("why_cf_scaled_many", labels=labels, amount=amount, effect=effect))
-        change = change[0].upper() + change[1:]
-
     sources = doc.get("sources") or {}
     used = [{"label": category_label(c).capitalize(),
              "source": "; ".join(say(f"source_{s}") for s in sources.get(c, ["unknown"]))}
             for c in doc["categories_used"]]
     not_used = [category_label(c).capitalize() for c in doc["categories_not_used"]]
+    by_features = doc.get("basis", "features") == "features"
     not_used_intro = (say("why_not_used_intro") if not_used else
-                      say("why_not_used_unknown") if doc.get("basis", "features") != "features" else
-                      say("why_not_used_none"))
-    estimates = say("why_estimates")
-    if doc.get("basis", "features") != "features":
-        estimates = say("why_history_estimates", item=item_name_)
-        served = doc.get("served_score")
-        if served is not None and abs(float(served) - float(doc["score"])) > 1e-9:
-            estimates += " " + say("why_history_served", gap=f"{abs(float(served) - float(doc['score'])):.3f}")
+                      say("why_not_used_none") if by_features else say("why_not_used_unknown"))
     controls = _cfg(config, "controls")
     contact = _cfg(config, "organisation.contact_email")
+    unit = UNITS.get(doc["unit"], doc["unit"])
     return {
         "title": title,
         "result": result,
         "review": review,
         "reasons_intro": say("why_reasons_intro"),
-        "reasons": reasons,
+        "reasons": [_reason(doc, r, item_name_, hist, config) for r in doc["reasons"]],
         "cf_intro": say("why_cf_intro"),
-        "change": change,
-        "estimates": estimates,
+        "change": _change(doc, item_name_, hist),
+        "estimates": _estimates(doc, item_name_),
         "used_intro": say("why_used_intro"),
         "used": used,
         "not_used_intro": not_used_intro,
@@ -150,12 +92,76 @@ def _why_context(doc: dict[str, Any], config: Any = None) -> dict[str, Any]:
         "controls": controls if isinstance(controls, (list, tuple)) else [],
         "rights": say("why_rights"),
         "contact": say("why_contact", contact=contact) if contact else None,
-        "unit": UNITS.get(doc["unit"], doc["unit"]),
-        "numbers_note": say("why_numbers_note" if doc.get("basis", "features") == "features" else
-                            "why_numbers_note_exact", unit=UNITS.get(doc["unit"], doc["unit"])),
-        "method": ("exact calculation" if doc["exact"] else "estimate from random samples")
-        + f", in {UNITS.get(doc['unit'], doc['unit'])}",
+        "unit": unit,
+        "numbers_note": say("why_numbers_note" if by_features else "why_numbers_note_exact", unit=unit),
+        "method": ("exact calculation" if doc["exact"] else "estimate from random samples") + f", in {unit}",
     }
+
+
+def _result(doc: dict[str, Any], item_name_: str) -> tuple[str, str]:
+    """The page's title and its first sentence: the result this person got."""
+    if doc["task"] == "ranking":
+        title = say("why_title_item" if doc["in_top_k"] else "why_title_lower", item=item_name_, k=doc["k"])
+        key = "why_rank_in" if doc["in_top_k"] else "why_rank_out"
+        return title, say(key, item=item_name_, rank=doc["rank"], k=doc["k"])
+    if doc["task"] == "binary":
+        return say("why_title_result"), say("why_selected" if doc["selected"] else "why_not_selected")
+    return say("why_title_result"), say("why_score")
+
+
+def _reason(doc: dict[str, Any], r: dict[str, Any], item_name_: str, hist: str, config: Any) -> dict[str, Any]:
+    """One reason in words, with its estimate, share and the publisher's rationale."""
+    strength = STRENGTHS[r["strength"]]
+    if doc.get("basis") == "history":
+        text = say(f"why_reason_history_{r['direction']}", label=_label(doc, r["column"]),
+                   history=(doc.get("labels") or {}).get(f"{r['column']}|source", hist), strength=strength)
+    elif r["category"] == "item":
+        cap = item_name_[:1].upper() + item_name_[1:]
+        text = say(f"why_reason_item_{r['direction']}", item=cap or "This", strength=strength)
+    else:
+        verb = "raised" if r["direction"] == "raises" else "lowered"
+        text = say("why_reason", label=_label(doc, r["column"]), verb=verb, strength=strength)
+    rationale = (say("item_reason") if r["category"] == "item" else
+                 ((doc.get("rationale") or {}).get(r["category"]) or _cfg(config, f"category_rationale.{r['category']}")))
+    return {"category": category_label(r["category"]).capitalize(), "text": text,
+            "direction": r["direction"], "strength": r["strength"],
+            "estimate": f"{r['attribution']:+.3f}", "share": f"{r['share'] * 100:.0f}%", "rationale": rationale}
+
+
+def _change(doc: dict[str, Any], item_name_: str, hist: str) -> str:
+    """What would change the result (the counterfactual), or that none was found."""
+    cf = doc.get("counterfactual")
+    history = doc.get("basis") == "history"
+    if cf is None:
+        return say("why_cf_history_none", history=hist) if history else say("why_cf_none")
+    if history:
+        return _history_change(doc, cf, item_name_, hist)
+    if doc["task"] == "ranking":
+        effect = say("why_cf_leaves" if cf["effect"] == "leaves_top_k" else "why_cf_enters", item=item_name_, k=doc["k"])
+    else:
+        effect = say("why_cf_unselect" if doc["selected"] else "why_cf_select")
+    labels = _words([_label(doc, ch["column"]) for ch in cf["changes"]])
+    factor = float(cf["changes"][0]["factor"])
+    amount = AMOUNTS.get(factor, f"{factor:g} times as high")
+    if len(cf["changes"]) == 1:
+        change = (say("why_cf_zero", labels=labels, effect=effect) if factor == 0
+                  else say("why_cf_scaled", labels=labels, amount=amount, effect=effect))
+    else:  # two short sentences rather than one long one
+        labels = " and no ".join(_label(doc, ch["column"]) for ch in cf["changes"]) if factor == 0 else labels
+        change = (say("why_cf_zero_many", labels=labels, effect=effect) if factor == 0
+                  else say("why_cf_scaled_many", labels=labels, amount=amount, effect=effect))
+    return change[0].upper() + change[1:]
+
+
+def _estimates(doc: dict[str, Any], item_name_: str) -> str:
+    """How to read the numbers: estimates, or (history-based) exact parts of the served score."""
+    if doc.get("basis", "features") == "features":
+        return say("why_estimates")
+    estimates = say("why_history_estimates", item=item_name_)
+    served = doc.get("served_score")
+    if served is not None and abs(float(served) - float(doc["score"])) > 1e-9:
+        estimates += " " + say("why_history_served", gap=f"{abs(float(served) - float(doc['score'])):.3f}")
+    return estimates
 
 
 def _history_change(doc: dict[str, Any], cf: dict[str, Any], item_name: str, hist: str) -> str:

@@ -83,6 +83,16 @@ def test_results_reach_the_templates_only_through_the_display_module():
     assert not {m for m in frag if m.startswith(("explainer.analyses", "explainer.inventory", "explainer.models"))}
 
 
+def test_each_phrase_bank_states_its_audience():
+    """One phrase bank per audience: public pages, reviewer report, findings; each says so."""
+    banks = {"report/_phrases.py": "public", "report/_reviewer_phrases.py": "reviewer report only",
+             "findings/_phrases.py": "findings only"}
+    for path, scope in banks.items():
+        doc = ast.get_docstring(ast.parse((PKG / path).read_text(encoding="utf-8"))) or ""
+        assert scope in doc.split("\n\n")[0] + doc, path
+        assert "every sentence the reports say" not in doc and "every sentence the disclosure" not in doc, path
+
+
 def test_no_code_path_reads_the_planted_truths():
     users = [p for p in PKG.rglob("*.py") if "planted_truths" in p.read_text(encoding="utf-8")]
     assert [p.relative_to(PKG).as_posix() for p in users] == ["demo/__init__.py", "demo/_generate.py"]
@@ -94,8 +104,10 @@ BANNED = re.compile(r"\b(fair|fairly|unbiased|anonymous|anonymised|anonymized|co
 def test_templates_and_phrases_never_claim_fair_unbiased_anonymous_compliant():
     from explainer.findings import PHRASES
     from explainer.report._phrases import HEADINGS, SAY
+    from explainer.report._reviewer_phrases import LIMITATIONS, PERF_NAMES, REVIEWER
 
     texts = [t for p in PHRASES.values() for t in p.values() if t] + list(SAY.values()) + list(HEADINGS.values())
+    texts += [*REVIEWER.values(), *LIMITATIONS, *PERF_NAMES.values()]
     for tpl in (PKG / "report" / "templates").rglob("*.j2"):
         texts.append(re.sub(r"\{[{%#].*?[}%#]\}", " ", tpl.read_text(encoding="utf-8")))
     hits = [m.group(0) for t in texts for m in BANNED.finditer(t)]
