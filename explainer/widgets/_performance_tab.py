@@ -101,9 +101,9 @@ class PerformanceTab:
         key = self.group.value
         if perf is None or key == _ALL or perf.task != "binary":
             return perf
-        if key not in self._cache:
-            self._cache[key] = self._group_result(*key.split(_SEP, 1))
-        return self._cache[key]
+        if _SEP + key not in self._cache:
+            self._cache[_SEP + key] = self._group_result(*key.split(_SEP, 1))
+        return self._cache[_SEP + key]
 
     def _group_result(self, feature: str, group: str) -> Any:
         """The same measures on one group's rows, or None without the model and the data."""
@@ -117,7 +117,9 @@ class PerformanceTab:
         if not np.isin(y, (0.0, 1.0)).all():
             return None
         mask = data[feature].astype(str).to_numpy() == group
-        score = audit.model.predict_score(data)
+        if "score" not in self._cache:  # the model scores the data once, for every group chosen
+            self._cache["score"] = np.asarray(audit.model.predict_score(data), dtype=float)
+        score = self._cache["score"]
         return assess_performance(y[mask].astype(int), score[mask], task="binary", threshold=perf.method["threshold"],
                                   n_boot=int(audit.options.get("n_boot", 200)), ci=float(perf.method["ci"]),
                                   random_state=int(audit.options.get("random_state", 0)))
