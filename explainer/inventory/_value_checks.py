@@ -18,6 +18,7 @@ import numpy as np
 
 from . import _patterns as P
 from ._evidence import Evidence
+from ._postcodes import is_postcode, is_zip5
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -319,7 +320,7 @@ def _contact_in_text(v: Values, name_rules: list[P.NameRule], found: list[Hit]) 
 def _zip_codes(v: Values, name_rules: list[P.NameRule], found: list[Hit]) -> list[Hit]:
     if not v.raw_text:
         return []
-    share = v.share(lambda x: P.is_zip5(x) or P.is_postcode(x))
+    share = v.share(lambda x: is_zip5(x) or is_postcode(x))
     zipname = any(r.rule == "name:location" for r in name_rules)
     leading_zeros = (any(x.startswith("0") for x in v.strings) and v.n_distinct >= 20
                      and not any(r.category != "location" for r in name_rules))
@@ -340,7 +341,7 @@ _VALUE_RULES: tuple[Callable[[Values, list[P.NameRule], list[Hit]], list[Hit]], 
     _Pattern("device", "value:ip", "values are IP addresses (IPv4 or IPv6)", P.is_ip, 0.5,
              lambda v: _text(v) and any("." in x or ":" in x for x in v.strings[:200])),
     _Pattern("financial", "value:iban", "values are IBANs with valid checksums", P.is_iban, 0.5, _text),
-    _Pattern("location", "value:postcode", "values are UK postcodes or US ZIP+4 codes", P.is_postcode, 0.6, _text),
+    _Pattern("location", "value:postcode", "values are UK postcodes or US ZIP+4 codes", is_postcode, 0.6, _text),
     _person_names,
     _group_labels,
     _contact_in_text,
