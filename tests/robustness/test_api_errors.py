@@ -7,7 +7,7 @@ import pickle
 
 import numpy as np
 import pytest
-from conftest import SENTINELS
+from helpers_robustness import SENTINELS
 
 import explainer as ex
 from explainer.errors import MissingDependencyError
