@@ -129,6 +129,10 @@ class CollaborativeAdapter:
     sources : dict of str to csr_matrix
         Where the interactions come from (views, ratings, searches): each source's part of
         every value; they add up to ``interactions``. Empty: one source, ``"history"``.
+    filter_already_liked_items : bool
+        Whether items already in a customer's history are left out of their list
+        (implicit's default, True). False for recommenders of things bought again
+        (product groups, groceries): every item is a candidate.
     """
 
     model: Any
@@ -145,6 +149,7 @@ class CollaborativeAdapter:
     history_label: str = "history"
     name: str = ""
     sources: dict[str, Any] = field(default_factory=dict, repr=False)
+    filter_already_liked_items: bool = True
     _user_index: dict[Any, int] = field(default_factory=dict, repr=False, compare=False)
     _item_index: dict[Any, int] = field(default_factory=dict, repr=False, compare=False)
 
@@ -284,15 +289,18 @@ class CollaborativeAdapter:
         return out
 
     def candidates(self, row: int) -> npt.NDArray[np.int64]:
-        """Items the customer can be shown: those not already in their history."""
+        """Items the customer can be shown: those not already in their history (all items when
+        ``filter_already_liked_items`` is False)."""
         mask = np.ones(self.n_items, dtype=bool)
-        mask[self.history(row)[0]] = False
+        if self.filter_already_liked_items:
+            mask[self.history(row)[0]] = False
         return np.flatnonzero(mask).astype(np.int64)
 
     def recommend(self, customer: Any, k: int | None = None) -> npt.NDArray[np.int64]:
         """The customer's top ``k`` item columns, from the model's own recommend path.
 
-        Items already in the history are left out (implicit's default). For LightFM, which
+        Items already in the history are left out unless ``filter_already_liked_items`` is
+        False. For LightFM, which
         has no recommend method, every item is scored with ``predict`` and the best taken.
         """
         row = self.user_row(customer)
@@ -309,7 +317,7 @@ class CollaborativeAdapter:
             order = np.lexsort((cand, -s))[:k]
             return cand[order]
         one = self._row_matrix(row)
-        kwargs: dict[str, Any] = {"N": k, "filter_already_liked_items": True}
+        kwargs: dict[str, Any] = {"N": k, "filter_already_liked_items": self.filter_already_liked_items}
         if self.kind == "als":
             kwargs["recalculate_user"] = self.served == "recalculated"
         ids, _ = self.model.recommend(row, one, **kwargs)
@@ -447,7 +455,7 @@ class CollaborativeAdapter:
         return {"type": type(self.model).__name__, "kind": self.kind, "task": "ranking", "k": self.k,
                 "users": self.n_users, "items": self.n_items, "interactions": int(self.interactions.nnz),
                 "served": self.served if self.kind == "als" else "model", "basis": self.basis,
-                "sources": list(self.source_names)}
+                "sources": list(self.source_names), "filter_already_liked_items": self.filter_already_liked_items}
 
 
 # ----------------------------------------------------------------------------------------
@@ -522,6 +530,7 @@ def wrap_collaborative(
     history_label: str = "history",
     name: str = "",
     sources: Mapping[str, Any] | None = None,
+    filter_already_liked_items: bool = True,
 ) -> CollaborativeAdapter:
     """Wrap a fitted ``implicit`` or ``lightfm`` recommender; see :func:`explainer.wrap_model`."""
     names = _mro_names(model)
@@ -616,7 +625,8 @@ def wrap_collaborative(
     return CollaborativeAdapter(
         model=model, kind=kind, interactions=X, user_ids=users, item_ids=items, item_labels=labels,
         user_features=uf, user_feature_columns=columns, item_features=ifeat, served=served, k=int(k),
-        history_label=history_label, name=name or cls, sources=parts, _user_index=uidx, _item_index=iidx,
+        history_label=history_label, name=name or cls, sources=parts,
+        filter_already_liked_items=bool(filter_already_liked_items), _user_index=uidx, _item_index=iidx,
     )
 
 
