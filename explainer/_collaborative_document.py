@@ -67,7 +67,7 @@ def _categories(features: list[dict[str, Any]], a: Any) -> list[dict[str, Any]]:
     for f in features:
         if f["used_by_model"]:
             c = cats.setdefault(f["category"], {"category": f["category"], "importance_share": 0.0, "columns": []})
-            c["importance_share"] += f["importance_share"] or 0.0
+            c["importance_share"] = min(1.0, c["importance_share"] + (f["importance_share"] or 0.0))
             c["columns"].append(f["column"])
     intervals = a.sources.category_intervals if a.sources is not None else {}
     for c in cats.values():

@@ -309,7 +309,8 @@ def attribute_sources(
             t = per[idx].sum()
             return float(per[idx][:, cols].sum() / t) if t > 0 else 0.0
 
-        by_cat[cat] = _interval(cat_stat, len(rows), n_boot, confidence, random_state)
+        lo, hi = _interval(cat_stat, len(rows), n_boot, confidence, random_state)
+        by_cat[cat] = (max(0.0, lo), min(1.0, hi))  # a sole category's share is 1 up to rounding
     return SourceShares(shares, intervals, cats, len(rows), pairs, cf.k, confidence, by_cat)
 
 
