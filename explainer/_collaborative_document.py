@@ -17,7 +17,10 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["collaborative_document"]
+__all__ = ["collaborative_document", "collaborative_view"]
+
+#: Rows of exposure per group shown in the HTML view at most.
+MAX_EXPOSURE_ROWS = 60
 
 #: What the shares are shares of, in the document's ``unit`` fields.
 SHARE_UNIT = "share of mean |attribution| (score)"
@@ -132,4 +135,47 @@ def collaborative_document(a: Any, *, user_id: str | None = None, labels: dict[s
         "provenance": {"created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                        "versions": {"explainer-toolkit": __version__},
                        "random_state": int(a.options.get("random_state", 0)), "command": command},
+    }
+
+
+def _judged(frame: Any) -> list[dict[str, Any]]:
+    """Records of a per-group table without groups too small to judge (suppressed, not shown)."""
+    if frame is None:
+        return []
+    keep = frame[~frame["too_few_to_judge"].astype(bool)] if "too_few_to_judge" in frame else frame
+    return [dict(r) for r in keep.to_dict(orient="records")]
+
+
+def collaborative_view(a: Any) -> dict[str, Any]:
+    """Plain context of the ``collaborative_audit`` fragment: aggregates only, items by label."""
+    from .findings import phrase
+
+    cf = a.model
+    pop = a.popularity
+    heads = {f"slot_share@{h:g}": f"top-k slots to the {h:.0%} most used items" for h in pop.slot_share}
+    popularity = [{"measure": heads.get(str(r["measure"]), "Gini of item exposure" if r["measure"] == "gini"
+                                        else "catalogue coverage"),
+                   "value": r["value"], "ci_low": r["ci_low"], "ci_high": r["ci_high"],
+                   "interaction_share": None if r["interaction_share"] != r["interaction_share"]
+                   else r["interaction_share"]} for r in pop.to_frame().to_dict(orient="records")]
+    sources = [] if a.sources is None else [dict(r) for r in a.sources.to_frame().to_dict(orient="records")]
+    exposure: list[dict[str, Any]] = []
+    quality: list[dict[str, Any]] = []
+    if a.fairness is not None:
+        exposure = [{**r, "item": cf.label(int(r["item"]))} for r in _judged(a.fairness.exposure)]
+        quality = _judged(a.fairness.quality)
+    gap = a.served_gap
+    gap_sentence = "" if gap.served != "stored" else phrase(
+        "recsys.served_gap", n=gap.n_pairs, mean=f"{gap.mean_abs:.4f}", max=f"{gap.max_abs:.4f}",
+        relative=f"{gap.relative:.1%}")
+    return {
+        "model": {"type": type(cf.model).__name__, "kind": cf.kind, "k": cf.k, "items": cf.n_items,
+                  "customers": a.options.get("n_customers", cf.n_users)},
+        "gap_sentence": gap_sentence, "confidence": f"{pop.confidence:.0%}", "popularity": popularity,
+        "sources": sources, "exposure": exposure[:MAX_EXPOSURE_ROWS],
+        "more_exposure": max(0, len(exposure) - MAX_EXPOSURE_ROWS), "quality": quality,
+        "min_group_size": a.options.get("min_group_size"),
+        "proxies": [] if a.proxies is None else [dict(r) for r in a.proxies.to_frame().to_dict(orient="records")],
+        "proxy_threshold": 0.0 if a.proxies is None else float(a.proxies.threshold),
+        "findings": [{"severity": f.severity.value, "code": f.code, "text": f.text} for f in a.findings],
     }

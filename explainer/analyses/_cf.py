@@ -282,8 +282,9 @@ def attribute_sources(
     column_of = {n: i for i, n in enumerate(names)}
     per = np.zeros((len(rows), len(names)))
     pairs = 0
+    tops = cf.top_k(rows)
     for n, row in enumerate(rows):
-        cols = cf.recommend(cf.user_ids[row])
+        cols = tops[n][tops[n] >= 0]
         e = cf.explain_rows(row, cols)
         pairs += len(cols)
         if cf.basis == "history":
@@ -342,9 +343,10 @@ def ndcg_at_k(cf: CollaborativeAdapter, test_interactions: Any, rows: Sequence[i
     """Per-customer NDCG@k of the recommended items against held-out interactions (binary relevance)."""
     discount = 1.0 / np.log2(np.arange(2, k + 2))
     out = np.empty(len(rows))
+    tops = cf.top_k(rows, k)
     for n, row in enumerate(rows):
         relevant = set(test_interactions[row].indices.tolist())
-        recs = cf.recommend(cf.user_ids[row], k)
+        recs = tops[n][tops[n] >= 0]
         dcg = float(sum(discount[r] for r, c in enumerate(recs) if int(c) in relevant))
         out[n] = dcg / float(discount[: min(k, len(relevant))].sum())
     return out

@@ -150,6 +150,7 @@ class CollaborativeAdapter:
     name: str = ""
     sources: dict[str, Any] = field(default_factory=dict, repr=False)
     filter_already_liked_items: bool = True
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     _user_index: dict[Any, int] = field(default_factory=dict, repr=False, compare=False)
     _item_index: dict[Any, int] = field(default_factory=dict, repr=False, compare=False)
 
@@ -210,12 +211,19 @@ class CollaborativeAdapter:
         return out
 
     # --- scores -------------------------------------------------------------------------
+    def _f64(self, name: str) -> Float64Array:
+        """A fitted array of the model (factors, embeddings, biases) as float64, converted once."""
+        if name not in self._cache:
+            self._cache[name] = np.asarray(getattr(self.model, name), dtype=np.float64)
+        out: Float64Array = self._cache[name]
+        return out
+
     def _als_solve(self, cols: npt.NDArray[np.int64], values: Float64Array) -> tuple[Any, Float64Array]:
         """Cholesky factor of W_u^-1 and the recalculated user factor, from a history."""
         from scipy.linalg import cho_factor, cho_solve
 
         m = self.model
-        Y = np.asarray(m.item_factors, dtype=np.float64)
+        Y = self._f64("item_factors")
         c = float(m.alpha) * values
         Yh = Y[cols]
         # implicit's own Y'Y (accumulated in the factors' dtype), so both sides match it
@@ -235,8 +243,8 @@ class CollaborativeAdapter:
     def _lightfm_items(self, items: npt.NDArray[np.int64]) -> tuple[Float64Array, Float64Array]:
         """Item representations and biases (item features summed) of ``items``."""
         m = self.model
-        E = np.asarray(m.item_embeddings, dtype=np.float64)
-        b = np.asarray(m.item_biases, dtype=np.float64)
+        E = self._f64("item_embeddings")
+        b = self._f64("item_biases")
         if self.item_features is None:
             return E[items], b[items]
         g = self.item_features[items]
@@ -251,15 +259,15 @@ class CollaborativeAdapter:
             if len(parts) == 0:
                 return np.zeros(len(items))
             _, x = self._als_solve(parts, weights)
-            out: Float64Array = np.asarray(self.model.item_factors, dtype=np.float64)[items] @ x
+            out: Float64Array = self._f64("item_factors")[items] @ x
             return out
         if self.kind == "item_item":
             S = self.model.similarity
             return np.asarray(weights @ S[parts][:, items].toarray(), dtype=np.float64).reshape(-1)
         Q, bi = self._lightfm_items(items)
         m = self.model
-        p = weights @ np.asarray(m.user_embeddings, dtype=np.float64)[parts]
-        bu = float(weights @ np.asarray(m.user_biases, dtype=np.float64)[parts])
+        p = weights @ self._f64("user_embeddings")[parts]
+        bu = float(weights @ self._f64("user_biases")[parts])
         lf: Float64Array = Q @ p + bu + bi
         return lf
 
@@ -284,8 +292,8 @@ class CollaborativeAdapter:
             return self.score(user_rows, item_cols)
         rows = np.asarray(user_rows, dtype=np.int64).reshape(-1)
         items = np.asarray(item_cols, dtype=np.int64).reshape(-1)
-        X = np.asarray(self.model.user_factors, dtype=np.float64)[rows]
-        out: Float64Array = X @ np.asarray(self.model.item_factors, dtype=np.float64)[items].T
+        X = self._f64("user_factors")[rows]
+        out: Float64Array = X @ self._f64("item_factors")[items].T
         return out
 
     def candidates(self, row: int) -> npt.NDArray[np.int64]:
@@ -322,6 +330,34 @@ class CollaborativeAdapter:
             kwargs["recalculate_user"] = self.served == "recalculated"
         ids, _ = self.model.recommend(row, one, **kwargs)
         return np.asarray(ids, dtype=np.int64)
+
+    def top_k(self, rows: Sequence[int] | npt.ArrayLike, k: int | None = None, *,
+              batch: int = 5000) -> npt.NDArray[np.int64]:
+        """Top ``k`` item columns of many customers at once, shape (len(rows), k), -1 where a list is shorter.
+
+        The same lists as :meth:`recommend` (the model's own recommend path), asked for in
+        batches of ``batch`` customers: implicit ranks a batch in one call.
+        """
+        rows = np.asarray(rows, dtype=np.int64).reshape(-1)
+        k = self.k if k is None else int(k)
+        out = np.full((len(rows), k), -1, dtype=np.int64)
+        if self.kind == "lightfm":
+            for n, r in enumerate(rows):
+                t = self.recommend(self.user_ids[int(r)], k)
+                out[n, : len(t)] = t
+            return out
+        kwargs: dict[str, Any] = {"N": k, "filter_already_liked_items": self.filter_already_liked_items}
+        if self.kind == "als":
+            kwargs["recalculate_user"] = self.served == "recalculated"
+        dtype = np.float32 if self.kind == "als" else np.float64
+        for lo in range(0, len(rows), batch):
+            part = rows[lo: lo + batch]
+            ids, scores = self.model.recommend(part, self.interactions[part].astype(dtype), **kwargs)
+            ids = np.asarray(ids, dtype=np.int64).reshape(len(part), -1)
+            # implicit pads short lists with the lowest float as score
+            ids[np.asarray(scores).reshape(len(part), -1) == -np.finfo(np.asarray(scores).dtype).max] = -1
+            out[lo: lo + len(part), : ids.shape[1]] = ids[:, :k]
+        return out
 
     def _row_matrix(self, row: int, values: Float64Array | None = None) -> Any:
         """One customer's interactions as a 1-row CSR matrix in the dtype the model reads."""
@@ -366,8 +402,8 @@ class CollaborativeAdapter:
             parts, w = self._lightfm_parts(row)
             m = self.model
             Q, bi = self._lightfm_items(cols)
-            Eu = np.asarray(m.user_embeddings, dtype=np.float64)[parts]
-            bu = np.asarray(m.user_biases, dtype=np.float64)[parts]
+            Eu = self._f64("user_embeddings")[parts]
+            bu = self._f64("user_biases")[parts]
             contrib = (Q @ Eu.T + bu) * w
             base = bi
         else:
@@ -379,7 +415,7 @@ class CollaborativeAdapter:
                     contrib, base = np.zeros((len(cols), 0)), np.zeros(len(cols))
                 else:
                     chol, _ = self._als_solve(parts, w)
-                    Y = np.asarray(self.model.item_factors, dtype=np.float64)
+                    Y = self._f64("item_factors")
                     Z = cho_solve(chol, Y[cols].T)  # W_u y_i for every explained item at once
                     contrib = (Y[parts] @ Z).T * (float(self.model.alpha) * w)
                     base = np.zeros(len(cols))
@@ -424,7 +460,7 @@ class CollaborativeAdapter:
         one = self._row_matrix(row, w * weights)
         if self.kind == "als":
             x = np.asarray(self.model.recalculate_user(0, one), dtype=np.float64)
-            out: Float64Array = np.asarray(self.model.item_factors, dtype=np.float64)[cols] @ x
+            out: Float64Array = self._f64("item_factors")[cols] @ x
             return out
         ids, s = self.model.recommend(0, one, N=len(cols), filter_already_liked_items=False, items=cols)
         scores = np.zeros(len(cols))

@@ -53,8 +53,9 @@ def explain_customers(cf: CollaborativeAdapter, rows: Sequence[int], id_column: 
     frames: list[pd.DataFrame] = []
     err = 0.0
     names = cf.source_names if cf.basis == "history" else ("user features",)
-    for row in rows:
-        cols = cf.recommend(cf.user_ids[row])
+    tops = cf.top_k(rows) if len(rows) else np.zeros((0, cf.k), dtype=np.int64)
+    for row, top in zip(rows, tops):
+        cols = top[top >= 0]
         e = cf.explain_rows(int(row), cols)
         err = max(err, float(np.max(np.abs(e.contributions.sum(axis=1) + e.base - cf.score([row], cols)[0]),
                                     initial=0.0)))
