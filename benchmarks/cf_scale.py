@@ -8,9 +8,10 @@ per phase) next to the process's peak resident size so far (``resource.getrusage
 
 1. ``audit``: :func:`explainer.audit_collaborative` over every customer (popularity bias,
    interaction-source shares, served against explained score); no groups.
-2. ``audit_groups``: the same on ``--group-customers`` (2,000) customers with a sensitive
+2. ``audit_groups``: the same on ``--group-customers`` (250) customers with a sensitive
    attribute (exposure and quality per group, factor proxies). Exposure per group reads
-   every candidate item of every audited customer, which is why it runs on a sample.
+   every candidate item of every audited customer (250 x 20,000 rows), which is why it runs on a
+   sample.
 3. ``explain_all_in_process``: every customer's top ``--k`` explained exactly
    (``CollaborativeAdapter.explain_rows``, one Cholesky factorisation per customer).
 4. ``explain_all_dask`` (``--dask``): the same through ``explainer.explain_all`` on a local
@@ -75,7 +76,7 @@ def main() -> None:
     p.add_argument("--iterations", type=int, default=3)
     p.add_argument("--k", type=int, default=10)
     p.add_argument("--n-boot", type=int, default=50)
-    p.add_argument("--group-customers", type=int, default=2000)
+    p.add_argument("--group-customers", type=int, default=250)
     p.add_argument("--dask", action="store_true")
     p.add_argument("--partition-rows", type=int, default=25_000)
     p.add_argument("--seed", type=int, default=0)
