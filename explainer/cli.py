@@ -295,7 +295,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         sample_size=args.sample_size, n_boot=args.n_boot, min_group_size=args.min_group_size,
         n_jobs=args.n_jobs, random_state=args.seed, command=command, progress=say.sub(),
     )
-    say(f"5/5 render: {args.out} (recommender, one customer's why.html) and {Path(args.out) / 'all'} (both)")
+    third = _demo_collaborative(demo, args, command, say)
+    say(f"5/5 render: {args.out} (recommender, one customer's why.html) and {Path(args.out) / 'all'} (all)")
     doc, cfg = prepare_document(result, config=args.config or DEMO_CONFIG, previous=previous)
     # one example customer's "why am I seeing this?" page: the first held-out customer's top item
     first = rec.test["customer_id"].iloc[0]
@@ -306,7 +307,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         write_report_files(doc, tmp, config=cfg)
         why.to_html(tmp / "why.html", force=True)
         (tmp / "all").mkdir()
-        both = write_combined_files([doc, prepare_document(emails, config=targeting_config())[0]], tmp / "all")
+        both = write_combined_files([doc, prepare_document(emails, config=targeting_config())[0], *third],
+                                    tmp / "all")
     root = Path(args.out)
     for name in ("disclosure.html", "audit.html", "audit.json", "why.html", "all/disclosure.html",
                  "all/audit.html"):
@@ -314,6 +316,22 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     say(f"    combined disclosure: {len(both['algorithms'])} algorithms, "
         f"{len(both['readability']['failures'])} readability target(s) missed")
     return _gate(result.findings, selectors)
+
+
+def _demo_collaborative(demo: Any, args: argparse.Namespace, command: str | None, say: Any) -> list[dict[str, Any]]:
+    """The demo's third algorithm (ALS on purchase and browsing histories), or none without implicit."""
+    from .demo._collaborative import audit_demo_collaborative, collaborative_config, has_collaborative_demo
+    from .report._render import prepare_document
+
+    if not has_collaborative_demo():
+        say("    third algorithm skipped: implicit is not installed (pip install 'explainer-toolkit[recsys]')")
+        return []
+    say("    third algorithm: customers like you (ALS on purchase and browsing histories)")
+    doc, audit = audit_demo_collaborative(demo, k=args.k, n_boot=args.n_boot, min_group_size=args.min_group_size,
+                                          random_state=args.seed, command=command)
+    shares = ", ".join(f"{s['label']} {s['share']:.0%}" for s in doc["sources"])
+    say(f"    held-out customers: NDCG@{args.k} {doc['model']['metrics'][f'ndcg_at_{args.k}']:.3f}; sources: {shares}")
+    return [prepare_document(doc, config=collaborative_config())[0]]
 
 
 def _audit_backend(args: argparse.Namespace) -> str:
