@@ -1,9 +1,8 @@
-"""audit.json: its schema version, the plain-JSON protocol every result implements, and its builder.
+"""audit.json: its schema version, its writer and its builder.
 
 Every result type writes its own section through ``to_dict()`` (the :class:`ToDict`
-protocol), with the one converter :func:`plain` and its one rounding rule
-(:data:`SIGNIFICANT_DIGITS` significant digits; NaN and infinities become ``None``).
-:func:`audit_document` joins those sections into the document that ``audit.json`` holds
+protocol of ``explainer/_plain.py``, with the one converter :func:`plain` and its one
+rounding rule). :func:`audit_document` joins those sections into the document that ``audit.json`` holds
 and that the reports in :mod:`explainer.report` render: a plain dict, no result objects.
 
 The file format's version lives here, beside its writer (:data:`SCHEMA_VERSION`, checked by
@@ -14,15 +13,12 @@ The file format's version lives here, beside its writer (:data:`SCHEMA_VERSION`,
 from __future__ import annotations
 
 import json
-import math
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from enum import Enum
 from pathlib import Path
-from typing import Any, Protocol, overload, runtime_checkable
+from typing import Any
 
-import numpy as np
-import pandas as pd
+from ._plain import SIGNIFICANT_DIGITS, ToDict, plain, records
 
 __all__ = ["SCHEMA_VERSION", "SCHEMA_PATH", "SIGNIFICANT_DIGITS", "ToDict", "plain", "records",
            "audit_document", "write_json", "upgrade"]
@@ -32,63 +28,6 @@ SCHEMA_VERSION = "1.0"
 
 #: The JSON Schema every audit.json document validates against.
 SCHEMA_PATH = Path(__file__).parent / "report" / "audit.schema.json"
-
-#: Numbers in audit.json and in every ``to_dict()`` keep this many significant digits.
-SIGNIFICANT_DIGITS = 10
-
-
-@runtime_checkable
-class ToDict(Protocol):
-    """A result that writes itself as plain JSON-ready data (str, int, float, bool, None,
-    lists and dicts with string keys): what ``json.dumps`` takes without a converter."""
-
-    def to_dict(self) -> dict[str, Any]:
-        """The result as plain JSON-ready data; no cell values of the audited data."""
-        ...
-
-
-@overload
-def plain(v: Mapping[Any, Any]) -> dict[str, Any]: ...
-@overload
-def plain(v: Any) -> Any: ...
-def plain(v: Any) -> Any:
-    """Convert numpy/pandas values to JSON-ready Python values; NaN becomes None.
-
-    Floats keep :data:`SIGNIFICANT_DIGITS` significant digits; a DataFrame becomes a list of
-    records; an Enum its value; dict keys and any other object (a timestamp, an interval)
-    become strings.
-
-    Examples
-    --------
-    >>> plain({"a": np.float64(1 / 3), 2: [np.int64(4), float("nan"), np.bool_(True)]})
-    {'a': 0.3333333333, '2': [4, None, True]}
-    """
-    if isinstance(v, Mapping):
-        return {str(k): plain(x) for k, x in v.items()}
-    if isinstance(v, pd.DataFrame):
-        return records(v)
-    if isinstance(v, (list, tuple, np.ndarray)):
-        return [plain(x) for x in v]
-    if v is None or v is pd.NA:
-        return None
-    if isinstance(v, (bool, np.bool_)):
-        return bool(v)
-    if isinstance(v, np.integer):
-        return int(v)
-    if isinstance(v, (float, np.floating)):
-        f = float(v)
-        return float(f"{f:.{SIGNIFICANT_DIGITS}g}") if math.isfinite(f) else None
-    if isinstance(v, Enum):
-        return v.value
-    return v if isinstance(v, (str, int)) else str(v)
-
-
-def records(df: pd.DataFrame | None) -> list[dict[str, Any]]:
-    """The rows of ``df`` as plain records (see :func:`plain`); ``[]`` for None or no rows."""
-    if df is None or len(df) == 0:
-        return []
-    return [plain(r) for r in df.to_dict(orient="records")]
-
 
 def write_json(doc: Mapping[str, Any], path: str | os.PathLike[str] | None = None) -> str:
     """The audit.json text of ``doc`` (indented, keys in the document's order); written

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .._document import plain
+from .._plain import plain
 from ..errors import InvalidInputError
 from ..models._collaborative import CollaborativeAdapter
 from ._proxies import ProxyResult, find_proxies
@@ -141,10 +141,7 @@ def popularity_bias(
         mask = np.zeros(cf.n_items, dtype=bool)
         mask[order[: max(1, int(np.ceil(h * cf.n_items)))]] = True
         heads[h] = mask
-    recs = np.full((len(rows), k), -1, dtype=np.int64)
-    for n, row in enumerate(rows):
-        r = cf.recommend(cf.user_ids[row], k)
-        recs[n, : len(r)] = r
+    recs = cf.top_k(rows, k)
     point = _measures(recs.reshape(-1), heads, cf.n_items)
     rng = np.random.default_rng(random_state)
     draws = [_measures(recs[rng.integers(0, len(rows), len(rows))].reshape(-1), heads, cf.n_items)

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .._display import HTMLDisplay, interval_label
-from .._document import plain, records
+from .._plain import plain, records
 from ..errors import InvalidInputError
 from ..models import ModelAdapter
 

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from explainer._display import HTMLDisplay, interval_label
-from explainer._document import plain
+from explainer._plain import plain
 from explainer.errors import InvalidInputError
 
 from ._stats import bh_adjust, fisher_pair_p, mover_ratio, newcombe_difference, wilson_interval

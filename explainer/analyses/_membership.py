@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .._display import HTMLDisplay
-from .._document import plain
+from .._plain import plain
 from ..errors import InvalidInputError
 from ..models._calls import call_model
 

@@ -29,7 +29,7 @@ from typing import Any
 import pandas as pd
 
 from .._display import HTMLDisplay
-from .._document import plain, records
+from .._plain import plain, records
 from ._explain import ShapResult
 from ._groupstats import _records
 from ._refit import RefitResult

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .._display import HTMLDisplay
-from .._document import plain, records
+from .._plain import plain, records
 from ..errors import InvalidInputError
 from ._groupstats import _records, group_metrics
 

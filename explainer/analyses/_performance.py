@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from .._display import HTMLDisplay
-from .._document import plain, records
+from .._plain import plain, records
 from ..errors import InvalidInputError
 from ._stats import bh_adjust, fisher_pair_p, mover_ratio, newcombe_difference, wilson_interval, z_of
 

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from explainer._display import HTMLDisplay
-from explainer._document import plain, records
+from explainer._plain import plain, records
 from explainer.errors import InvalidInputError
 from explainer.inventory._patterns import names_related
 

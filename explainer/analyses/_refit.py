@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidInputError
-from .._document import plain, records
+from .._plain import plain, records
 from ..models._adapter import ModelAdapter, wrap_model
 from ..models._calls import call_model
 from ._ranking import per_user_ranking

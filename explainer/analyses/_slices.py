@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .._display import HTMLDisplay
-from .._document import plain, records
+from .._plain import plain, records
 from ..errors import InvalidInputError
 from ._stats import bh_adjust, fisher_pair_p, wilson_interval
 

@@ -27,7 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .._display import HTMLDisplay
-from .._document import plain
+from .._plain import plain
 from ..errors import InvalidInputError, ModelNotFittedError
 from ..models._calls import call_model
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidInputError
-from .._document import plain
+from .._plain import plain
 from ..models import ModelAdapter
 
 __all__ = ["Reason", "Change", "Counterfactual", "PersonExplanation", "explain_person", "CHANGEABLE_CATEGORIES"]

@@ -22,7 +22,7 @@ from ._reviewer import audit_context
 if TYPE_CHECKING:
     import jinja2
 
-    from .._document import ToDict
+    from .._plain import ToDict
 
 __all__ = ["render_disclosure", "render_audit", "write_reports", "write_report_files",
            "prepare_document", "section_texts", "FIRST_LAYER"]
