@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._plain import plain, records
 from ..errors import InvalidInputError
 
 __all__ = ["DependenceResult", "dependence", "top_dependence", "PROBABILITY_METHOD", "MARGIN_METHOD"]
@@ -71,10 +72,8 @@ class DependenceResult:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data (aggregates only)."""
-        rows = [{k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in r.items()}
-                for r in self.table.to_dict("records")]
-        return {"column": self.column, "unit": self.unit, "base_value": float(self.base_value),
-                "method": dict(self.method), "bins": rows}
+        return {"column": self.column, "unit": self.unit, "base_value": plain(self.base_value),
+                "method": plain(self.method), "bins": records(self.table)}
 
     def __repr__(self) -> str:
         return f"DependenceResult({self.column!r}, {len(self.table)} bins, unit {self.unit})"

@@ -87,6 +87,10 @@ def results() -> dict[str, Any]:
             out.setdefault("RefitResult", a.minimisation.refit)
         if a.reidentification is not None and a.reidentification.suggestions:
             out.setdefault("GeneralisationStep", a.reidentification.suggestions[0])
+    for a, rows in ((retail, rec.test), (decision, dec.applications)):
+        found = analyses.top_dependence(a.explanation, a.data if a.data is not None else rows, n=1)
+        if found:
+            out.setdefault("DependenceResult", next(iter(found.values())))
     out["WhyExplanation"] = retail.why(rec.test["customer_id"].iloc[0], rec.test["category"].iloc[0])
     out["ShapMatrix"] = analyses.explain_matrix(linear, X)
     out["ScanResult"] = ex.scan(dec.applications)
