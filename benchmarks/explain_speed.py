@@ -216,7 +216,7 @@ def bench_blackbox(X: np.ndarray, y: np.ndarray, n: int) -> dict[str, Any]:
     import pandas as pd
 
     import explainer as ex
-    from explainer.analyses._blackbox import explain_callable
+    from explainer.analyses._shap_callable import explain_callable
 
     cols = [f"x{i}" for i in range(N_FEATURES)]
     w = np.linspace(-1, 1, N_FEATURES)

@@ -28,8 +28,9 @@ from ._validate import (
 )
 from ._version import __version__
 from .analyses._explain import ShapResult, explain
-from .analyses._fairness import FairnessResult, audit_fairness
-from .analyses._groupstats import FOUR_FIFTHS
+from .analyses._fairness import FairnessResult
+from .analyses._fairness import assess_fairness as audit_fairness
+from .analyses._group_metrics import FOUR_FIFTHS
 from .analyses._membership import MembershipResult, membership_inference_risk
 from .analyses._minimisation import MinimisationResult, assess_minimisation
 from .analyses._privacy import ReidentificationResult, quasi_identifiers_from_inventory, reidentification_risk
@@ -1125,7 +1126,7 @@ def _proxy_flow(adapter: ModelAdapter, sensitive: Sequence[str], proxies: Any, p
     if not hidden or not pairs:
         return None
     say("proxy flow")
-    from .analyses._flow import proxy_flow
+    from .analyses._proxy_flow import proxy_flow
 
     rows = pool.iloc[_flow_rows(pool, adapter.item_id, random_state)]
     flow_shap = explain(adapter, rows, categories=categories, sample_size=None, n_boot=2, n_jobs=n_jobs,
@@ -1256,7 +1257,7 @@ def _performance(adapter: ModelAdapter, data: pd.DataFrame, y01: np.ndarray, sco
 def _decisions_and_scores(data: pd.DataFrame, predictions: str,
                           threshold: float | None) -> tuple[np.ndarray, np.ndarray | None]:
     """0/1 decisions from a prediction column; the scores too when the column holds scores."""
-    from .analyses._groupstats import decisions_from_scores
+    from .analyses._group_metrics import decisions_from_scores
 
     col = data[predictions]
     n_na = int(col.isna().sum())

@@ -119,7 +119,7 @@ def audit_collaborative(
     """
     from .analyses._cf import attribute_sources
     from .analyses._cf_audit import factor_proxies, popularity_bias
-    from .analyses._fairness import audit_fairness
+    from .analyses._fairness import assess_fairness as audit_fairness
     from .models._collaborative import _csr
 
     if not isinstance(model, CollaborativeAdapter):

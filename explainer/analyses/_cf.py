@@ -22,7 +22,7 @@ import pandas as pd
 
 from ..errors import InvalidInputError
 from ..models._collaborative import CollaborativeAdapter
-from ._why import Change, Counterfactual, PersonExplanation, _pick_reasons
+from ._person import Change, Counterfactual, PersonExplanation, _pick_reasons
 
 __all__ = ["explain_collaborative_person", "attribute_sources", "refit_without_source", "ndcg_at_k", "SourceShares",
            "SourceRefitResult", "HISTORY_CATEGORY"]

@@ -108,7 +108,7 @@ class ShapResult(HTMLDisplay):
                 f"unit {self.unit}, {len(self.columns)} columns; by category: {top})")
 
     def _display_view(self) -> tuple[str, dict[str, Any]]:
-        from ._groupstats import _records
+        from ._group_metrics import _records
 
         cats = _records(self.category_share.assign(columns=[", ".join(c) for c in self.category_share["columns"]]))
         cols = _records(self.column_share)
@@ -373,7 +373,7 @@ def explain_rows(
     idx = row_index
     cols = list(model.input_columns)
     if model.kind == "callable":
-        from ._blackbox import explain_callable
+        from ._shap_callable import explain_callable
 
         sm = explain_callable(model, rows, background=background, n_jobs=n_jobs, random_state=random_state,
                               progress=progress)
@@ -471,7 +471,7 @@ def local_attributions(
 
     rng = np.random.default_rng(random_state)
     if model.kind == "callable":
-        from ._blackbox import explain_callable
+        from ._shap_callable import explain_callable
 
         sm = explain_callable(model, rows, background=data, n_jobs=n_jobs, random_state=random_state,
                               progress=progress)

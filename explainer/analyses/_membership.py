@@ -142,7 +142,7 @@ class MembershipResult(HTMLDisplay):
                 f"{self.n_members} members and {self.n_nonmembers} non-members scored)")
 
     def _display_view(self) -> tuple[str, dict[str, Any]]:
-        from ._groupstats import _records
+        from ._group_metrics import _records
 
         return "membership_result", {
             "available": self.available, "reason": self.reason, "summary": self.summary,

@@ -240,7 +240,7 @@ class ReidentificationResult(HTMLDisplay):
                 f"k_threshold={self.k_threshold}, {len(self.suggestions)} suggested steps)")
 
     def _display_view(self) -> tuple[str, dict[str, Any]]:
-        from ._groupstats import _records
+        from ._group_metrics import _records
 
         return "reidentification_result", {
             "quasi_identifiers": list(map(str, self.quasi_identifiers)), "n_rows": self.n_rows,

@@ -6,7 +6,7 @@ than one partition:
 1. facts: rows, the range and number of customer ids, the target's values and missing
    counts (a few columns only);
 2. work: predict, rank (top k per customer), and count the sufficient statistics of the
-   in-process analyses (:func:`~explainer.analyses._groupstats.group_counts`,
+   in-process analyses (:func:`~explainer.analyses._group_metrics.group_counts`,
    :func:`~explainer.analyses._fairness.exposure_counts`,
    :func:`~explainer.analyses._fairness.quality_counts`, sums for the model metrics), and
    hand back the few rows that the sampled analyses use (SHAP sample and background, the
@@ -54,7 +54,7 @@ from ..analyses._fairness import (
     quality_counts,
     with_item_exposure,
 )
-from ..analyses._groupstats import GroupCounts, group_counts
+from ..analyses._group_metrics import GroupCounts, group_counts
 from ..analyses._ranking import per_user_ranking
 from ..errors import InvalidInputError
 from ..inventory import DataInventory

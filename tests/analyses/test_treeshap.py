@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from explainer.analyses import _treeshap
-from explainer.analyses._bruteforce import exact_shapley, shapley_from_value_function
+from oracles import exact_shapley, shapley_from_value_function
 from explainer.analyses._treeshap import ShapMatrix, explain_matrix
 from explainer.errors import InvalidInputError, ModelNotFittedError
 from sklearn.linear_model import LogisticRegression
@@ -407,7 +407,7 @@ def test_pipeline_and_wrong_width_are_rejected() -> None:
 
 def test_importing_the_module_does_not_import_backends() -> None:
     code = (
-        "import sys, explainer, explainer.analyses._treeshap, explainer.analyses._bruteforce; "
+        "import sys, explainer, explainer.analyses._treeshap; "
         "print(sorted(m for m in ('shap', 'fasttreeshap_fixed', 'lightgbm', 'xgboost') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -65,7 +65,7 @@ class ProxyFlowResult(HTMLDisplay):
         return f"ProxyFlowResult({len(self.table)} group/input rows, {judged} with groups large enough to judge)"
 
     def _display_view(self) -> tuple[str, dict[str, Any]]:
-        from ._groupstats import _records
+        from ._group_metrics import _records
 
         t = self.table
         if len(t):

@@ -1,4 +1,4 @@
-"""Known-answer tests for explainer.analyses._groupstats."""
+"""Known-answer tests for explainer.analyses._group_metrics (counts, intervals and result)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from fairlearn.metrics import (
     true_positive_rate,
 )
 
-from explainer.analyses._groupstats import (
+from explainer.analyses._group_metrics import (
     GroupMetricsResult,
     decisions_from_scores,
     group_counts,
