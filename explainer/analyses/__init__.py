@@ -19,7 +19,8 @@ from ._privacy import (
 from ._proxies import ProxyResult, find_proxies
 from ._refit import RefitResult, drop_column_importance
 from ._ranking import per_user_ranking, ranking_metrics, top_k_mask
-from ._treeshap import ShapMatrix, explain_matrix
+from ._shap_handlers import explain_matrix
+from ._shap_matrix import ShapMatrix
 
 __all__ = [
     "ShapResult", "explain", "FairnessResult", "assess_fairness", "audit_fairness", "GroupMetricsResult", "decisions_from_scores",

@@ -368,7 +368,7 @@ def explain_rows(
     progress: Callable[[int, int], None] | None = None,
 ) -> ShapResult:
     """:func:`explain` on rows already drawn with :func:`sample_positions` (and ``rng`` after it)."""
-    from ._treeshap import explain_matrix
+    from ._shap_handlers import explain_matrix
 
     idx = row_index
     cols = list(model.input_columns)
@@ -467,7 +467,7 @@ def local_attributions(
     map engineered columns back to raw ones. Returns the backend's ``ShapMatrix``, the
     (n_rows, n_raw_columns) attributions and a sentence saying how they were grouped.
     """
-    from ._treeshap import explain_matrix
+    from ._shap_handlers import explain_matrix
 
     rng = np.random.default_rng(random_state)
     if model.kind == "callable":
