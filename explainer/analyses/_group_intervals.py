@@ -10,6 +10,7 @@ Benjamini-Hochberg, and the mean score with a normal-approximation interval.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -163,174 +164,214 @@ def metrics_from_counts(
     extra: Callable[[str, np.ndarray, np.ndarray], pd.DataFrame] | None = None,
 ) -> GroupMetricsResult:
     """Metrics from counts; ``extra(feature, counts, eligible)`` adds rows after a feature's."""
-    do_ci = ci is not None
-    z = _normal_quantile(0.5 + float(ci) / 2.0) if ci is not None else float("nan")
-    weighted = counts.weighted
-    has_score = counts.has_score
     tests: list[dict[str, Any]] = []  # one per feature x tested metric, adjusted below
-
     bg_parts: list[pd.DataFrame] = []
     disp_parts: list[pd.DataFrame] = []
     for i_feat, (name, tab) in enumerate(counts.by_feature()):
-        g = len(tab)
-        if i_feat < counts.n_single and g < 2:
+        if i_feat < counts.n_single and len(tab) < 2:
             raise InvalidInputError(
                 f"sensitive_features column {name!r} must have at least two groups. "
-                f"Got {g}. Drop the column or pass data that holds more than one group."
+                f"Got {len(tab)}. Drop the column or pass data that holds more than one group."
             )
-        labels = tab["group"].tolist()
-        n_rows = tab["n"].to_numpy(dtype=np.int64)
-        # the group size the minimum applies to: customers when counted by customer, else rows
-        size = tab["n_units"].to_numpy(dtype=np.int64) if "n_units" in tab else n_rows
-        cells = tab[["tn", "fp", "fn", "tp"]].to_numpy(dtype=np.float64)
-        tn, fp, fn, tp = cells[:, 0], cells[:, 1], cells[:, 2], cells[:, 3]
-        rates = _rates(tp, fp, fn, tn)
-        eligible = size >= min_group_size
-        values: dict[str, np.ndarray] = {"count": n_rows.astype(np.float64), **rates}
-        lows: dict[str, np.ndarray] = {k: np.full(g, np.nan) for k in values}
-        highs: dict[str, np.ndarray] = {k: np.full(g, np.nan) for k in values}
-        if do_ci:  # group sizes are fixed, not estimated
-            lows["count"] = highs["count"] = n_rows.astype(np.float64)
-        disp_val = _disparities({k: np.where(eligible, v, np.nan) for k, v in rates.items()})
-        disp_val["_fpr_difference"] = _spread(np.where(eligible, rates["false_positive_rate"], np.nan))[0]
-        disp_lo = {k: np.array(np.nan) for k in disp_val}
-        disp_hi = {k: np.array(np.nan) for k in disp_val}
-        pairs: dict[str, tuple[str, str]] = {}
-        p_of: dict[str, float] = {}
-
-        # effective counts: each rate's denominator over the design effect (customers) and Kish's
-        # factor for weights, so a closed-form binomial interval has the right width
-        eff = _effective_denominators(tab, cells, rates, weighted=weighted, by_customer=counts.by_customer)
-        for k_name in _RATE_WEIGHTS:
-            n_eff = eff[k_name]
-            k_eff = np.nan_to_num(rates[k_name]) * n_eff
-            if do_ci:
-                assert ci is not None
-                lows[k_name], highs[k_name] = wilson_interval(k_eff, n_eff, float(ci))
-                undefined = ~np.isfinite(rates[k_name])
-                lows[k_name][undefined] = highs[k_name][undefined] = np.nan
-            if k_name not in _TESTED:
-                continue
-            r = np.where(eligible, rates[k_name], np.nan)
-            ok = np.flatnonzero(np.isfinite(r))
-            if len(ok) < 2:
-                continue
-            lo_i, hi_i = ok[int(np.argmin(r[ok]))], ok[int(np.argmax(r[ok]))]
-            n_pairs = len(ok) * (len(ok) - 1) / 2
-            p_raw = float(fisher_pair_p(k_eff[lo_i], n_eff[lo_i], k_eff[hi_i], n_eff[hi_i])[0])
-            p_of[k_name] = min(1.0, p_raw * n_pairs) if np.isfinite(p_raw) else float("nan")
-            pairs[k_name] = (str(labels[lo_i]), str(labels[hi_i]))
-            tests.append({"feature": name, "metric": k_name, "p": p_of[k_name],
-                          "intersection": i_feat >= counts.n_single})
-            if do_ci:
-                assert ci is not None
-                _, d_lo, d_hi = newcombe_difference(k_eff[hi_i], n_eff[hi_i], k_eff[lo_i], n_eff[lo_i], float(ci))
-                diff_measure = _DIFFERENCE_OF[k_name]
-                dv = float(disp_val[diff_measure])
-                if k_name == "selection_rate":
-                    _, r_lo, r_hi = mover_ratio(k_eff[lo_i], n_eff[lo_i], k_eff[hi_i], n_eff[hi_i], float(ci))
-                    rv = float(disp_val["demographic_parity_ratio"])
-                    if np.isfinite(rv):
-                        disp_lo["demographic_parity_ratio"] = np.array(min(float(r_lo), rv))
-                        disp_hi["demographic_parity_ratio"] = np.array(max(float(r_hi), rv))
-                if np.isfinite(dv):
-                    disp_lo[diff_measure] = np.array(min(float(d_lo), dv))
-                    disp_hi[diff_measure] = np.array(max(float(d_hi), dv))
-        # equalized odds: the larger of the TPR and FPR differences, with that metric's interval and test
-        eo_src = "true_positive_rate"
-        if np.isfinite(disp_val["equalized_odds_difference"]) and (
-                float(disp_val["equalized_odds_difference"]) > float(disp_val["equal_opportunity_difference"])):
-            eo_src = "false_positive_rate"
-        if do_ci and np.isfinite(disp_val["equalized_odds_difference"]):
-            src_lo, src_hi = (disp_lo["equal_opportunity_difference"], disp_hi["equal_opportunity_difference"])
-            if eo_src == "false_positive_rate":
-                src_lo, src_hi = disp_lo["_fpr_difference"], disp_hi["_fpr_difference"]
-            disp_lo["equalized_odds_difference"], disp_hi["equalized_odds_difference"] = src_lo, src_hi
-        measure_src = {"demographic_parity_difference": "selection_rate", "demographic_parity_ratio": "selection_rate",
-                       "equalized_odds_difference": eo_src, "equal_opportunity_difference": "true_positive_rate"}
-
-        if has_score:
-            w_sum = tab["w_sum"].to_numpy(dtype=np.float64)
-            s_sum = tab["s_sum"].to_numpy(dtype=np.float64)
-            s_sq = tab["s_sq"].to_numpy(dtype=np.float64)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                mean = np.where(w_sum > 0, s_sum / w_sum, np.nan)
-                # sum of (weighted) squared deviations from the group mean
-                dev = np.maximum(s_sq - w_sum * mean * mean, 0.0)
-                if not weighted:
-                    var = np.where(n_rows > 1, dev / (n_rows - 1), np.nan)
-                    n_eff = n_rows.astype(np.float64)
-                else:
-                    w2 = tab["w_sq"].to_numpy(dtype=np.float64)
-                    var = np.where(w_sum > 0, dev / w_sum, np.nan)
-                    n_eff = np.where(w2 > 0, w_sum * w_sum / w2, np.nan)
-                    var = np.where(n_eff > 1, var * n_eff / (n_eff - 1), np.nan)
-            values["mean_score"] = mean
-            if ci is not None:
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    se2 = var / n_eff
-                    if counts.by_customer:  # customers as units: their score sums around the mean
-                        k_u = tab["n_units"].to_numpy(dtype=np.float64)
-                        u_ss, u_sw, u_ww = (tab[c].to_numpy(dtype=np.float64) for c in _U_COLUMNS)
-                        dev_c = np.maximum(u_ss - 2 * mean * u_sw + mean * mean * u_ww, 0.0)
-                        se2_c = np.where(k_u > 1, k_u / (k_u - 1), np.nan) * dev_c / (w_sum * w_sum)
-                        se2 = np.fmax(se2, se2_c)
-                    half = z * np.sqrt(se2)
-                lows["mean_score"], highs["mean_score"] = mean - half, mean + half
-            else:
-                lows["mean_score"] = highs["mean_score"] = np.full(g, np.nan)
-
-        metric_names = [m for m in GROUP_METRICS if m in values]
-        n_metrics = len(metric_names)
-        bg_parts.append(
-            pd.DataFrame(
-                {
-                    "feature": name,
-                    "group": np.repeat(np.array(labels, dtype=object), n_metrics),
-                    "metric": np.tile(np.array(metric_names, dtype=object), g),
-                    "value": np.column_stack([values[m] for m in metric_names]).ravel(),
-                    "ci_low": np.column_stack([lows[m] for m in metric_names]).ravel(),
-                    "ci_high": np.column_stack([highs[m] for m in metric_names]).ravel(),
-                    "n": np.repeat(size, n_metrics),
-                    "too_few_to_judge": np.repeat(~eligible, n_metrics),
-                }
-            )
-        )
+        feat = _feature_metrics(tab, counts, min_group_size=min_group_size, ci=ci)
+        intersection = i_feat >= counts.n_single
+        tests += [{"feature": name, "metric": m, "p": p, "intersection": intersection} for m, p in feat.p_of.items()]
+        bg_parts.append(_by_group_frame(name, feat))
         if extra is not None:
-            bg_parts.append(extra(name, n_rows, eligible))
-        n_elig = int(eligible.sum())
-        disp_parts.append(
-            pd.DataFrame(
-                {
-                    "feature": name,
-                    "measure": list(DISPARITY_MEASURES),
-                    "value": [float(disp_val[m]) for m in DISPARITY_MEASURES],
-                    "ci_low": [float(disp_lo[m]) for m in DISPARITY_MEASURES],
-                    "ci_high": [float(disp_hi[m]) for m in DISPARITY_MEASURES],
-                    "flagged": pd.array(
-                        [
-                            pd.NA,
-                            (bool(disp_val["demographic_parity_ratio"] < FOUR_FIFTHS)
-                             if np.isfinite(disp_val["demographic_parity_ratio"]) else pd.NA),
-                            pd.NA,
-                            pd.NA,
-                        ],
-                        dtype="boolean",
-                    ),
-                    "n_groups": n_elig,
-                    "low_group": [pairs.get(measure_src[m], (None, None))[0] for m in DISPARITY_MEASURES],
-                    "high_group": [pairs.get(measure_src[m], (None, None))[1] for m in DISPARITY_MEASURES],
-                    "tested_metric": [measure_src[m] for m in DISPARITY_MEASURES],
-                    "p_value": [p_of.get(measure_src[m], float("nan")) for m in DISPARITY_MEASURES],
-                }
-            )
-        )
+            bg_parts.append(extra(name, feat.n_rows, feat.eligible))
+        disp_parts.append(_disparity_frame(name, feat))
 
     by_group = pd.concat(bg_parts, ignore_index=True)[_BY_GROUP_COLUMNS]
     by_group["n"] = by_group["n"].astype(np.int64)
     by_group["too_few_to_judge"] = by_group["too_few_to_judge"].astype(bool)
-    disparities = pd.concat(disp_parts, ignore_index=True)
-    # Benjamini-Hochberg per family: single features x tested metrics, and intersections x metrics
+    disparities = _with_adjusted_p(pd.concat(disp_parts, ignore_index=True), tests)[_DISPARITY_COLUMNS]
+    method = _method(counts, ci=ci, random_state=random_state, min_group_size=min_group_size)
+    return GroupMetricsResult(by_group=by_group, disparities=disparities, method=method)
+
+
+@dataclass
+class _FeatureMetrics:
+    """One feature's (or intersection's) group metrics, disparities and tests, being filled in."""
+
+    labels: list[Any]
+    n_rows: np.ndarray
+    size: np.ndarray  # the group size the minimum applies to: customers when counted by customer, else rows
+    eligible: np.ndarray
+    values: dict[str, np.ndarray]
+    lows: dict[str, np.ndarray]
+    highs: dict[str, np.ndarray]
+    disp_val: dict[str, np.ndarray]
+    disp_lo: dict[str, np.ndarray] = field(default_factory=dict)
+    disp_hi: dict[str, np.ndarray] = field(default_factory=dict)
+    pairs: dict[str, tuple[str, str]] = field(default_factory=dict)  # tested metric -> (lowest, highest) group
+    p_of: dict[str, float] = field(default_factory=dict)  # tested metric -> Bonferroni-corrected Fisher p
+    measure_src: dict[str, str] = field(default_factory=dict)  # disparity measure -> tested metric
+
+
+def _feature_metrics(tab: pd.DataFrame, counts: GroupCounts, *, min_group_size: int,
+                     ci: float | None) -> _FeatureMetrics:
+    """Group rates with intervals, disparities with intervals and the pair tests of one feature."""
+    g = len(tab)
+    n_rows = tab["n"].to_numpy(dtype=np.int64)
+    size = tab["n_units"].to_numpy(dtype=np.int64) if "n_units" in tab else n_rows
+    cells = tab[["tn", "fp", "fn", "tp"]].to_numpy(dtype=np.float64)
+    rates = _rates(cells[:, 3], cells[:, 1], cells[:, 2], cells[:, 0])
+    eligible = size >= min_group_size
+    values: dict[str, np.ndarray] = {"count": n_rows.astype(np.float64), **rates}
+    disp_val = _disparities({k: np.where(eligible, v, np.nan) for k, v in rates.items()})
+    disp_val["_fpr_difference"] = _spread(np.where(eligible, rates["false_positive_rate"], np.nan))[0]
+    feat = _FeatureMetrics(
+        labels=tab["group"].tolist(), n_rows=n_rows, size=size, eligible=eligible, values=values,
+        lows={k: np.full(g, np.nan) for k in values}, highs={k: np.full(g, np.nan) for k in values},
+        disp_val=disp_val, disp_lo={k: np.array(np.nan) for k in disp_val},
+        disp_hi={k: np.array(np.nan) for k in disp_val})
+    if ci is not None:  # group sizes are fixed, not estimated
+        feat.lows["count"] = feat.highs["count"] = n_rows.astype(np.float64)
+    # effective counts: each rate's denominator over the design effect (customers) and Kish's
+    # factor for weights, so a closed-form binomial interval has the right width
+    eff = _effective_denominators(tab, cells, rates, weighted=counts.weighted, by_customer=counts.by_customer)
+    for k_name in _RATE_WEIGHTS:
+        n_eff = eff[k_name]
+        k_eff = np.nan_to_num(rates[k_name]) * n_eff
+        if ci is not None:
+            lo, hi = wilson_interval(k_eff, n_eff, float(ci))
+            undefined = ~np.isfinite(rates[k_name])
+            lo[undefined] = hi[undefined] = np.nan
+            feat.lows[k_name], feat.highs[k_name] = lo, hi
+        if k_name in _TESTED:
+            _test_extremes(feat, k_name, rates[k_name], k_eff, n_eff, ci)
+    feat.measure_src = _equalized_odds(feat, ci)
+    if counts.has_score:
+        _score_metrics(feat, tab, counts, ci)
+    return feat
+
+
+def _test_extremes(feat: _FeatureMetrics, k_name: str, rate: np.ndarray, k_eff: np.ndarray, n_eff: np.ndarray,
+                   ci: float | None) -> None:
+    """Fisher test (Bonferroni over pairs) of the lowest against the highest eligible group, and the
+    Newcombe (difference) and MOVER-R (ratio) intervals between them."""
+    r = np.where(feat.eligible, rate, np.nan)
+    ok = np.flatnonzero(np.isfinite(r))
+    if len(ok) < 2:
+        return
+    lo_i, hi_i = ok[int(np.argmin(r[ok]))], ok[int(np.argmax(r[ok]))]
+    n_pairs = len(ok) * (len(ok) - 1) / 2
+    p_raw = float(fisher_pair_p(k_eff[lo_i], n_eff[lo_i], k_eff[hi_i], n_eff[hi_i])[0])
+    feat.p_of[k_name] = min(1.0, p_raw * n_pairs) if np.isfinite(p_raw) else float("nan")
+    feat.pairs[k_name] = (str(feat.labels[lo_i]), str(feat.labels[hi_i]))
+    if ci is None:
+        return
+    _, d_lo, d_hi = newcombe_difference(k_eff[hi_i], n_eff[hi_i], k_eff[lo_i], n_eff[lo_i], float(ci))
+    diff_measure = _DIFFERENCE_OF[k_name]
+    if k_name == "selection_rate":
+        _, r_lo, r_hi = mover_ratio(k_eff[lo_i], n_eff[lo_i], k_eff[hi_i], n_eff[hi_i], float(ci))
+        _widen(feat, "demographic_parity_ratio", float(r_lo), float(r_hi))
+    _widen(feat, diff_measure, float(d_lo), float(d_hi))
+
+
+def _widen(feat: _FeatureMetrics, measure: str, lo: float, hi: float) -> None:
+    """Set a finite disparity's interval, widened to contain the disparity itself."""
+    value = float(feat.disp_val[measure])
+    if np.isfinite(value):
+        feat.disp_lo[measure] = np.array(min(lo, value))
+        feat.disp_hi[measure] = np.array(max(hi, value))
+
+
+def _equalized_odds(feat: _FeatureMetrics, ci: float | None) -> dict[str, str]:
+    """Equalized odds takes the larger of the TPR and FPR differences, with that metric's interval and
+    test; returns the tested metric behind each disparity measure."""
+    eo = feat.disp_val["equalized_odds_difference"]
+    eo_src = "true_positive_rate"
+    if np.isfinite(eo) and float(eo) > float(feat.disp_val["equal_opportunity_difference"]):
+        eo_src = "false_positive_rate"
+    if ci is not None and np.isfinite(eo):
+        src = "_fpr_difference" if eo_src == "false_positive_rate" else "equal_opportunity_difference"
+        feat.disp_lo["equalized_odds_difference"] = feat.disp_lo[src]
+        feat.disp_hi["equalized_odds_difference"] = feat.disp_hi[src]
+    return {"demographic_parity_difference": "selection_rate", "demographic_parity_ratio": "selection_rate",
+            "equalized_odds_difference": eo_src, "equal_opportunity_difference": "true_positive_rate"}
+
+
+def _score_metrics(feat: _FeatureMetrics, tab: pd.DataFrame, counts: GroupCounts, ci: float | None) -> None:
+    """Each group's (weighted) mean score, with a normal-approximation interval (Kish's effective
+    size under weights; customers as units when counted by customer)."""
+    n_rows = feat.n_rows
+    w_sum = tab["w_sum"].to_numpy(dtype=np.float64)
+    s_sum = tab["s_sum"].to_numpy(dtype=np.float64)
+    s_sq = tab["s_sq"].to_numpy(dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = np.where(w_sum > 0, s_sum / w_sum, np.nan)
+        # sum of (weighted) squared deviations from the group mean
+        dev = np.maximum(s_sq - w_sum * mean * mean, 0.0)
+        if not counts.weighted:
+            var = np.where(n_rows > 1, dev / (n_rows - 1), np.nan)
+            n_eff = n_rows.astype(np.float64)
+        else:
+            w2 = tab["w_sq"].to_numpy(dtype=np.float64)
+            var = np.where(w_sum > 0, dev / w_sum, np.nan)
+            n_eff = np.where(w2 > 0, w_sum * w_sum / w2, np.nan)
+            var = np.where(n_eff > 1, var * n_eff / (n_eff - 1), np.nan)
+    feat.values["mean_score"] = mean
+    if ci is None:
+        feat.lows["mean_score"] = feat.highs["mean_score"] = np.full(len(tab), np.nan)
+        return
+    z = _normal_quantile(0.5 + float(ci) / 2.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        se2 = var / n_eff
+        if counts.by_customer:  # customers as units: their score sums around the mean
+            k_u = tab["n_units"].to_numpy(dtype=np.float64)
+            u_ss, u_sw, u_ww = (tab[c].to_numpy(dtype=np.float64) for c in _U_COLUMNS)
+            dev_c = np.maximum(u_ss - 2 * mean * u_sw + mean * mean * u_ww, 0.0)
+            se2_c = np.where(k_u > 1, k_u / (k_u - 1), np.nan) * dev_c / (w_sum * w_sum)
+            se2 = np.fmax(se2, se2_c)
+        half = z * np.sqrt(se2)
+    feat.lows["mean_score"], feat.highs["mean_score"] = mean - half, mean + half
+
+
+def _by_group_frame(name: str, feat: _FeatureMetrics) -> pd.DataFrame:
+    """The tidy by-group rows of one feature: one row per group and metric."""
+    metric_names = [m for m in GROUP_METRICS if m in feat.values]
+    n_metrics = len(metric_names)
+    return pd.DataFrame(
+        {
+            "feature": name,
+            "group": np.repeat(np.array(feat.labels, dtype=object), n_metrics),
+            "metric": np.tile(np.array(metric_names, dtype=object), len(feat.labels)),
+            "value": np.column_stack([feat.values[m] for m in metric_names]).ravel(),
+            "ci_low": np.column_stack([feat.lows[m] for m in metric_names]).ravel(),
+            "ci_high": np.column_stack([feat.highs[m] for m in metric_names]).ravel(),
+            "n": np.repeat(feat.size, n_metrics),
+            "too_few_to_judge": np.repeat(~feat.eligible, n_metrics),
+        }
+    )
+
+
+def _disparity_frame(name: str, feat: _FeatureMetrics) -> pd.DataFrame:
+    """The disparity rows of one feature, with the groups and test behind each measure."""
+    dv, src = feat.disp_val, feat.measure_src
+    ratio = dv["demographic_parity_ratio"]
+    return pd.DataFrame(
+        {
+            "feature": name,
+            "measure": list(DISPARITY_MEASURES),
+            "value": [float(dv[m]) for m in DISPARITY_MEASURES],
+            "ci_low": [float(feat.disp_lo[m]) for m in DISPARITY_MEASURES],
+            "ci_high": [float(feat.disp_hi[m]) for m in DISPARITY_MEASURES],
+            "flagged": pd.array(
+                [pd.NA, bool(ratio < FOUR_FIFTHS) if np.isfinite(ratio) else pd.NA, pd.NA, pd.NA],
+                dtype="boolean",
+            ),
+            "n_groups": int(feat.eligible.sum()),
+            "low_group": [feat.pairs.get(src[m], (None, None))[0] for m in DISPARITY_MEASURES],
+            "high_group": [feat.pairs.get(src[m], (None, None))[1] for m in DISPARITY_MEASURES],
+            "tested_metric": [src[m] for m in DISPARITY_MEASURES],
+            "p_value": [feat.p_of.get(src[m], float("nan")) for m in DISPARITY_MEASURES],
+        }
+    )
+
+
+def _with_adjusted_p(disparities: pd.DataFrame, tests: list[dict[str, Any]]) -> pd.DataFrame:
+    """Benjamini-Hochberg per family (single features x tested metrics, and intersections x metrics)."""
     adjusted: dict[tuple[str, str], float] = {}
     for inter in (False, True):
         fam = [t for t in tests if t["intersection"] == inter]
@@ -339,11 +380,17 @@ def metrics_from_counts(
     disparities["p_adjusted"] = [adjusted.get((f, m), float("nan"))
                                  for f, m in zip(disparities["feature"], disparities["tested_metric"], strict=True)]
     disparities["significant"] = (disparities["p_adjusted"] <= FDR_LEVEL).astype(bool)
-    disparities = disparities[_DISPARITY_COLUMNS]
-    method = {
+    return disparities
+
+
+def _method(counts: GroupCounts, *, ci: float | None, random_state: int | None,
+            min_group_size: int) -> dict[str, Any]:
+    """The method record of the result: intervals, tests and options, in words and numbers."""
+    do_ci = ci is not None
+    return {
         "interval": ("Wilson score" + (" on effective counts (each rate's denominator over its design effect: "
                                        "customers, not rows, carry the information)" if counts.by_customer else "")
-                     + (", Kish effective sample size for weights" if weighted else "")) if do_ci else None,
+                     + (", Kish effective sample size for weights" if counts.weighted else "")) if do_ci else None,
         "disparity_interval": ("Newcombe hybrid score for differences, MOVER-R from Wilson intervals for ratios, "
                                "between the named lowest and highest groups") if do_ci else None,
         "test": ("Fisher exact test of the lowest against the highest group, Bonferroni over the group pairs "
@@ -355,14 +402,12 @@ def metrics_from_counts(
         "ci": float(ci) if ci is not None else None,
         "random_state": random_state,
         "min_group_size": int(min_group_size),
-        "score_interval": "normal approximation" if has_score and ci is not None else None,
+        "score_interval": "normal approximation" if counts.has_score and ci is not None else None,
         "zero_division": "nan",
-        "weighted": weighted,
+        "weighted": counts.weighted,
         "intersections": counts.intersections,
         "group_size_unit": "customers" if counts.by_customer else "rows",
     }
-    return GroupMetricsResult(by_group=by_group, disparities=disparities, method=method)
-
 
 
 def _extra(
