@@ -186,13 +186,20 @@ def test_what_if_raising_income_raises_the_score_by_the_hand_computed_amount(loa
 
 def test_what_if_values_are_dropped_from_the_saved_widget_state(loan, dash):
     from explainer.widgets import pre_save_hook
-    from test_dashboard import _widget_states
 
     df = loan[0]
     w = dash.what_if_tab
     w.row.value = 4
     w.inputs["tenure"].value = 1.2345
-    states = {str(i): {"model_name": s.get("_model_name"), "state": s} for i, s in enumerate(_widget_states(dash.widget))}
+    import ipywidgets as W
+
+    states, todo = {}, [dash.widget]
+    while todo:  # every widget the dashboard holds, keyed by model id, as JupyterLab saves them
+        widget = todo.pop()
+        if widget.model_id not in states:
+            states[widget.model_id] = {"model_name": widget._model_name, "state": widget.get_state()}
+            todo += [v for key in widget.keys for v in (lambda x: x if isinstance(x, (list, tuple)) else [x])(
+                getattr(widget, key)) if isinstance(v, W.Widget)]
     assert "1.2345" in json.dumps(states) and str(df.iloc[3]["income"]) in json.dumps(states)
     model = {"type": "notebook", "content": {"cells": [], "metadata": {"widgets": {
         "application/vnd.jupyter.widget-state+json": {"state": states, "version_major": 2, "version_minor": 0}}}}}
@@ -202,6 +209,8 @@ def test_what_if_values_are_dropped_from_the_saved_widget_state(loan, dash):
     assert "1.2345" not in saved and str(df.iloc[3]["income"]) not in saved
     assert before - len(states) == len(w.inputs) + 1  # the edit widgets and the what-if output, nothing else
     assert "Row no." in saved and "Customer no." in saved  # the pickers (positions only) are kept
+    links = {c for v in states.values() for c in v["state"].get("children", [])}
+    assert links <= {f"IPY_MODEL_{k}" for k in states}  # no box points at a widget that was dropped
 
 
 def test_still_copy_adds_the_aggregate_tabs_and_no_what_if(loan, dash):
