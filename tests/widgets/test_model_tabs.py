@@ -248,3 +248,19 @@ def test_recommender_performance_and_what_if_rank(demo_audit, recommender):
     assert w.result["before"]["rank"] == why.rank
     assert w.result["before"]["score"] == pytest.approx(why.score, abs=1e-12)
     assert demo_audit.model.item_id not in w.inputs  # which item it is stays fixed
+    # a customer-level input changes on every candidate: the new rank is the rank of the row among
+    # the customer's candidates scored with that change
+    model = demo_audit.model
+    mine = data[data[model.user_id] == customer].copy()
+    column = "loyalty_tenure_months"
+    box = w.inputs[column]
+    new = box.max if data.iloc[4][column] != box.max else box.min
+    box.value = new
+    mine[column] = new
+    score = model.predict_score(mine)
+    at = list(mine.index).index(data.index[4])
+    order = np.lexsort((np.arange(len(score)), -score))
+    assert w.result["after"]["rank"] == int(np.flatnonzero(order == at)[0]) + 1
+    assert w.result["after"]["score"] == pytest.approx(score[at], abs=1e-12)
+    measures = {m["Measure"]: m for m in table(w.output.value, "What if: row no. 5")}
+    assert measures[f"rank among the customer's {len(mine)} candidates"]["After"] == str(w.result["after"]["rank"])
