@@ -30,7 +30,8 @@ LEVELS: dict[str, int] = {
     "findings": 4,
     "report": 5,
     # the fronts that run the stages and assemble an audit
-    "_validate": 6, "_audit": 6, "_why": 6, "_collaborative_audit": 6, "pipeline": 6, "demo": 6,
+    "_validate": 6, "_audit": 6, "_why": 6, "_collaborative_audit": 6, "_collaborative_document": 6, "pipeline": 6,
+    "demo": 6,
     "scale": 7,
     # the user-facing fronts
     "widgets": 8,
@@ -60,9 +61,10 @@ KNOWN: set[tuple[str, str]] = {
     # the report imports the audit: the schema version (lazily) and the Audit type
     ("report/_json.py", "explainer._audit"),
     ("report/_render.py", "explainer._audit"),
-    # the audit hands backend="dask" to the Dask backend and opens the dashboard lazily
-    ("_audit.py", "explainer.scale"),
-    ("_audit.py", "explainer.widgets"),
+    # the pipeline's partitioned source uses the cluster helpers of scale/; the Audit opens
+    # the dashboard lazily
+    ("pipeline/_dask.py", "explainer.scale"),
+    ("pipeline/_result.py", "explainer.widgets"),
 }
 
 
