@@ -35,10 +35,10 @@ from typing import Any
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from explainer.analyses._shap_handlers import explain_matrix  # noqa: E402
-from explainer.analyses._shap_matrix import import_shap as _import_shap  # noqa: E402
+from explainer.analyses._shap_handlers import explain_matrix
+from explainer.analyses._shap_matrix import import_shap as _import_shap
 
 N_FEATURES = 20
 N_TREES = 200

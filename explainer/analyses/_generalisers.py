@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..inventory._pseudonymise import (
+from ..inventory._generalise import (
     BROAD_AGE_BANDS,
     _postcode_levels,
     _to_datetime,
@@ -26,26 +26,24 @@ from ..inventory._pseudonymise import (
     generalise_date,
     generalise_numeric,
 )
+from ..inventory._patterns import name_tokens
+from ..inventory._postcodes import UK_FULL as _UK_FULL
+from ..inventory._postcodes import UK_OUTWARD as _UK_POSTCODE
+from ..inventory._postcodes import US_ZIP as _US_ZIP
 
-__all__ = ["infer_kind", "ladder", "name_tokens", "BIRTH_TOKENS"]
+__all__ = ["infer_kind", "ladder", "name_words", "BIRTH_TOKENS"]
 
 #: Words of a column name that say it is about birth.
 BIRTH_TOKENS = frozenset({"dob", "birth", "birthdate", "birthday", "dateofbirth", "born"})
 _DATE_TOKENS = frozenset({"date", "dt", "day", "time", "timestamp", "datetime", "at", "on"}) | BIRTH_TOKENS
 _AGE_TOKENS = frozenset({"age", "ageyears", "agey"})
 _POSTCODE_TOKENS = frozenset({"zip", "zipcode", "postcode", "postalcode", "postal", "plz"})
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-_SPLIT = re.compile(r"[^0-9a-z]+")
-_UK_POSTCODE = re.compile(r"[A-Z]{1,2}[0-9][A-Z0-9]? ?(?:[0-9][A-Z]{2})?")
-_UK_FULL = re.compile(r"[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}")
-_US_ZIP = re.compile(r"[0-9]{5}(?:-?[0-9]{4})?")
 _SAMPLE_UNIQUES = 5000
 
 
-def name_tokens(column: object) -> set[str]:
-    """The lower-case words of a column name (camel case and punctuation split)."""
-    text = _CAMEL.sub(" ", str(column)).lower()
-    return {t for t in _SPLIT.split(text) if t}
+def name_words(column: object) -> set[str]:
+    """The words of a column name, split as the scanner splits them (inventory's ``name_tokens``)."""
+    return set(name_tokens(column))
 
 
 @dataclass(frozen=True)
@@ -76,7 +74,7 @@ def infer_kind(column: object, s: pd.Series) -> str:
     Looks at values only to test their form (a regular expression or a date parse); no
     value is kept or shown.
     """
-    tokens = name_tokens(column)
+    tokens = name_words(column)
     is_birth = bool(tokens & BIRTH_TOKENS)
     dtype = s.dtype
     if pd.api.types.is_datetime64_any_dtype(dtype):

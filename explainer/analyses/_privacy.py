@@ -23,7 +23,7 @@ import pandas as pd
 
 from .._display import HTMLDisplay
 from ..errors import InvalidInputError
-from ._generalisers import BIRTH_TOKENS, infer_kind, ladder, name_tokens
+from ._generalisers import BIRTH_TOKENS, infer_kind, ladder, name_words
 
 __all__ = [
     "GeneralisationStep",
@@ -643,6 +643,6 @@ def quasi_identifiers_from_inventory(df: pd.DataFrame, inventory: Any) -> list[s
         elif rec.category == "location":
             if not pd.api.types.is_numeric_dtype(s.dtype) or infer_kind(col, s) == "postcode":
                 out.append(str(col))
-        elif name_tokens(col) & BIRTH_TOKENS and infer_kind(col, s) == "date_of_birth":
+        elif name_words(col) & BIRTH_TOKENS and infer_kind(col, s) == "date_of_birth":
             out.append(str(col))
     return out

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from explainer.analyses import _shap_handlers, _shap_linear, _shap_matrix, _shap_tree
-from oracles import exact_shapley, shapley_from_value_function
+from helpers_shapley import exact_shapley, shapley_from_value_function
 from explainer.analyses import ShapMatrix, explain_matrix
 from explainer.errors import InvalidInputError, ModelNotFittedError
 from sklearn.linear_model import LogisticRegression
