@@ -155,7 +155,7 @@ def audit_collaborative(
     from .analyses._cf import attribute_sources
     from .analyses._cf_audit import factor_proxies, popularity_bias
     from .analyses._fairness import audit_fairness
-    from .models._collaborative import _csr
+    from .models._collaborative_checks import _csr
 
     if not isinstance(model, CollaborativeAdapter):
         raise InvalidInputError(

@@ -382,7 +382,8 @@ def refit_without_source(
     -------
     SourceRefitResult
     """
-    from ..models._collaborative import _csr, wrap_collaborative
+    from ..models._collaborative import wrap_collaborative
+    from ..models._collaborative_checks import _csr
 
     if source not in cf.sources:
         raise InvalidInputError(
