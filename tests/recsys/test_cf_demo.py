@@ -106,6 +106,10 @@ def test_combined_disclosure_gains_the_cf_recommender_with_its_source_shares(cf_
     assert (f"It learns from your history with us: what you buy (about {s['purchase_history'] * 100:.0f}%) and "
             f"what you browse (about {s['browsing_history'] * 100:.0f}%).") in html
     assert (out / "customers-like-you" / "disclosure.html").is_file()
+    for page in (out / "disclosure.html", out / "customers-like-you" / "disclosure.html"):
+        text = re.sub(r"<[^>]+>", " ", re.sub(r"<style.*?</style>", "", page.read_text(), flags=re.S))
+        for word in ("fair", "unbiased", "anonymous", "compliant", "features?", "auc", "shap", "als", "factors?"):
+            assert not re.search(rf"\b{word}\b", text, re.I), (page.name, word)
 
 
 def test_demo_without_implicit_says_so_in_one_line_and_skips_only_the_cf_part(monkeypatch, small_demo):
