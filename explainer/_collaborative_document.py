@@ -142,7 +142,7 @@ def collaborative_document(a: Any, *, user_id: str | None = None, labels: dict[s
     dict
         Rendered by :func:`explainer.report.write_reports` and the combined disclosure.
     """
-    from . import __version__
+    from ._version import __version__
     from .findings import category_label
 
     records = {r.column: r for r in a.inventory} if a.inventory is not None else {}

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from explainer.errors import DataFileNotFoundError, ExplainerWarning, InvalidInputError
-from explainer.inventory._pseudonymise import (
+from explainer.inventory import (
     KeyExposureError,
     Pseudonymiser,
     generalise_age,
@@ -22,8 +22,8 @@ from explainer.inventory._pseudonymise import (
     generalise_numeric,
     generalise_postcode,
     hash_identifier,
-    unkeyed_hash,
 )
+from explainer.inventory._pseudonymise import unkeyed_hash
 
 KEY = bytes.fromhex("8f3a" * 16)  # 32 bytes
 KEY_HEX = KEY.hex()

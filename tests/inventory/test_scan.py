@@ -17,6 +17,7 @@ from explainer.errors import DataFileNotFoundError, InvalidInputError  # noqa: E
 from explainer.inventory import DataInventory  # noqa: E402
 from explainer.inventory import _patterns as P  # noqa: E402
 from explainer.inventory import _scan as S  # noqa: E402
+from explainer.inventory._postcodes import is_postcode  # noqa: E402
 from explainer.inventory._scan import ColumnGuess, Evidence, ScanResult, scan  # noqa: E402
 
 PERSONAL = ("direct_identifier", "contact", "demographic", "special_category", "location",
@@ -178,7 +179,7 @@ def test_ip_pattern(value: str, expected: bool) -> None:
     ("SKU 123", False), ("1234-5678", False),
 ])
 def test_postcode_pattern(value: str, expected: bool) -> None:
-    assert P.is_postcode(value) is expected
+    assert is_postcode(value) is expected
 
 
 def test_name_tokens_and_rules_across_cases_and_languages() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from conftest import GENRES, fit_item_item, item_genre
+from helpers_recsys import GENRES, fit_item_item, item_genre
 
 import explainer as ex
 from explainer.errors import InvalidInputError, ModelNotFittedError

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from conftest import SENTINELS, Workspace
+from helpers_robustness import SENTINELS, Workspace
 
 import explainer as ex
 from explainer.cli import main
