@@ -3,7 +3,7 @@
 Explains ``--rows`` rows (default 20,000) of a 200-tree, depth-6 (num_leaves 64) LightGBM
 model on 20 synthetic, seeded features, one thread each, through
 
-* ``explainer.analyses._treeshap.explain_matrix`` (fasttreeshap v2 when installed),
+* ``explainer.analyses.explain_matrix`` (fasttreeshap v2 when installed),
 * ``shap.TreeExplainer`` directly (for LightGBM this calls LightGBM's ``pred_contrib``),
 * LightGBM's ``predict(pred_contrib=True)``,
 
@@ -35,9 +35,10 @@ from typing import Any
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from explainer.analyses._treeshap import _import_shap, explain_matrix  # noqa: E402
+from explainer.analyses._shap_handlers import explain_matrix
+from explainer.analyses._shap_matrix import import_shap as _import_shap
 
 N_FEATURES = 20
 N_TREES = 200
@@ -216,7 +217,7 @@ def bench_blackbox(X: np.ndarray, y: np.ndarray, n: int) -> dict[str, Any]:
     import pandas as pd
 
     import explainer as ex
-    from explainer.analyses._blackbox import explain_callable
+    from explainer.analyses._shap_callable import explain_callable
 
     cols = [f"x{i}" for i in range(N_FEATURES)]
     w = np.linspace(-1, 1, N_FEATURES)

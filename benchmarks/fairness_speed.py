@@ -37,7 +37,7 @@ from fairlearn.metrics import (
 )
 
 from explainer.analyses._fairness import exposure_by_group, item_exposure
-from explainer.analyses._groupstats import group_metrics
+from explainer.analyses._group_metrics import group_metrics
 from explainer.analyses._ranking import top_k_mask
 
 METRICS = {

@@ -39,6 +39,7 @@ _LAZY = {
     "explain": ".analyses._explain",
     "explain_all": ".scale",
     "ShapResult": ".analyses._explain",
+    "assess_fairness": ".analyses._fairness",
     "audit_fairness": ".analyses._fairness",
     "FairnessResult": ".analyses._fairness",
     "find_proxies": ".analyses._proxies",

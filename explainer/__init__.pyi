@@ -51,6 +51,7 @@ from .analyses._explain import (
 )
 from .analyses._fairness import (
     FairnessResult as FairnessResult,
+    assess_fairness as assess_fairness,
     audit_fairness as audit_fairness,
 )
 from .analyses._membership import (
@@ -122,6 +123,7 @@ __all__ = [
     "SourceRefitResult",
     "SourceShares",
     "WhyExplanation",
+    "assess_fairness",
     "attribute_sources",
     "audit",
     "audit_collaborative",

@@ -1,7 +1,7 @@
 """Audit a collaborative-filtering recommender in one call, and explain one customer's result from it.
 
 :func:`audit_collaborative` runs, on the model's own top-k lists: exposure and quality per
-group (:func:`explainer.audit_fairness`, sensitive attributes from a customer table), the
+group (:func:`explainer.assess_fairness`, sensitive attributes from a customer table), the
 popularity bias, the share of each interaction source, proxies in the learned factors, and
 the gap between the served and the explained score. :meth:`CollaborativeAudit.why` gives a
 customer's own "why am I seeing this?". The audit document names no item of anyone's
@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from ._display import HTMLDisplay
@@ -156,61 +157,21 @@ def audit_collaborative(
     """
     from .analyses._cf import attribute_sources
     from .analyses._cf_audit import factor_proxies, popularity_bias
-    from .analyses._fairness import audit_fairness
-    from .models._collaborative import _csr
 
     if not isinstance(model, CollaborativeAdapter):
         raise InvalidInputError(
             f"model must be a CollaborativeAdapter. Got {type(model).__name__}. "
             "Wrap it first: explainer.wrap_model(model, interactions=...)."
         )
-    if customers is None:
-        if sensitive_features:
-            raise InvalidInputError(
-                "customers must be given with sensitive_features: a table of the customers and their attributes. "
-                "Got None. Pass customers=<DataFrame>."
-            )
-        ids: list[Any] = list(model.user_ids)
-    else:
-        if not isinstance(customers, pd.DataFrame):
-            raise InvalidInputError(f"customers must be a pandas DataFrame. Got {type(customers).__name__}.")
-        missing = [c for c in list(sensitive_features) + ([user_id] if user_id else []) if c not in customers.columns]
-        if missing:
-            raise InvalidInputError(
-                f"sensitive_features and user_id must name columns of customers. Got {missing[:5]!r}, which are not "
-                f"there. Columns include {sorted(map(str, customers.columns))[:5]!r}."
-            )
-        ids = list(customers.index if user_id is None else customers[user_id])
-    rows = np.array([model.user_row(c) for c in ids], dtype=np.int64)
-    test = None if test_interactions is None else _csr(test_interactions, "test_interactions")
-    if test is not None and test.shape != model.interactions.shape:
-        raise InvalidInputError(
-            f"test_interactions must have the shape of interactions, {model.n_users} x {model.n_items}. Got "
-            f"{test.shape[0]} x {test.shape[1]}. Hold out interactions of the same customers and items."
-        )
-
+    rows = _audited_rows(model, customers, sensitive_features, user_id)
+    test = _held_out(model, test_interactions)
     # the model's own top k per customer; the ranking audit reads the served scores
     tops = {int(r): t[t >= 0] for r, t in zip(rows, model.top_k(rows))}
-    pairs = [(r, int(c)) for r, t in tops.items() for c in t]
-    gap = model.served_vs_explained_gap(pairs)
+    gap = model.served_vs_explained_gap([(r, int(c)) for r, t in tops.items() for c in t])
     fairness = None
     if sensitive_features and customers is not None:
-        frames = []
-        for n, r in enumerate(rows):
-            cand = model.candidates(int(r))
-            truth = np.zeros(len(cand)) if test is None else np.asarray(test[int(r)].toarray()[0, cand] > 0, dtype=float)
-            frames.append(pd.DataFrame({
-                "row": n, "user": int(r), "item": cand, "y_score": model.served_scores([int(r)], cand)[0],
-                "y_pred": np.isin(cand, tops[int(r)]).astype(int), "y_true": truth,
-            }))
-        long = pd.concat(frames, ignore_index=True)
-        sf = customers.reset_index(drop=True).loc[long["row"].to_numpy(), list(sensitive_features)].reset_index(drop=True)
-        fairness = audit_fairness(
-            long["y_true"].to_numpy(), long["y_pred"].to_numpy(), sensitive_features=sf,
-            y_score=long["y_score"].to_numpy() if test is not None else None, user_ids=long["user"].to_numpy(),
-            items=long["item"].to_numpy(), k=model.k, min_group_size=min_group_size, n_boot=n_boot,
-            random_state=random_state,
-        )
+        fairness = _exposure(model, rows, tops, customers, list(sensitive_features), test, min_group_size=min_group_size,
+                             n_boot=n_boot, random_state=random_state)
     cats = {r.column: r.category for r in inventory} if inventory is not None else {}
     popularity = popularity_bias(model, customers=[model.user_ids[r] for r in rows], n_boot=n_boot,
                                  random_state=random_state)
@@ -227,6 +188,67 @@ def audit_collaborative(
                "held_out": test is not None}
     return CollaborativeAudit(model, fairness, popularity, sources, proxies, gap, inventory, options,
                               _findings(gap, popularity, proxies))
+
+
+def _audited_rows(model: CollaborativeAdapter, customers: pd.DataFrame | None, sensitive_features: Sequence[str],
+                  user_id: str | None) -> npt.NDArray[np.int64]:
+    """Interaction-matrix rows of the audited customers (every customer without a table)."""
+    if customers is None:
+        if sensitive_features:
+            raise InvalidInputError(
+                "customers must be given with sensitive_features: a table of the customers and their attributes. "
+                "Got None. Pass customers=<DataFrame>."
+            )
+        return np.arange(model.n_users, dtype=np.int64)
+    if not isinstance(customers, pd.DataFrame):
+        raise InvalidInputError(f"customers must be a pandas DataFrame. Got {type(customers).__name__}.")
+    missing = [c for c in list(sensitive_features) + ([user_id] if user_id else []) if c not in customers.columns]
+    if missing:
+        raise InvalidInputError(
+            f"sensitive_features and user_id must name columns of customers. Got {missing[:5]!r}, which are not "
+            f"there. Columns include {sorted(map(str, customers.columns))[:5]!r}."
+        )
+    ids = list(customers.index if user_id is None else customers[user_id])
+    return np.array([model.user_row(c) for c in ids], dtype=np.int64)
+
+
+def _held_out(model: CollaborativeAdapter, test_interactions: Any) -> Any:
+    """The held-out interactions as CSR, of the interaction matrix's shape; or None."""
+    from .models._collaborative_checks import _csr
+
+    if test_interactions is None:
+        return None
+    test = _csr(test_interactions, "test_interactions")
+    if test.shape != model.interactions.shape:
+        raise InvalidInputError(
+            f"test_interactions must have the shape of interactions, {model.n_users} x {model.n_items}. Got "
+            f"{test.shape[0]} x {test.shape[1]}. Hold out interactions of the same customers and items."
+        )
+    return test
+
+
+def _exposure(model: CollaborativeAdapter, rows: npt.NDArray[np.int64], tops: dict[int, Any], customers: pd.DataFrame,
+              sensitive_features: list[str], test: Any, *, min_group_size: int, n_boot: int,
+              random_state: int) -> Any:
+    """Exposure (and, with held-out interactions, quality) per group over every candidate item."""
+    from .analyses._fairness import assess_fairness as audit_fairness
+
+    frames = []
+    for n, r in enumerate(rows):
+        cand = model.candidates(int(r))
+        truth = np.zeros(len(cand)) if test is None else np.asarray(test[int(r)].toarray()[0, cand] > 0, dtype=float)
+        frames.append(pd.DataFrame({
+            "row": n, "user": int(r), "item": cand, "y_score": model.served_scores([int(r)], cand)[0],
+            "y_pred": np.isin(cand, tops[int(r)]).astype(int), "y_true": truth,
+        }))
+    long = pd.concat(frames, ignore_index=True)
+    sf = customers.reset_index(drop=True).loc[long["row"].to_numpy(), sensitive_features].reset_index(drop=True)
+    return audit_fairness(
+        long["y_true"].to_numpy(), long["y_pred"].to_numpy(), sensitive_features=sf,
+        y_score=long["y_score"].to_numpy() if test is not None else None, user_ids=long["user"].to_numpy(),
+        items=long["item"].to_numpy(), k=model.k, min_group_size=min_group_size, n_boot=n_boot,
+        random_state=random_state,
+    )
 
 
 #: A served score this far (relative) from the explained one is worth stating as a finding.

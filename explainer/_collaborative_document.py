@@ -79,6 +79,48 @@ def _categories(features: list[dict[str, Any]], a: Any) -> list[dict[str, Any]]:
     return sorted(cats.values(), key=lambda c: -c["importance_share"])
 
 
+def _records(frame: Any, cf: Any = None, *, suppress: bool = False) -> list[dict[str, Any]]:
+    """JSON-ready rows; items by label; a group too few to judge keeps its label and size, not its numbers."""
+    from .report._json import plain
+
+    if frame is None or len(frame) == 0:
+        return []
+    out = []
+    for r in frame.to_dict(orient="records"):
+        if cf is not None and "item" in r:
+            r["item"] = cf.label(int(r["item"]))
+        if suppress and r.get("too_few_to_judge"):
+            r = {k: (None if k in ("rate", "value", "ci_low", "ci_high") else v) for k, v in r.items()}
+        out.append(plain(r))
+    return out
+
+
+def _fairness(a: Any) -> dict[str, Any] | None:
+    """The audit.json ``fairness`` section of the CF audit's exposure and quality per group."""
+    from .report._json import plain
+
+    f = a.fairness
+    if f is None:
+        return None
+    by, dis = f.groups.by_group, f.groups.disparities
+    by_feature: dict[str, Any] = {}
+    for feat in by["feature"].unique():
+        groups = []
+        for g, gp in by[by["feature"] == feat].groupby("group", sort=True):
+            too_few = bool(gp["too_few_to_judge"].iloc[0])
+            metrics = {str(m): {"value": plain(r["value"]), "ci": [plain(r["ci_low"]), plain(r["ci_high"])]}
+                       for m, r in gp.set_index("metric").iterrows()}
+            groups.append({"group": str(g), "n": int(gp["n"].iloc[0]), "too_few_to_judge": too_few,
+                           "metrics": {} if too_few else metrics})
+        by_feature[str(feat)] = {"intersection": str(feat) not in f.sensitive_features, "groups": groups,
+                                 "disparities": _records(dis[dis["feature"] == feat])}
+    return {"sensitive_features": list(f.sensitive_features), "by_feature": by_feature,
+            "exposure": _records(f.exposure, a.model, suppress=True),
+            "exposure_gaps": _records(f.exposure_gaps, a.model), "quality": _records(f.quality, suppress=True),
+            "method": plain(f.method), "metricframe_max_abs_diff": plain(f.metricframe_max_abs_diff),
+            "item_exposure": _records(f.item_exposure), "mitigation": None}
+
+
 def collaborative_document(a: Any, *, user_id: str | None = None, labels: dict[str, str] | None = None,
                            metrics: dict[str, Any] | None = None, command: str | None = None) -> dict[str, Any]:
     """The audit.json document of a :class:`~explainer.CollaborativeAudit`.
@@ -129,7 +171,7 @@ def collaborative_document(a: Any, *, user_id: str | None = None, labels: dict[s
                         "served_gap": doc["served_gap"]},
         "features": features, "categories": categories, "main_parameters": main, "sources": sources,
         "collaborative": {k: doc[k] for k in ("popularity", "sources", "proxies", "fairness", "served_gap")},
-        "fairness": None, "proxies": [], "proxies_by_group": [], "proxies_method": None, "minimisation": None,
+        "fairness": _fairness(a), "proxies": [], "proxies_by_group": [], "proxies_method": None, "minimisation": None,
         "proxy_flow": None, "privacy": {"reidentification": None, "membership": None}, "performance": None,
         "error_slices": None, "findings": doc["findings"], "warnings": [], "options": doc["options"],
         "provenance": {"created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),

@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from .analyses._why import PersonExplanation, explain_person
+from .analyses._person import PersonExplanation, explain_person
 from .errors import InvalidInputError, OutputExistsError
 from .inventory import DataInventory
 

@@ -5,9 +5,9 @@ Each analysis is a function that returns a frozen result object (``to_frame()``,
 """
 from ._dependence import DependenceResult, dependence, top_dependence
 from ._explain import ShapResult, explain
-from ._fairness import FairnessResult, audit_fairness, item_exposure
-from ._flow import ProxyFlowResult, proxy_flow
-from ._groupstats import GroupMetricsResult, decisions_from_scores, group_metrics
+from ._fairness import FairnessResult, assess_fairness, audit_fairness, item_exposure
+from ._proxy_flow import ProxyFlowResult, proxy_flow
+from ._group_metrics import GroupMetricsResult, decisions_from_scores, group_metrics
 from ._membership import MembershipResult, membership_inference_risk
 from ._minimisation import MinimisationResult, assess_minimisation
 from ._mitigation import MitigationResult, compare_mitigations
@@ -20,10 +20,11 @@ from ._privacy import (
 from ._proxies import ProxyResult, find_proxies
 from ._refit import RefitResult, drop_column_importance
 from ._ranking import per_user_ranking, ranking_metrics, top_k_mask
-from ._treeshap import ShapMatrix, explain_matrix
+from ._shap_handlers import explain_matrix
+from ._shap_matrix import ShapMatrix
 
 __all__ = [
-    "ShapResult", "explain", "FairnessResult", "audit_fairness", "GroupMetricsResult", "decisions_from_scores",
+    "ShapResult", "explain", "FairnessResult", "assess_fairness", "audit_fairness", "GroupMetricsResult", "decisions_from_scores",
     "group_metrics", "MembershipResult", "membership_inference_risk", "MinimisationResult",
     "assess_minimisation", "GeneralisationStep", "ReidentificationResult", "quasi_identifiers_from_inventory",
     "reidentification_risk",

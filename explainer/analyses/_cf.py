@@ -21,10 +21,9 @@ import numpy.typing as npt
 import pandas as pd
 
 from .._plain import plain
-
 from ..errors import InvalidInputError
 from ..models._collaborative import CollaborativeAdapter
-from ._why import Change, Counterfactual, PersonExplanation, _pick_reasons
+from ._person import Change, Counterfactual, PersonExplanation, _pick_reasons
 
 __all__ = ["explain_collaborative_person", "attribute_sources", "refit_without_source", "ndcg_at_k", "SourceShares",
            "SourceRefitResult", "HISTORY_CATEGORY"]
@@ -88,6 +87,47 @@ def _search(cf: CollaborativeAdapter, row: int, col: int, keys: list[str], value
     return None
 
 
+
+_Reasons = tuple[list[str], npt.NDArray[np.float64], list[npt.NDArray[np.int64]], dict[str, str], dict[str, float],
+                 list[str]]
+
+
+def _history_reasons(cf: CollaborativeAdapter, row: int, e: Any, cats: Mapping[str, str],
+                     labels: dict[str, str]) -> _Reasons:
+    """Reasons keyed by history item (``history:<n>``, labelled in ``labels``), each split over its sources."""
+    keys = [f"history:{n}" for n in range(len(e.parts))]
+    contrib = e.contributions[0]
+    names = cf.source_names
+    frac = cf.source_fractions(row, e.parts)
+    main = np.argmax(frac, axis=0)
+    src_cat = {n: cats.get(n, cats["history"]) for n in names}
+    for n, (key, part) in enumerate(zip(keys, e.parts)):
+        labels[key] = cf.label(int(part))
+        if cf.sources:
+            labels[f"{key}|source"] = names[int(main[n])].replace("_", " ")
+    groups = [np.array([n]) for n in range(len(keys))]
+    part_cats = {k: src_cat[names[int(main[n])]] for n, k in enumerate(keys)}
+    by_cat: dict[str, float] = {}
+    for s_i, name in enumerate(names):  # each history item's attribution splits exactly over its sources
+        by_cat[src_cat[name]] = by_cat.get(src_cat[name], 0.0) + float(contrib @ frac[s_i])
+    columns_read = [n for s_i, n in enumerate(names) if frac[s_i].any()] if cf.sources else ["history"]
+    return keys, contrib, groups, part_cats, by_cat, columns_read
+
+
+def _feature_reasons(cf: CollaborativeAdapter, e: Any, cats: Mapping[str, str]) -> _Reasons:
+    """LightFM: reasons keyed by the user-feature column each feature encodes."""
+    contrib = e.contributions[0]
+    columns = [cf.user_feature_columns[int(p)] for p in e.parts]
+    keys = list(dict.fromkeys(columns))
+    values = np.array([contrib[[c == k for c in columns]].sum() for k in keys])
+    groups = [np.flatnonzero(np.array(columns) == k) for k in keys]
+    part_cats = {k: cats.get(k, "other") for k in keys}
+    by_cat: dict[str, float] = {}
+    for k, v in zip(keys, values):
+        by_cat[part_cats[k]] = by_cat.get(part_cats[k], 0.0) + float(v)
+    return keys, values, groups, part_cats, by_cat, sorted(set(cf.user_feature_columns))
+
+
 def explain_collaborative_person(
     cf: CollaborativeAdapter,
     customer: object,
@@ -124,39 +164,14 @@ def explain_collaborative_person(
     col = cf.item_col(item)
     served_score, rank, in_top = cf.served_rank(row, col)
     e = cf.explain_rows(row, np.array([col]))
-    contrib = e.contributions[0]
     cats = {"history": HISTORY_CATEGORY, **dict(categories or {})}
     srcs = {"history": "observed", **dict(sources or {})}
     labels: dict[str, str] = {"history": cf.history_label}
-    by_cat: dict[str, float] = {}
     if cf.basis == "history":
-        keys = [f"history:{n}" for n in range(len(e.parts))]
-        names = cf.source_names
-        frac = cf.source_fractions(row, e.parts)
-        main = np.argmax(frac, axis=0)
-        src_cat = {n: cats.get(n, cats["history"]) for n in names}
-        for n, (key, part) in enumerate(zip(keys, e.parts)):
-            labels[key] = cf.label(int(part))
-            if cf.sources:
-                labels[f"{key}|source"] = names[int(main[n])].replace("_", " ")
-        values = contrib
-        groups = [np.array([n]) for n in range(len(keys))]
-        part_cats = {k: src_cat[names[int(main[n])]] for n, k in enumerate(keys)}
-        # each history item's attribution splits exactly over its sources
-        for s_i, name in enumerate(names):
-            by_cat[src_cat[name]] = by_cat.get(src_cat[name], 0.0) + float(contrib @ frac[s_i])
-        columns_read = [n for s_i, n in enumerate(names) if frac[s_i].any()] if cf.sources else ["history"]
-    else:  # LightFM: group the features by the column they encode
-        columns = [cf.user_feature_columns[int(p)] for p in e.parts]
-        keys = list(dict.fromkeys(columns))
-        values = np.array([contrib[[c == k for c in columns]].sum() for k in keys])
-        groups = [np.flatnonzero(np.array(columns) == k) for k in keys]
-        part_cats = {k: cats.get(k, "other") for k in keys}
-        columns_read = sorted(set(cf.user_feature_columns))
+        keys, values, groups, part_cats, by_cat, columns_read = _history_reasons(cf, row, e, cats, labels)
+    else:
+        keys, values, groups, part_cats, by_cat, columns_read = _feature_reasons(cf, e, cats)
     attributions = {k: float(v) for k, v in zip(keys, values)}
-    if cf.basis != "history":
-        for k, v in attributions.items():
-            by_cat[part_cats[k]] = by_cat.get(part_cats[k], 0.0) + v
     cf_result = _search(cf, row, col, keys, values, groups, len(e.parts), part_cats)
     src: dict[str, set[str]] = {}
     for c in columns_read:
@@ -384,7 +399,8 @@ def refit_without_source(
     -------
     SourceRefitResult
     """
-    from ..models._collaborative import _csr, wrap_collaborative
+    from ..models._collaborative import wrap_collaborative
+    from ..models._collaborative_checks import _csr
 
     if source not in cf.sources:
         raise InvalidInputError(

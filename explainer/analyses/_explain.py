@@ -114,7 +114,7 @@ class ShapResult(HTMLDisplay):
                 f"unit {self.unit}, {len(self.columns)} columns; by category: {top})")
 
     def _display_view(self) -> tuple[str, dict[str, Any]]:
-        from ._groupstats import _records
+        from ._group_metrics import _records
 
         cats = _records(self.category_share.assign(columns=[", ".join(c) for c in self.category_share["columns"]]))
         cols = _records(self.column_share)
@@ -374,12 +374,12 @@ def explain_rows(
     progress: Callable[[int, int], None] | None = None,
 ) -> ShapResult:
     """:func:`explain` on rows already drawn with :func:`sample_positions` (and ``rng`` after it)."""
-    from ._treeshap import explain_matrix
+    from ._shap_handlers import explain_matrix
 
     idx = row_index
     cols = list(model.input_columns)
     if model.kind == "callable":
-        from ._blackbox import explain_callable
+        from ._shap_callable import explain_callable
 
         sm = explain_callable(model, rows, background=background, n_jobs=n_jobs, random_state=random_state,
                               progress=progress)
@@ -473,11 +473,11 @@ def local_attributions(
     map engineered columns back to raw ones. Returns the backend's ``ShapMatrix``, the
     (n_rows, n_raw_columns) attributions and a sentence saying how they were grouped.
     """
-    from ._treeshap import explain_matrix
+    from ._shap_handlers import explain_matrix
 
     rng = np.random.default_rng(random_state)
     if model.kind == "callable":
-        from ._blackbox import explain_callable
+        from ._shap_callable import explain_callable
 
         sm = explain_callable(model, rows, background=data, n_jobs=n_jobs, random_state=random_state,
                               progress=progress)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -12,15 +13,14 @@ import pandas as pd
 from .._display import HTMLDisplay, interval_label
 from .._plain import plain, records
 from ..errors import InvalidInputError
-from ._groupstats import (
-    FDR_LEVEL, FOUR_FIFTHS, GroupCounts, GroupMetricsResult, _records, feature_tables, group_counts,
-    group_metrics_from_counts,
-)
+from ._group_counts import GroupCounts, group_counts
+from ._group_metrics import group_metrics_from_counts
+from ._group_result import FDR_LEVEL, FOUR_FIFTHS, GroupMetricsResult, _records, feature_tables
 from ._ranking import per_user_ranking
 from ._stats import bh_adjust, fisher_pair_p, mover_ratio, newcombe_difference, wilson_interval
 
 __all__ = [
-    "FairnessResult", "audit_fairness", "exposure_by_group", "item_exposure", "exposure_counts",
+    "FairnessResult", "assess_fairness", "audit_fairness", "exposure_by_group", "item_exposure", "exposure_counts",
     "merge_exposure_counts", "exposure_from_counts", "quality_counts", "merge_quality_counts", "quality_from_counts",
     "metricframe_check", "fairness_from_counts", "item_exposure_counts", "merge_item_exposure_counts",
     "item_exposure_from_counts",
@@ -491,7 +491,11 @@ def item_exposure_from_counts(counts: dict[str, Any], *, n_boot: int = 500, ci: 
 def metricframe_check(y_true: np.ndarray, y_pred: np.ndarray, sensitive: pd.DataFrame, result: GroupMetricsResult) -> float:
     """Largest absolute difference between our per-group metrics and fairlearn's MetricFrame."""
     from fairlearn.metrics import (
-        MetricFrame, count, false_positive_rate, selection_rate, true_positive_rate,
+        MetricFrame,
+        count,
+        false_positive_rate,
+        selection_rate,
+        true_positive_rate,
     )
     from sklearn.metrics import accuracy_score
 
@@ -509,7 +513,7 @@ def metricframe_check(y_true: np.ndarray, y_pred: np.ndarray, sensitive: pd.Data
     return worst
 
 
-def audit_fairness(
+def assess_fairness(
     y_true: Any,
     y_pred: Any,
     *,
@@ -581,6 +585,18 @@ def audit_fairness(
     return result
 
 
+def audit_fairness(*args: Any, **kwargs: Any) -> FairnessResult:
+    """Deprecated name of :func:`assess_fairness`, kept for existing code.
+
+    Calls :func:`assess_fairness` with the same arguments and warns with a
+    ``DeprecationWarning``: the analyses are named ``assess_*`` (as
+    :func:`~explainer.analyses.assess_minimisation`), and ``audit`` is the whole audit.
+    """
+    warnings.warn("audit_fairness is deprecated: use assess_fairness, which takes the same arguments.",
+                  DeprecationWarning, stacklevel=2)
+    return assess_fairness(*args, **kwargs)
+
+
 def with_item_exposure(result: FairnessResult, table: pd.DataFrame, item_group: str) -> FairnessResult:
     """``result`` with the item-side exposure table and its method record."""
     return replace(result, item_exposure=table, method={
@@ -599,11 +615,11 @@ def fairness_from_counts(
     ci: float = 0.95,
     random_state: int = 0,
 ) -> FairnessResult:
-    """:func:`audit_fairness` from merged sufficient statistics.
+    """:func:`assess_fairness` from merged sufficient statistics.
 
-    ``groups`` from :func:`~explainer.analyses._groupstats.group_counts`, ``exposure`` from
+    ``groups`` from :func:`~explainer.analyses._group_metrics.group_counts`, ``exposure`` from
     :func:`exposure_counts` and ``quality`` from :func:`quality_counts`, each summed over
-    the parts of the data. Gives the same result as :func:`audit_fairness` on all rows
+    the parts of the data. Gives the same result as :func:`assess_fairness` on all rows
     (without the MetricFrame cross-check and the item-side exposure, which need the rows).
     """
     features = tuple(groups.features[: groups.n_single])

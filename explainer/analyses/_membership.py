@@ -143,7 +143,7 @@ class MembershipResult(HTMLDisplay):
                 f"{self.n_members} members and {self.n_nonmembers} non-members scored)")
 
     def _display_view(self) -> tuple[str, dict[str, Any]]:
-        from ._groupstats import _records
+        from ._group_metrics import _records
 
         return "membership_result", {
             "available": self.available, "reason": self.reason, "summary": self.summary,
@@ -390,21 +390,7 @@ def membership_inference_risk(
     >>> membership_inference_risk(model, X[:2000], y[:2000]).available
     False
     """
-    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 50:
-        raise InvalidInputError(
-            f"n_boot must be an integer of at least 50. Got {n_boot!r}. Use 500 or more."
-        )
-    if isinstance(max_rows, bool) or not isinstance(max_rows, (int, np.integer)) or max_rows < _MIN_ROWS:
-        raise InvalidInputError(
-            f"max_rows must be an integer of at least {_MIN_ROWS}. Got {max_rows!r}. Use 20000."
-        )
-    n_boot, max_rows = int(n_boot), int(max_rows)
-    if not hasattr(predict_proba_or_model, "predict_proba") and not callable(predict_proba_or_model):
-        raise InvalidInputError(
-            "predict_proba_or_model must be a fitted model with predict_proba or a callable "
-            f"returning probabilities. Got an object of type {type(predict_proba_or_model).__name__}. "
-            "Pass a classifier, or lambda X: model.predict_proba(X)[:, 1]."
-        )
+    n_boot, max_rows = _checked_options(predict_proba_or_model, n_boot, max_rows)
     n_tr = _n_rows(X_train, "X_train")
     y_tr = _labels(y_train, "y_train", n_tr)
     if (X_holdout is None) != (y_holdout is None):
@@ -471,10 +457,8 @@ def membership_inference_risk(
     s_tr = np.log(np.clip(p_tr, _EPS, 1.0))
     s_ho = np.log(np.clip(p_ho, _EPS, 1.0))
     if grouped:  # a group's score is the mean score of its rows
-        s_tr = np.bincount(slot_tr[codes_tr[idx_tr]], weights=s_tr, minlength=m) / np.bincount(
-            slot_tr[codes_tr[idx_tr]], minlength=m)
-        s_ho = np.bincount(slot_ho[codes_ho[idx_ho]], weights=s_ho, minlength=m) / np.bincount(
-            slot_ho[codes_ho[idx_ho]], minlength=m)
+        s_tr = _group_means(s_tr, slot_tr[codes_tr[idx_tr]], m)
+        s_ho = _group_means(s_ho, slot_ho[codes_ho[idx_ho]], m)
     s_tr, s_ho = np.round(s_tr, 10), np.round(s_ho, 10)
 
     # Work on sorted unique scores; a bootstrap sample is a pair of count vectors.
@@ -485,15 +469,7 @@ def membership_inference_risk(
         np.bincount(code_tr, minlength=u).astype("float64"),
         np.bincount(code_ho, minlength=u).astype("float64"),
     )
-    aucs = np.empty(n_boot)
-    advs = np.empty(n_boot)
-    for b in range(n_boot):
-        wm = np.bincount(code_tr[rng.integers(0, m, m)], minlength=u).astype("float64")
-        wn = np.bincount(code_ho[rng.integers(0, m, m)], minlength=u).astype("float64")
-        aucs[b], advs[b] = _auc_adv(wm, wn)
-    a = (1 - _CONFIDENCE) / 2
-    auc_lo, auc_hi = (float(v) for v in np.quantile(aucs, [a, 1 - a]))
-    adv_lo, adv_hi = (float(v) for v in np.quantile(advs, [a, 1 - a]))
+    (auc_lo, auc_hi), (adv_lo, adv_hi) = _bootstrap_intervals(code_tr, code_ho, u, n_boot, rng)
     level, summary = _reading(auc, auc_lo, auc_hi, m, "customers" if grouped else "rows")
     return MembershipResult(
         available=True,
@@ -511,3 +487,45 @@ def membership_inference_risk(
         n_boot=n_boot,
         random_state=random_state,
     )
+
+
+def _checked_options(model: Any, n_boot: Any, max_rows: Any) -> tuple[int, int]:
+    """``n_boot`` and ``max_rows`` as integers, after checking them and the model."""
+    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 50:
+        raise InvalidInputError(
+            f"n_boot must be an integer of at least 50. Got {n_boot!r}. Use 500 or more."
+        )
+    if isinstance(max_rows, bool) or not isinstance(max_rows, (int, np.integer)) or max_rows < _MIN_ROWS:
+        raise InvalidInputError(
+            f"max_rows must be an integer of at least {_MIN_ROWS}. Got {max_rows!r}. Use 20000."
+        )
+    if not hasattr(model, "predict_proba") and not callable(model):
+        raise InvalidInputError(
+            "predict_proba_or_model must be a fitted model with predict_proba or a callable "
+            f"returning probabilities. Got an object of type {type(model).__name__}. "
+            "Pass a classifier, or lambda X: model.predict_proba(X)[:, 1]."
+        )
+    return int(n_boot), int(max_rows)
+
+
+def _group_means(scores: np.ndarray, slots: np.ndarray, m: int) -> np.ndarray:
+    """The mean score of each of ``m`` groups, from each row's score and its group's slot."""
+    means: np.ndarray = np.bincount(slots, weights=scores, minlength=m) / np.bincount(slots, minlength=m)
+    return means
+
+
+def _bootstrap_intervals(code_tr: np.ndarray, code_ho: np.ndarray, u: int, n_boot: int,
+                         rng: np.random.Generator) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Percentile intervals of the attack AUC and advantage, resampling members and non-members
+    separately; a resample is a pair of count vectors over the ``u`` distinct scores."""
+    m = len(code_tr)
+    aucs = np.empty(n_boot)
+    advs = np.empty(n_boot)
+    for b in range(n_boot):
+        wm = np.bincount(code_tr[rng.integers(0, m, m)], minlength=u).astype("float64")
+        wn = np.bincount(code_ho[rng.integers(0, m, m)], minlength=u).astype("float64")
+        aucs[b], advs[b] = _auc_adv(wm, wn)
+    a = (1 - _CONFIDENCE) / 2
+    auc_lo, auc_hi = (float(v) for v in np.quantile(aucs, [a, 1 - a]))
+    adv_lo, adv_hi = (float(v) for v in np.quantile(advs, [a, 1 - a]))
+    return (auc_lo, auc_hi), (adv_lo, adv_hi)

@@ -31,7 +31,7 @@ import pandas as pd
 from .._display import HTMLDisplay
 from .._plain import plain, records
 from ._explain import ShapResult
-from ._groupstats import _records
+from ._group_metrics import _records
 from ._refit import RefitResult
 
 __all__ = ["MinimisationResult", "assess_minimisation", "LOW_SHARE", "SMALL_LOSS"]

@@ -21,7 +21,7 @@ import pandas as pd
 from .._display import HTMLDisplay
 from .._plain import plain, records
 from ..errors import InvalidInputError
-from ._groupstats import _records, group_metrics
+from ._group_metrics import _records, group_metrics
 
 __all__ = ["MitigationResult", "compare_mitigations"]
 

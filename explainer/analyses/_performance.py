@@ -343,19 +343,7 @@ def assess_performance(
     -------
     PerformanceResult
     """
-    if task not in ("binary", "ranking"):
-        raise InvalidInputError(f"task must be 'binary' or 'ranking'. Got {task!r}. Performance of other tasks is "
-                                "in the audit's model metrics.")
-    y_raw = np.asarray(y_true)
-    s = np.asarray(y_score, dtype=np.float64)
-    if y_raw.shape != s.shape or y_raw.ndim != 1:
-        raise InvalidInputError(f"y_true and y_score must be 1-d and of one length. Got {y_raw.shape} and {s.shape}.")
-    values = set(np.unique(y_raw[~pd.isna(y_raw)]).tolist())
-    if not values <= {0, 1} or pd.isna(y_raw).any():
-        raise InvalidInputError(f"y_true must hold 0 and 1 only. Got {len(values)} distinct values. Recode it to 0/1.")
-    if not np.all(np.isfinite(s)):
-        raise InvalidInputError("y_score must be finite. Got missing or infinite scores. Check the model's output.")
-    y = y_raw.astype(bool)
+    y, s = _checked_outcomes(task, y_true, y_score)
     sf = _sensitive_frame(sensitive_features, len(y))
     rng = np.random.default_rng(random_state)
     refs: dict[str, str] = {}
@@ -373,23 +361,15 @@ def assess_performance(
                                              "hybrid score", "test": "two-sided Fisher exact test, Benjamini-"
                                                                      "Hochberg within each feature"})
     else:
-        per = _per_customer(y, s, users, k)  # type: ignore[arg-type]
-        overall = {}
-        for m in _RANKING_METRICS:
-            v, lo, hi = _mean_interval(per[m].to_numpy(float), ci)
-            overall[f"{m}_at_{k}"] = {"value": v, "ci_low": lo, "ci_high": hi, "n": len(per),
-                                      "method": "mean over customers; t interval (Wilson where all are equal)"}
+        overall = {m: {**r, "method": "mean over customers; t interval (Wilson where all are equal)"}
+                   for m, r in _ranking_metrics(y, s, users, k, ci).items()}  # type: ignore[arg-type]
         curves, confusion = {}, {}
         method.update({"k": k, "metric_interval": "t interval of the mean over customers with a relevant item"})
     by_group, disparities = [], []
     for feature in sf.columns:
         col = sf[feature].to_numpy()
         sizes = pd.Series(users if users is not None else np.arange(len(col))).groupby(col).nunique()
-        ref = (reference_groups or {}).get(str(feature))
-        if ref is not None and str(ref) not in sizes.index:
-            raise InvalidInputError(f"reference_groups[{str(feature)!r}] must be a group of that feature. Got a name "
-                                    f"that is not one of its {len(sizes)} groups. Name one of them.")
-        refs[str(feature)] = str(ref) if ref is not None else str(sizes.sort_values(ascending=False).index[0])
+        refs[str(feature)] = _reference_group(str(feature), sizes, reference_groups)
         groups = {}
         for g, size in sizes.items():
             mask = col == g
@@ -399,17 +379,10 @@ def assess_performance(
                                  "too_few_to_judge": True})
                 continue
             if task == "binary":
-                cells = _cells(y[mask], s[mask] >= threshold)
-                metrics = _rate_rows(cells, ci)
-                auc, lo, hi, _ = delong_auc(y[mask], s[mask], ci)
-                metrics["roc_auc"] = {"value": auc, "ci_low": lo, "ci_high": hi, "n": int(mask.sum())}
-                groups[str(g)] = cells
+                groups[str(g)] = cells = _cells(y[mask], s[mask] >= threshold)
+                metrics = _binary_group_metrics(cells, y[mask], s[mask], ci)
             else:
-                per_g = _per_customer(y[mask], s[mask], users[mask], k)  # type: ignore[index]
-                metrics = {}
-                for m in _RANKING_METRICS:
-                    v, lo, hi = _mean_interval(per_g[m].to_numpy(float), ci)
-                    metrics[f"{m}_at_{k}"] = {"value": v, "ci_low": lo, "ci_high": hi, "n": len(per_g)}
+                metrics = _ranking_metrics(y[mask], s[mask], users[mask], k, ci)  # type: ignore[index]
             for m, r in metrics.items():
                 by_group.append({**row_base, "metric": m, "value": r["value"], "ci_low": r["ci_low"],
                                  "ci_high": r["ci_high"], "too_few_to_judge": False})
@@ -424,6 +397,51 @@ def assess_performance(
         by_group=pd.DataFrame(by_group, columns=["feature", "group", "metric", "value", "ci_low", "ci_high", "n",
                                                  "too_few_to_judge"]),
         disparities=pd.DataFrame(disparities, columns=columns), reference_groups=refs, method=method)
+
+
+def _checked_outcomes(task: str, y_true: Any, y_score: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The outcomes as booleans and the scores as floats, after checking the task and both arrays."""
+    if task not in ("binary", "ranking"):
+        raise InvalidInputError(f"task must be 'binary' or 'ranking'. Got {task!r}. Performance of other tasks is "
+                                "in the audit's model metrics.")
+    y_raw = np.asarray(y_true)
+    s = np.asarray(y_score, dtype=np.float64)
+    if y_raw.shape != s.shape or y_raw.ndim != 1:
+        raise InvalidInputError(f"y_true and y_score must be 1-d and of one length. Got {y_raw.shape} and {s.shape}.")
+    values = set(np.unique(y_raw[~pd.isna(y_raw)]).tolist())
+    if not values <= {0, 1} or pd.isna(y_raw).any():
+        raise InvalidInputError(f"y_true must hold 0 and 1 only. Got {len(values)} distinct values. Recode it to 0/1.")
+    if not np.all(np.isfinite(s)):
+        raise InvalidInputError("y_score must be finite. Got missing or infinite scores. Check the model's output.")
+    return y_raw.astype(bool), s
+
+
+def _ranking_metrics(y: np.ndarray, s: np.ndarray, users: np.ndarray, k: int,
+                     ci: float) -> dict[str, dict[str, Any]]:
+    """Each ranking metric at ``k``: the mean over customers with its interval and the customer count."""
+    per = _per_customer(y, s, users, k)
+    out = {}
+    for m in _RANKING_METRICS:
+        v, lo, hi = _mean_interval(per[m].to_numpy(float), ci)
+        out[f"{m}_at_{k}"] = {"value": v, "ci_low": lo, "ci_high": hi, "n": len(per)}
+    return out
+
+
+def _binary_group_metrics(cells: Any, y: np.ndarray, s: np.ndarray, ci: float) -> dict[str, dict[str, Any]]:
+    """A group's rates with Wilson intervals and its ROC AUC with DeLong's interval."""
+    metrics = _rate_rows(cells, ci)
+    auc, lo, hi, _ = delong_auc(y, s, ci)
+    metrics["roc_auc"] = {"value": auc, "ci_low": lo, "ci_high": hi, "n": len(y)}
+    return metrics
+
+
+def _reference_group(feature: str, sizes: pd.Series, reference_groups: Mapping[str, str] | None) -> str:
+    """The group the others of ``feature`` are compared with: the one given, else the largest."""
+    ref = (reference_groups or {}).get(feature)
+    if ref is not None and str(ref) not in sizes.index:
+        raise InvalidInputError(f"reference_groups[{feature!r}] must be a group of that feature. Got a name "
+                                f"that is not one of its {len(sizes)} groups. Name one of them.")
+    return str(ref) if ref is not None else str(sizes.sort_values(ascending=False).index[0])
 
 
 def _coverage(s: np.ndarray, users: np.ndarray, items: np.ndarray, k: int, n_items: int | None) -> dict[str, Any]:

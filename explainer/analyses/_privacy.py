@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
-import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -25,19 +24,7 @@ import pandas as pd
 from .._display import HTMLDisplay
 from .._plain import plain
 from ..errors import InvalidInputError
-from ..inventory._generalise import (
-    BROAD_AGE_BANDS,
-    _to_datetime,
-    generalise_age,
-    generalise_category,
-    generalise_date,
-    generalise_numeric,
-    _postcode_levels,
-)
-from ..inventory._patterns import name_tokens
-from ..inventory._postcodes import UK_FULL as _UK_FULL
-from ..inventory._postcodes import UK_OUTWARD as _UK_POSTCODE
-from ..inventory._postcodes import US_ZIP as _US_ZIP
+from ._generalisers import BIRTH_TOKENS, infer_kind, ladder, name_words
 
 __all__ = [
     "GeneralisationStep",
@@ -48,17 +35,6 @@ __all__ = [
 
 GeneraliserKind = Literal["date_of_birth", "date", "age", "postcode", "numeric", "category", "none"]
 _KINDS: tuple[str, ...] = ("date_of_birth", "date", "age", "postcode", "numeric", "category", "none")
-
-_BIRTH_TOKENS = frozenset({"dob", "birth", "birthdate", "birthday", "dateofbirth", "born"})
-_DATE_TOKENS = frozenset({"date", "dt", "day", "time", "timestamp", "datetime", "at", "on"}) | _BIRTH_TOKENS
-_AGE_TOKENS = frozenset({"age", "ageyears", "agey"})
-_POSTCODE_TOKENS = frozenset({"zip", "zipcode", "postcode", "postalcode", "postal", "plz"})
-_SAMPLE_UNIQUES = 5000
-
-
-def _tokens(column: object) -> set[str]:
-    return set(name_tokens(column))
-
 
 # --------------------------------------------------------------------------------------
 # Results
@@ -239,7 +215,7 @@ class ReidentificationResult(HTMLDisplay):
                 f"k_threshold={self.k_threshold}, {len(self.suggestions)} suggested steps)")
 
     def _display_view(self) -> tuple[str, dict[str, Any]]:
-        from ._groupstats import _records
+        from ._group_metrics import _records
 
         return "reidentification_result", {
             "quasi_identifiers": list(map(str, self.quasi_identifiers)), "n_rows": self.n_rows,
@@ -337,201 +313,6 @@ def _l_diversity(ids: np.ndarray, n_classes: int, sizes: np.ndarray, s: pd.Serie
 
 
 # --------------------------------------------------------------------------------------
-# Generaliser ladders
-# --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Rung:
-    description: str
-    apply: Callable[[pd.Series], pd.Series]
-
-
-def _sample_uniques(s: pd.Series) -> list[str]:
-    u = pd.unique(s.dropna())
-    return [" ".join(str(v).strip().upper().split()) for v in u[:_SAMPLE_UNIQUES]]
-
-
-def _share_matching(values: list[str], pattern: re.Pattern[str]) -> float:
-    if not values:
-        return 0.0
-    return sum(pattern.fullmatch(v) is not None for v in values) / len(values)
-
-
-def _is_int_valued(x: np.ndarray) -> bool:
-    x = x[np.isfinite(x)]
-    return bool(x.size) and bool(np.all(x == np.floor(x)))
-
-
-def _infer_kind(column: object, s: pd.Series) -> str:
-    """Choose a generaliser kind from the dtype, the column name and the form of values.
-
-    Looks at values only to test their form (a regular expression or a date parse); no
-    value is kept or shown.
-    """
-    tokens = _tokens(column)
-    is_birth = bool(tokens & _BIRTH_TOKENS)
-    dtype = s.dtype
-    if pd.api.types.is_datetime64_any_dtype(dtype):
-        return "date_of_birth" if is_birth else "date"
-    if pd.api.types.is_bool_dtype(dtype):
-        return "none"
-    if pd.api.types.is_numeric_dtype(dtype):
-        x = s.to_numpy(dtype="float64", na_value=np.nan)
-        finite = x[np.isfinite(x)]
-        if tokens & _AGE_TOKENS and finite.size and finite.min() >= 0 and finite.max() <= 130:
-            return "age"
-        if (
-            tokens & _POSTCODE_TOKENS
-            and _is_int_valued(x)
-            and finite.min() >= 0
-            and finite.max() <= 99999
-        ):
-            return "postcode"
-        return "numeric" if pd.unique(finite).size > 10 else "category"
-    values = _sample_uniques(s)
-    # Full UK postcodes and ZIP codes are distinctive; bare outward codes ("M1") are not,
-    # so those count only when the column name says postcode.
-    if _share_matching(values, _UK_FULL) + _share_matching(values, _US_ZIP) >= 0.8:
-        return "postcode"
-    if tokens & _POSTCODE_TOKENS and _share_matching(values, _UK_POSTCODE) + _share_matching(
-        values, _US_ZIP
-    ) >= 0.8:
-        return "postcode"
-    if tokens & _DATE_TOKENS:
-        parsed = _to_datetime(pd.Series(values, dtype=object))
-        if values and parsed.notna().mean() >= 0.9:
-            return "date_of_birth" if is_birth else "date"
-    return "category"
-
-
-def _numeric_bins(q: int) -> Callable[[pd.Series], pd.Series]:
-    return lambda v: generalise_numeric(v, q)
-
-
-def _top_categories(q: int) -> Callable[[pd.Series], pd.Series]:
-    return lambda v: generalise_category(v, q)
-
-
-class _PostcodeLevels:
-    """Parse a postcode column once and hand out its levels (the ladder asks for each)."""
-
-    def __init__(self) -> None:
-        self._levels: dict[str, pd.Series] | None = None
-
-    def get(self, v: pd.Series, level: str) -> pd.Series:
-        if self._levels is None:
-            self._levels = _postcode_levels(v, "auto")
-        if level == "sector":
-            sector = self._levels["sector"]
-            return sector.where(sector.notna(), self._levels["district"])
-        return self._levels[level]
-
-
-#: Width in years of the broadest birth cohorts suggested when no reference date is given.
-_BROAD_COHORT_YEARS = 20
-
-
-def _birth_cohorts(years: int) -> Callable[[pd.Series], pd.Series]:
-    """Group datetimes by ``years``-wide birth cohorts counted from year 0 (1960-1979, ...)."""
-    def apply(v: pd.Series) -> pd.Series:
-        year = v.dt.year.to_numpy(dtype="float64", na_value=np.nan)
-        return pd.Series(year - year % years, index=v.index, name=v.name)
-    return apply
-
-
-def _ladder(column: object, s: pd.Series, kind: str, reference_date: _dt.date | None) -> list[_Rung]:
-    name = str(column)
-    if kind in ("date_of_birth", "date") and not pd.api.types.is_datetime64_any_dtype(s.dtype):
-        def as_dates(f: Callable[[pd.Series], pd.Series]) -> Callable[[pd.Series], pd.Series]:
-            return lambda v: f(_to_datetime(v))
-    else:
-        def as_dates(f: Callable[[pd.Series], pd.Series]) -> Callable[[pd.Series], pd.Series]:
-            return f
-    broad = ", ".join(
-        ["under 18"]
-        + [f"{a}-{b - 1}" for a, b in zip(BROAD_AGE_BANDS[:-1], BROAD_AGE_BANDS[1:])]
-        + [f"{BROAD_AGE_BANDS[-1]}+"]
-    )
-    if kind == "date_of_birth" and reference_date is None:
-        # birth cohorts: the same whatever the day the check runs
-        return [
-            _Rung(f"{name} to year of birth", as_dates(lambda v: generalise_date(v, to="year"))),
-            _Rung(f"{name} to decade of birth (10-year birth cohorts)",
-                  as_dates(lambda v: generalise_date(v, to="decade"))),
-            _Rung(f"{name} to 20-year birth cohorts (two decades of birth together)",
-                  as_dates(_birth_cohorts(_BROAD_COHORT_YEARS))),
-        ]
-    if kind == "date_of_birth":
-        return [
-            _Rung(f"{name} to year of birth", as_dates(lambda v: generalise_date(v, to="year"))),
-            _Rung(
-                f"{name} to 10-year age bands",
-                as_dates(lambda v: generalise_age(v, 10, reference_date=reference_date)),
-            ),
-            _Rung(
-                f"{name} to broad age bands ({broad})",
-                as_dates(lambda v: generalise_age(v, BROAD_AGE_BANDS, reference_date=reference_date)),
-            ),
-        ]
-    if kind == "date":
-        return [
-            _Rung(f"{name} to month", as_dates(lambda v: generalise_date(v, to="month"))),
-            _Rung(f"{name} to year", as_dates(lambda v: generalise_date(v, to="year"))),
-        ]
-    if kind == "age":
-        return [
-            _Rung(f"{name} to 5-year age bands", lambda v: generalise_age(v, 5)),
-            _Rung(f"{name} to 10-year age bands", lambda v: generalise_age(v, 10)),
-            _Rung(f"{name} to broad age bands ({broad})", lambda v: generalise_age(v, BROAD_AGE_BANDS)),
-        ]
-    if kind == "postcode":
-        if pd.api.types.is_numeric_dtype(s.dtype):
-            has_uk_full, has_uk, has_us = False, False, True
-        else:
-            values = _sample_uniques(s)
-            has_uk_full = any(_UK_FULL.fullmatch(v) for v in values)
-            has_uk = any(_UK_POSTCODE.fullmatch(v) and not _US_ZIP.fullmatch(v) for v in values)
-            has_us = any(_US_ZIP.fullmatch(v) for v in values)
-        district = " or ".join(
-            p for p, ok in (("postcode district (outward code)", has_uk), ("3-digit ZIP prefix", has_us)) if ok
-        )
-        area = " or ".join(
-            p for p, ok in (("postcode area (leading letters)", has_uk), ("first ZIP digit", has_us)) if ok
-        )
-        levels = _PostcodeLevels()
-        rungs = []
-        if has_uk_full:
-            rungs.append(
-                _Rung(
-                    f"{name} to postcode sector (outward code and first digit of the inward code)",
-                    lambda v: levels.get(v, "sector"),
-                )
-            )
-        rungs.append(_Rung(f"{name} to {district}", lambda v: levels.get(v, "district")))
-        rungs.append(_Rung(f"{name} to {area}", lambda v: levels.get(v, "area")))
-        return rungs
-    if kind == "numeric":
-        n_distinct = int(s.nunique(dropna=True))
-        return [
-            _Rung(f"{name} to {q} quantile bins", _numeric_bins(q))
-            for q in (10, 5, 3)
-            if q < n_distinct
-        ]
-    if kind == "category":
-        n_distinct = int(s.nunique(dropna=True))
-        return [
-            _Rung(
-                f"{name} to its {q} most common values plus 'other'",
-                _top_categories(q),
-            )
-            for q in (10, 5, 2)
-            if q + 1 < n_distinct
-        ]
-    return []
-
-
-# --------------------------------------------------------------------------------------
 # Public function
 # --------------------------------------------------------------------------------------
 
@@ -622,54 +403,13 @@ def reidentification_risk(
     >>> [(s.description, s.k_after) for s in r.suggestions]
     [('age to 5-year age bands', 2)]
     """
-    if not isinstance(df, pd.DataFrame):
-        raise InvalidInputError(
-            f"df must be a pandas DataFrame. Got an object of type {type(df).__name__}. "
-            "Load the data with pandas first."
-        )
-    if len(df) == 0:
-        raise InvalidInputError(
-            "df must have at least one row. Got 0 rows. Pass the table to assess."
-        )
-    if quasi_identifiers is None or (
-        not isinstance(quasi_identifiers, (str, bytes)) and len(list(quasi_identifiers)) == 0
-    ):
-        raise InvalidInputError(
-            "quasi_identifiers must name at least one column. Got an empty list. "
-            "Name the columns someone could know about a person, such as age or postcode."
-        )
-    qis = _check_columns(df, quasi_identifiers, "quasi_identifiers")
-    sens = _check_columns(df, sensitive_columns, "sensitive_columns")
-    overlap = [c for c in sens if c in qis]
-    if overlap:
-        raise InvalidInputError(
-            "sensitive_columns must not also be quasi_identifiers. Got "
-            f"{[str(c) for c in overlap[:5]]!r} in both. Remove them from one of the lists."
-        )
-    if isinstance(k_threshold, bool) or not isinstance(k_threshold, (int, np.integer)) or k_threshold < 1:
-        raise InvalidInputError(
-            f"k_threshold must be an integer of at least 1. Got {k_threshold!r}. Use for example 5."
-        )
-    k_threshold = int(k_threshold)
-    kinds_override = dict(column_kinds or {})
-    bad = [c for c in kinds_override if c not in qis]
-    if bad:
-        raise InvalidInputError(
-            "column_kinds must only name quasi_identifiers. Got "
-            f"{[str(c) for c in bad[:5]]!r}, which are not. Add them to quasi_identifiers or drop them."
-        )
-    bad_kinds = sorted({str(v) for v in kinds_override.values() if v not in _KINDS})
-    if bad_kinds:
-        raise InvalidInputError(
-            f"column_kinds values must be one of {list(_KINDS)!r}. Got {bad_kinds[:5]!r}. "
-            "Use 'none' to leave a column as it is."
-        )
-
+    qis, sens, k_threshold, kinds_override = _check_reidentification_inputs(
+        df, quasi_identifiers, sensitive_columns, k_threshold, column_kinds)
     n = len(df)
     base_codes = {c: _codes(df[c]) for c in qis}
     risk0, ids0, sizes0 = _risk([base_codes[c] for c in qis], n, k_threshold)
     dist_vals, dist_counts = np.unique(sizes0, return_counts=True)
-    class_size_distribution = {int(s): int(c) for s, c in zip(dist_vals, dist_counts)}
+    class_size_distribution = {int(s): int(c) for s, c in zip(dist_vals, dist_counts, strict=True)}
 
     l_div: dict[str, int] = {}
     l_ent: dict[str, float] = {}
@@ -680,81 +420,18 @@ def reidentification_risk(
             l_ent[str(c)] = l_e
 
     missing_counts = {str(c): int(df[c].isna().sum()) for c in qis}
-    notes: list[str] = []
-    with_missing = [c for c, m in missing_counts.items() if m]
-    if with_missing:
-        n_rows_missing = int(df[qis].isna().any(axis=1).sum())
-        notes.append(
-            f"{n_rows_missing} of {n} rows have a missing value in at least one quasi-identifier "
-            f"({', '.join(with_missing)}). A missing value is treated as a value of its own: "
-            "rows missing the same columns can fall in one class."
-        )
-    sens_missing = [str(c) for c in sens if df[c].isna().any()]
-    if sens_missing:
-        notes.append(
-            f"Missing values in {', '.join(sens_missing)} count as one distinct sensitive "
-            "value in l-diversity."
-        )
-
+    notes = _missing_notes(df, qis, sens, missing_counts)
     kinds: dict[str, str] = {}
     steps: list[GeneralisationStep] = []
     ref: _dt.date | None = None
+    reached = risk0.k >= k_threshold
     given_ref = None if reference_date is None else pd.Timestamp(reference_date).date()
     if generalise:
-        ladders: dict[Any, list[_Rung]] = {}
-        for c in qis:
-            kind = kinds_override.get(c) or _infer_kind(c, df[c])
-            kinds[str(c)] = kind
-            if kind == "date_of_birth":
-                ref = given_ref
-            ladders[c] = _ladder(c, df[c], kind, given_ref)
-        if given_ref is None and "date_of_birth" in kinds.values():
-            notes.append(
-                "Dates of birth are grouped by year of birth and birth cohort, which do not depend "
-                "on the day the check runs. Pass reference_date to group them by age at a date."
-            )
-        no_step = [str(c) for c in qis if not ladders[c]]
-        if no_step:
-            notes.append(
-                f"No built-in generaliser fits {', '.join(no_step)} (too few distinct values "
-                "or an unrecognised form), so the suggestions leave "
-                f"{'it' if len(no_step) == 1 else 'them'} as given."
-            )
-        if ref is not None:
-            notes.append(f"Ages were measured from dates of birth at {ref.isoformat()}.")
-
-        level = {c: 0 for c in qis}
-        current = dict(base_codes)
-        cache: dict[tuple[Any, int], tuple[np.ndarray, int]] = {}
-        risk = risk0
-        while risk.k < k_threshold:
-            best: tuple[tuple[int, float, float, int], Any, _Risk] | None = None
-            for pos, c in enumerate(qis):
-                if level[c] >= len(ladders[c]):
-                    continue
-                key = (c, level[c])
-                if key not in cache:
-                    cache[key] = _codes(ladders[c][level[c]].apply(df[c]))
-                trial = [cache[key] if q == c else current[q] for q in qis]
-                r, _, _ = _risk(trial, n, k_threshold)
-                score = (r.k, -r.share_below, -r.unique_share, -pos)
-                if best is None or score > best[0]:
-                    best = (score, c, r)
-            if best is None:
-                break
-            _, c, risk = best
-            current[c] = cache.pop((c, level[c]))
-            steps.append(
-                GeneralisationStep(
-                    column=str(c),
-                    description=ladders[c][level[c]].description,
-                    k_after=risk.k,
-                    unique_share_after=risk.unique_share,
-                    share_below_threshold_after=risk.share_below,
-                    n_classes_after=risk.n_classes,
-                )
-            )
-            level[c] += 1
+        kinds = {str(c): kinds_override.get(c) or infer_kind(c, df[c]) for c in qis}
+        ladders = {c: ladder(c, df[c], kinds[str(c)], given_ref) for c in qis}
+        ref = given_ref if "date_of_birth" in kinds.values() else None
+        notes += _ladder_notes(qis, kinds, ladders, given_ref, ref)
+        steps, risk = _greedy_steps(df, qis, ladders, base_codes, risk0, k_threshold)
         reached = risk.k >= k_threshold
         if risk0.k >= k_threshold:
             notes.append(f"k already reaches k_threshold={k_threshold}; no generalisation is needed.")
@@ -763,8 +440,6 @@ def reidentification_risk(
                 f"The built-in generalisations reach k={risk.k}, below k_threshold={k_threshold}. "
                 "Consider removing a quasi-identifier from the data or suppressing rare rows."
             )
-    else:
-        reached = risk0.k >= k_threshold
 
     return ReidentificationResult(
         quasi_identifiers=tuple(str(c) for c in qis),
@@ -785,6 +460,145 @@ def reidentification_risk(
         reference_date=None if ref is None else ref.isoformat(),
         notes=tuple(notes),
     )
+
+
+def _check_reidentification_inputs(
+    df: Any, quasi_identifiers: Any, sensitive_columns: Any, k_threshold: Any, column_kinds: Any
+) -> tuple[list[Any], list[Any], int, dict[Any, str]]:
+    """The checked quasi-identifiers, sensitive columns, k threshold and kind overrides."""
+    _check_table(df)
+    if quasi_identifiers is None or (
+        not isinstance(quasi_identifiers, (str, bytes)) and len(list(quasi_identifiers)) == 0
+    ):
+        raise InvalidInputError(
+            "quasi_identifiers must name at least one column. Got an empty list. "
+            "Name the columns someone could know about a person, such as age or postcode."
+        )
+    qis = _check_columns(df, quasi_identifiers, "quasi_identifiers")
+    sens = _check_columns(df, sensitive_columns, "sensitive_columns")
+    overlap = [c for c in sens if c in qis]
+    if overlap:
+        raise InvalidInputError(
+            "sensitive_columns must not also be quasi_identifiers. Got "
+            f"{[str(c) for c in overlap[:5]]!r} in both. Remove them from one of the lists."
+        )
+    if isinstance(k_threshold, bool) or not isinstance(k_threshold, (int, np.integer)) or k_threshold < 1:
+        raise InvalidInputError(
+            f"k_threshold must be an integer of at least 1. Got {k_threshold!r}. Use for example 5."
+        )
+    kinds_override = _checked_kinds(column_kinds, qis)
+    return qis, sens, int(k_threshold), kinds_override
+
+
+def _check_table(df: Any) -> None:
+    """Raise InvalidInputError unless ``df`` is a DataFrame with at least one row."""
+    if not isinstance(df, pd.DataFrame):
+        raise InvalidInputError(
+            f"df must be a pandas DataFrame. Got an object of type {type(df).__name__}. "
+            "Load the data with pandas first."
+        )
+    if len(df) == 0:
+        raise InvalidInputError(
+            "df must have at least one row. Got 0 rows. Pass the table to assess."
+        )
+
+
+def _checked_kinds(column_kinds: Any, qis: Sequence[Any]) -> dict[Any, str]:
+    """The generaliser kinds given for some quasi-identifiers, checked."""
+    kinds_override = dict(column_kinds or {})
+    bad = [c for c in kinds_override if c not in qis]
+    if bad:
+        raise InvalidInputError(
+            "column_kinds must only name quasi_identifiers. Got "
+            f"{[str(c) for c in bad[:5]]!r}, which are not. Add them to quasi_identifiers or drop them."
+        )
+    bad_kinds = sorted({str(v) for v in kinds_override.values() if v not in _KINDS})
+    if bad_kinds:
+        raise InvalidInputError(
+            f"column_kinds values must be one of {list(_KINDS)!r}. Got {bad_kinds[:5]!r}. "
+            "Use 'none' to leave a column as it is."
+        )
+    return kinds_override
+
+
+def _missing_notes(df: pd.DataFrame, qis: Sequence[Any], sens: Sequence[Any],
+                   missing_counts: Mapping[str, int]) -> list[str]:
+    """Notes on how missing quasi-identifier and sensitive values are counted (counts only)."""
+    notes: list[str] = []
+    with_missing = [c for c, m in missing_counts.items() if m]
+    if with_missing:
+        n_rows_missing = int(df[list(qis)].isna().any(axis=1).sum())
+        notes.append(
+            f"{n_rows_missing} of {len(df)} rows have a missing value in at least one quasi-identifier "
+            f"({', '.join(with_missing)}). A missing value is treated as a value of its own: "
+            "rows missing the same columns can fall in one class."
+        )
+    sens_missing = [str(c) for c in sens if df[c].isna().any()]
+    if sens_missing:
+        notes.append(
+            f"Missing values in {', '.join(sens_missing)} count as one distinct sensitive "
+            "value in l-diversity."
+        )
+    return notes
+
+
+def _ladder_notes(qis: Sequence[Any], kinds: Mapping[str, str], ladders: Mapping[Any, list[Any]],
+                  given_ref: _dt.date | None, ref: _dt.date | None) -> list[str]:
+    """Notes on how dates of birth are grouped and which columns no generaliser fits."""
+    notes: list[str] = []
+    if given_ref is None and "date_of_birth" in kinds.values():
+        notes.append(
+            "Dates of birth are grouped by year of birth and birth cohort, which do not depend "
+            "on the day the check runs. Pass reference_date to group them by age at a date."
+        )
+    no_step = [str(c) for c in qis if not ladders[c]]
+    if no_step:
+        notes.append(
+            f"No built-in generaliser fits {', '.join(no_step)} (too few distinct values "
+            "or an unrecognised form), so the suggestions leave "
+            f"{'it' if len(no_step) == 1 else 'them'} as given."
+        )
+    if ref is not None:
+        notes.append(f"Ages were measured from dates of birth at {ref.isoformat()}.")
+    return notes
+
+
+def _greedy_steps(df: pd.DataFrame, qis: Sequence[Any], ladders: Mapping[Any, list[Any]],
+                  base_codes: Mapping[Any, tuple[np.ndarray, int]], risk0: _Risk,
+                  k_threshold: int) -> tuple[list[GeneralisationStep], _Risk]:
+    """Coarsen one quasi-identifier at a time, each time the one whose next step gives the largest k
+    (ties: the smallest share below the threshold, the smallest unique share, column order), until
+    k reaches the threshold or no step is left. Returns the steps and the risk after them."""
+    n = len(df)
+    level = {c: 0 for c in qis}
+    current = dict(base_codes)
+    cache: dict[tuple[Any, int], tuple[np.ndarray, int]] = {}
+    risk = risk0
+    steps: list[GeneralisationStep] = []
+    while risk.k < k_threshold:
+        best: tuple[tuple[int, float, float, int], Any, _Risk] | None = None
+        for pos, c in enumerate(qis):
+            if level[c] >= len(ladders[c]):
+                continue
+            key = (c, level[c])
+            if key not in cache:
+                cache[key] = _codes(ladders[c][level[c]].apply(df[c]))
+            trial = [cache[key] if q == c else current[q] for q in qis]
+            r, _, _ = _risk(trial, n, k_threshold)
+            score = (r.k, -r.share_below, -r.unique_share, -pos)
+            if best is None or score > best[0]:
+                best = (score, c, r)
+        if best is None:
+            break
+        _, c, risk = best
+        current[c] = cache.pop((c, level[c]))
+        steps.append(GeneralisationStep(
+            column=str(c), description=ladders[c][level[c]].description, k_after=risk.k,
+            unique_share_after=risk.unique_share, share_below_threshold_after=risk.share_below,
+            n_classes_after=risk.n_classes,
+        ))
+        level[c] += 1
+    return steps, risk
 
 
 #: Inventory categories whose columns someone could know or look up about a person.
@@ -828,8 +642,8 @@ def quasi_identifiers_from_inventory(df: pd.DataFrame, inventory: Any) -> list[s
         if rec.category == "demographic":
             out.append(str(col))
         elif rec.category == "location":
-            if not pd.api.types.is_numeric_dtype(s.dtype) or _infer_kind(col, s) == "postcode":
+            if not pd.api.types.is_numeric_dtype(s.dtype) or infer_kind(col, s) == "postcode":
                 out.append(str(col))
-        elif _tokens(col) & _BIRTH_TOKENS and _infer_kind(col, s) == "date_of_birth":
+        elif name_words(col) & BIRTH_TOKENS and infer_kind(col, s) == "date_of_birth":
             out.append(str(col))
     return out

@@ -11,7 +11,6 @@ AUC reaches the threshold is flagged as a possible proxy.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,14 +23,10 @@ from explainer._plain import plain, records
 from explainer.errors import InvalidInputError
 from explainer.inventory._patterns import names_related
 
-__all__ = ["ProxyResult", "find_proxies"]
+from ._proxy_forms import MAX_LEVELS, NEAR_UNIQUE_LEVELS, _is_text, _Variant, _variants
 
-#: Most frequent levels of a text or categorical column kept as their own level (target encoding keeps
-#: small levels apart).
-MAX_LEVELS = 500
-#: A text column with more levels than this is near-unique: its coarser forms (postcode district,
-#: email domain, leading characters) are assessed as well.
-NEAR_UNIQUE_LEVELS = 50
+__all__ = ["ProxyResult", "find_proxies", "MAX_LEVELS", "NEAR_UNIQUE_LEVELS"]
+
 #: Numeric sensitive attributes with more distinct values are cut into quantile bands.
 MAX_NUMERIC_CLASSES = 10
 _N_BANDS = 5
@@ -175,73 +170,6 @@ def _target(s: pd.Series, name: str) -> tuple[np.ndarray, np.ndarray, list[str]]
             f"{len(uniques)}. Drop the attribute or pass data that holds more than one group."
         )
     return codes, ok, [str(u) for u in uniques]
-
-
-def _text_levels(s: pd.Series, cap: int = MAX_LEVELS) -> np.ndarray:
-    """Integer codes of the ``cap`` most frequent levels; rest 'other', missing its own."""
-    vals = s.astype(object).where(s.notna(), None)
-    as_str = vals.map(lambda v: "\x00missing" if v is None else str(v))
-    top = as_str.value_counts(sort=True).index[:cap]
-    mapping = {v: i for i, v in enumerate(top)}
-    return np.asarray(as_str.map(mapping).fillna(len(top)).to_numpy(), dtype=np.float64)
-
-
-_LEAD = re.compile(r"^\W*([0-9A-Za-z]+)")
-
-
-def _derivations(s: pd.Series) -> list[tuple[str, pd.Series]]:
-    """Coarser versions of a near-unique text column (postcode district, email domain)."""
-    txt = s.astype(object).where(s.notna(), None).map(lambda v: None if v is None else str(v).strip())
-    out: list[tuple[str, pd.Series]] = []
-    present = txt.dropna()
-    if len(present) == 0:
-        return out
-    if present.str.contains("@", regex=False).mean() > 0.5:
-        out.append(("email domain", txt.map(lambda v: None if v is None else v.rsplit("@", 1)[-1].lower())))
-    if present.str.contains(r"\s", regex=True).mean() > 0.5:
-        out.append(("first block before a space", txt.map(lambda v: None if v is None else v.split()[0] if v.split() else "")))
-    out.append((
-        "leading alphanumeric block",
-        txt.map(lambda v: None if v is None else (m.group(1) if (m := _LEAD.match(v)) else "")),
-    ))
-    for k in (2, 3, 4):
-        out.append((f"first {k} characters", txt.map(lambda v, k=k: None if v is None else v[:k].upper())))
-    n_raw = present.nunique()
-    seen: set[tuple[int, ...]] = set()
-    kept = []
-    for name, d in out:
-        n_lev = d.dropna().nunique()
-        if not (1 < n_lev < n_raw):
-            continue
-        key = tuple(pd.factorize(d)[0][:200])
-        if key in seen:
-            continue
-        seen.add(key)
-        kept.append((name, d))
-    return kept
-
-
-def _is_text(s: pd.Series) -> bool:
-    return bool(
-        isinstance(s.dtype, pd.CategoricalDtype)
-        or pd.api.types.is_object_dtype(s)
-        or pd.api.types.is_string_dtype(s)
-        or pd.api.types.is_bool_dtype(s)
-    )
-
-
-def _numeric(s: pd.Series, name: str) -> np.ndarray:
-    if pd.api.types.is_datetime64_any_dtype(s):
-        out: np.ndarray = s.astype("int64").to_numpy().astype(np.float64)
-        out[s.isna().to_numpy()] = np.nan
-        return out
-    try:
-        return np.asarray(pd.to_numeric(s, errors="raise"), dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise InvalidInputError(
-            f"column {name!r} of X must be numeric, text, categorical or boolean. Got dtype "
-            f"{s.dtype}. Convert it or leave it out with columns=[...]."
-        ) from err
 
 
 # --------------------------------------------------------------------------- scoring
@@ -394,6 +322,10 @@ def _nmi(levels: np.ndarray, y: np.ndarray) -> float:
 # --------------------------------------------------------------------------- public
 
 
+#: The 97.5th percentile of the standard normal: the half-width of a 95% interval in standard errors.
+_Z95 = 1.959963984540054
+
+
 def find_proxies(
     X: pd.DataFrame,
     sensitive_features: Any,
@@ -478,12 +410,51 @@ def find_proxies(
     levels and the attribute, a second measure for text, categorical and boolean
     columns. It grows with the number of levels, so only AUC sets ``flagged``.
     """
+    _check_proxy_options(X, threshold, cv, max_rows)
+    from threadpoolctl import threadpool_limits
+
+    X = X.reset_index(drop=True)
+    X.columns = [str(c) for c in X.columns]
+    sf, sf_names = _sensitive_frame(X, sensitive_features)
+    cand, enc_arrays = _candidates(X, columns, dict(encoded or {}), sf_names)
+    rng = np.random.default_rng(random_state)
+    rows, g_codes = _sample_rows(len(X), groups, max_rows, rng)
+
+    records: list[dict[str, Any]] = []
+    group_rows: list[dict[str, Any]] = []
+    for attr in sf.columns:
+        y_all, ok_all, class_labels = _target(sf[attr], attr)
+        for col in cand:
+            r = rows[ok_all[rows]]
+            # One OpenMP thread: the models are tiny, and threads only add overhead.
+            with threadpool_limits(limits=1, user_api="openmp"):
+                auc, vname, nmi, n_used, scored = _best_variant(
+                    _variants(X, col, r, enc_arrays), y_all[r], g_codes[r] if g_codes is not None else None,
+                    max_rows=max_rows, rng=rng, cv=int(cv), random_state=random_state)
+            derived = col in X.columns and _is_derived(X[col].iloc[r].reset_index(drop=True), y_all[r],
+                                                       str(col), str(attr))
+            group_rows += _per_group_rows(attr, col, scored, class_labels, derived, min_group_size)
+            records.append({"sensitive_feature": attr, "column": col, "auc": auc, "nmi": nmi, "flagged": False,
+                            "derivation": vname, "n_rows": int(n_used), "derived_attribute": derived,
+                            "flagged_groups": ""})
+    by_group = _flag_groups(pd.DataFrame(group_rows, columns=[*_GROUP_COLUMNS, "derived"]), threshold)
+    for rec in records:
+        hit = by_group[(by_group["sensitive_feature"] == rec["sensitive_feature"])
+                       & (by_group["column"] == rec["column"]) & by_group["flagged"].astype(bool)]
+        rec["flagged"] = bool(len(hit))
+        rec["flagged_groups"] = ", ".join(hit.sort_values("auc", ascending=False)["group"].astype(str))
+    table = _sorted_table(pd.DataFrame(records, columns=_TABLE_COLUMNS), list(sf.columns))
+    method = _proxy_method(cv=cv, max_rows=max_rows, random_state=random_state, grouped=groups is not None,
+                           min_group_size=min_group_size)
+    return ProxyResult(table=table, threshold=float(threshold), method=method, by_group=by_group)
+
+
+def _check_proxy_options(X: Any, threshold: Any, cv: Any, max_rows: Any) -> None:
+    """Raise InvalidInputError for data that is not a non-empty DataFrame or an option out of range."""
     if not isinstance(X, pd.DataFrame):
         raise InvalidInputError(
             f"X must be a pandas DataFrame. Got {type(X).__name__}. Wrap it with pd.DataFrame(X, columns=...)."
         )
-    from threadpoolctl import threadpool_limits
-
     if len(X) == 0:
         raise InvalidInputError("X must have at least one row. Got 0. Pass non-empty data.")
     if not (isinstance(threshold, (int, float)) and 0.5 <= float(threshold) <= 1.0):
@@ -494,10 +465,11 @@ def find_proxies(
         raise InvalidInputError(
             f"max_rows must be an integer of at least {10 * cv}. Got {max_rows!r}. Pass e.g. 5000."
         )
-    X = X.reset_index(drop=True)
-    X.columns = [str(c) for c in X.columns]
-    sf, sf_names = _sensitive_frame(X, sensitive_features)
-    encoded = dict(encoded or {})
+
+
+def _candidates(X: pd.DataFrame, columns: Sequence[str] | None, encoded: dict[Any, Any],
+                sf_names: Sequence[str]) -> tuple[list[str], dict[str, Any]]:
+    """The candidate columns (raw columns, then encoded keys) and the encoded arrays, checked."""
     if columns is None:
         cand = [c for c in X.columns if c not in sf_names]
     else:
@@ -520,133 +492,107 @@ def find_proxies(
                 f"{len(X)}. Pass the transform of the same rows."
             )
         enc_arrays[str(key)] = a.tocsr() if hasattr(a, "tocsr") else a
+    return cand, enc_arrays
 
-    n = len(X)
-    rng = np.random.default_rng(random_state)
-    g_codes: np.ndarray | None = None
-    if groups is not None:
-        g_arr = np.asarray(groups.to_numpy() if isinstance(groups, (pd.Series, pd.Index)) else groups)
-        if g_arr.ndim != 1 or len(g_arr) != n:
-            raise InvalidInputError(
-                f"groups must be a 1-D array with one entity id per row of X. Got shape "
-                f"{g_arr.shape} for {n} rows. Pass e.g. df['customer_id']."
-            )
-        g_codes = np.asarray(pd.factorize(g_arr)[0])
-        n_missing = int((g_codes < 0).sum())
-        if n_missing:
-            raise InvalidInputError(
-                f"groups must have no missing values. Got {n_missing} missing. Fill or drop those rows."
-            )
-        entities = np.unique(g_codes)
-        if len(entities) > max_rows:
-            chosen = np.zeros(g_codes.max() + 1, dtype=bool)
-            chosen[rng.choice(entities, size=max_rows, replace=False)] = True
-            rows = np.flatnonzero(chosen[g_codes])
+
+def _sample_rows(n: int, groups: Any, max_rows: int,
+                 rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray | None]:
+    """The rows assessed (all of at most ``max_rows`` entities, or rows) and each row's entity code."""
+    if groups is None:
+        return (np.sort(rng.choice(n, size=max_rows, replace=False)) if n > max_rows else np.arange(n)), None
+    g_arr = np.asarray(groups.to_numpy() if isinstance(groups, (pd.Series, pd.Index)) else groups)
+    if g_arr.ndim != 1 or len(g_arr) != n:
+        raise InvalidInputError(
+            f"groups must be a 1-D array with one entity id per row of X. Got shape "
+            f"{g_arr.shape} for {n} rows. Pass e.g. df['customer_id']."
+        )
+    g_codes = np.asarray(pd.factorize(g_arr)[0])
+    n_missing = int((g_codes < 0).sum())
+    if n_missing:
+        raise InvalidInputError(
+            f"groups must have no missing values. Got {n_missing} missing. Fill or drop those rows."
+        )
+    entities = np.unique(g_codes)
+    if len(entities) <= max_rows:
+        return np.arange(n), g_codes
+    chosen = np.zeros(g_codes.max() + 1, dtype=bool)
+    chosen[rng.choice(entities, size=max_rows, replace=False)] = True
+    return np.flatnonzero(chosen[g_codes]), g_codes
+
+
+def _best_variant(variants: list[_Variant], y: np.ndarray, g: np.ndarray | None, *, max_rows: int,
+                  rng: np.random.Generator, cv: int,
+                  random_state: int | None) -> tuple[float, str, float, int, _Scored]:
+    """The form with the highest cross-validated AUC: (auc, name, nmi, rows used, scores)."""
+    best: tuple[float, str, float, int, _Scored] | None = None
+    for vname, Z, is_cat, levels in variants:
+        if g is not None:
+            # one row per entity and distinct value of this column
+            first = ~pd.DataFrame(Z).assign(_g=g).duplicated().to_numpy()
+            Zu, yu, gu = Z[first], y[first], g[first]
+            lu = levels[first] if levels is not None else None
         else:
-            rows = np.arange(n)
-    else:
-        rows = np.sort(rng.choice(n, size=max_rows, replace=False)) if n > max_rows else np.arange(n)
+            Zu, yu, gu, lu = Z, y, None, levels
+        if len(yu) > max_rows:
+            pick = np.sort(rng.choice(len(yu), size=max_rows, replace=False))
+            Zu, yu = Zu[pick], yu[pick]
+            gu = gu[pick] if gu is not None else None
+            lu = lu[pick] if lu is not None else None
+        scored = _cv_auc(Zu, yu, gu, categorical=is_cat, cv=cv, random_state=random_state)
+        auc = scored.auc
+        nmi = _nmi(lu, yu) if lu is not None else float("nan")
+        if best is None or (not math.isnan(auc) and (math.isnan(best[0]) or auc > best[0])):
+            best = (auc, vname, nmi, len(yu), scored)
+    assert best is not None
+    return best
 
-    records: list[dict[str, Any]] = []
-    group_rows: list[dict[str, Any]] = []
-    z95 = 1.959963984540054
-    for attr in sf.columns:
-        y_all, ok_all, class_labels = _target(sf[attr], attr)
-        for col in cand:
-            r = rows[ok_all[rows]]
-            variants: list[tuple[str, np.ndarray, bool, np.ndarray | None]] = []
-            if col in enc_arrays:
-                a = enc_arrays[col][r]
-                Z = a.toarray() if hasattr(a, "toarray") else np.asarray(a)
-                variants.append(("encoded", np.asarray(Z, dtype=np.float64), False, None))
-            else:
-                s = X[col].iloc[r].reset_index(drop=True)
-                if _is_text(s):
-                    lev = _text_levels(s)
-                    n_raw = int(s.nunique(dropna=True))
-                    name = "categorical" if n_raw <= MAX_LEVELS else f"categorical (top {MAX_LEVELS} levels + other)"
-                    variants.append((name, lev.reshape(-1, 1), True, lev))
-                    if n_raw > NEAR_UNIQUE_LEVELS and not pd.api.types.is_bool_dtype(s):
-                        for dname, d in _derivations(s):
-                            dl = _text_levels(d)
-                            variants.append((dname, dl.reshape(-1, 1), True, dl))
-                else:
-                    variants.append(("numeric", _numeric(s, col).reshape(-1, 1), False, None))
-            best: tuple[float, str, float, int, _Scored] | None = None
-            for vname, Z, is_cat, levels in variants:
-                y = y_all[r]
-                g = g_codes[r] if g_codes is not None else None
-                if g is not None:
-                    # one row per entity and distinct value of this column
-                    key = pd.DataFrame(Z).assign(_g=g)
-                    first = ~key.duplicated().to_numpy()
-                    Zu, yu, gu = Z[first], y[first], g[first]
-                    lu = levels[first] if levels is not None else None
-                else:
-                    Zu, yu, gu, lu = Z, y, None, levels
-                if len(yu) > max_rows:
-                    pick = np.sort(rng.choice(len(yu), size=max_rows, replace=False))
-                    Zu, yu = Zu[pick], yu[pick]
-                    gu = gu[pick] if gu is not None else None
-                    lu = lu[pick] if lu is not None else None
-                # One OpenMP thread: the models are tiny, and threads only add overhead.
-                with threadpool_limits(limits=1, user_api="openmp"):
-                    scored = _cv_auc(Zu, yu, gu, categorical=is_cat, cv=int(cv), random_state=random_state)
-                auc = scored.auc
-                nmi = _nmi(lu, yu) if lu is not None else float("nan")
-                if best is None or (not math.isnan(auc) and (math.isnan(best[0]) or auc > best[0])):
-                    best = (auc, vname, nmi, len(yu), scored)
-            assert best is not None
-            auc, vname, nmi, n_used, scored = best
-            derived = col in X.columns and _is_derived(X[col].iloc[r].reset_index(drop=True), y_all[r],
-                                                       str(col), str(attr))
-            for code, (auc_c, n_pos, n_neg) in zip(scored.classes, scored.per_class, strict=True):
-                lo, hi, p = _auc_interval_and_p(auc_c, n_pos, n_neg, z95)
-                group_rows.append({"sensitive_feature": attr, "column": col, "group": class_labels[int(code)],
-                                   "n": n_pos, "auc": auc_c, "ci_low": lo, "ci_high": hi,
-                                   "p_value": float("nan") if derived else p,
-                                   "too_few_to_judge": bool(n_pos < min_group_size), "derived": derived})
-            records.append(
-                {
-                    "sensitive_feature": attr,
-                    "column": col,
-                    "auc": auc,
-                    "nmi": nmi,
-                    "flagged": False,
-                    "derivation": vname,
-                    "n_rows": int(n_used),
-                    "derived_attribute": derived,
-                    "flagged_groups": "",
-                }
-            )
-    by_group = pd.DataFrame(group_rows, columns=[*_GROUP_COLUMNS, "derived"])
+
+def _per_group_rows(attr: str, col: str, scored: _Scored, class_labels: Sequence[Any], derived: bool,
+                    min_group_size: int) -> list[dict[str, Any]]:
+    """One row per group of the attribute: its one-vs-rest AUC, interval and test."""
+    out = []
+    for code, (auc_c, n_pos, n_neg) in zip(scored.classes, scored.per_class, strict=True):
+        lo, hi, p = _auc_interval_and_p(auc_c, n_pos, n_neg, _Z95)
+        out.append({"sensitive_feature": attr, "column": col, "group": class_labels[int(code)],
+                    "n": n_pos, "auc": auc_c, "ci_low": lo, "ci_high": hi,
+                    "p_value": float("nan") if derived else p,
+                    "too_few_to_judge": bool(n_pos < min_group_size), "derived": derived})
+    return out
+
+
+def _flag_groups(by_group: pd.DataFrame, threshold: float) -> pd.DataFrame:
+    """Adjust the p-values (Benjamini-Hochberg over every attribute x column x group) and flag groups."""
     if len(by_group):
         from ._stats import bh_adjust
 
         by_group["p_adjusted"] = bh_adjust(by_group["p_value"].to_numpy(dtype=np.float64))
         by_group["flagged"] = ((by_group["p_adjusted"] <= FDR_LEVEL) & (by_group["auc"] >= float(threshold))
                                & ~by_group["too_few_to_judge"] & ~by_group["derived"].astype(bool))
-    by_group = by_group[_GROUP_COLUMNS].reset_index(drop=True)
-    for rec in records:
-        hit = by_group[(by_group["sensitive_feature"] == rec["sensitive_feature"])
-                       & (by_group["column"] == rec["column"]) & by_group["flagged"].astype(bool)]
-        rec["flagged"] = bool(len(hit))
-        rec["flagged_groups"] = ", ".join(hit.sort_values("auc", ascending=False)["group"].astype(str))
-    table = pd.DataFrame(records, columns=_TABLE_COLUMNS)
-    if len(table):
-        table = table.sort_values(
-            ["sensitive_feature", "auc"], ascending=[True, False], kind="stable", na_position="last"
-        ).reset_index(drop=True)
-        order = {a: i for i, a in enumerate(sf.columns)}
-        table = table.iloc[np.argsort(table["sensitive_feature"].map(order).to_numpy(), kind="stable")]
-        table = table.reset_index(drop=True)
-    method = {
+    return by_group[_GROUP_COLUMNS].reset_index(drop=True)
+
+
+def _sorted_table(table: pd.DataFrame, attributes: list[Any]) -> pd.DataFrame:
+    """The table by attribute (in the order given), strongest AUC first."""
+    if not len(table):
+        return table
+    table = table.sort_values(
+        ["sensitive_feature", "auc"], ascending=[True, False], kind="stable", na_position="last"
+    ).reset_index(drop=True)
+    order = {a: i for i, a in enumerate(attributes)}
+    table = table.iloc[np.argsort(table["sensitive_feature"].map(order).to_numpy(), kind="stable")]
+    return table.reset_index(drop=True)
+
+
+def _proxy_method(*, cv: int, max_rows: int, random_state: int | None, grouped: bool,
+                  min_group_size: int) -> dict[str, Any]:
+    """The method record of a proxy assessment."""
+    return {
         "model": "HistGradientBoostingClassifier(max_iter=40, max_leaf_nodes=8) on one column",
         "score": "macro one-vs-rest ROC AUC, mean over cross-validation folds",
         "cv": int(cv),
         "max_rows": int(max_rows),
         "random_state": random_state,
-        "grouped": groups is not None,
+        "grouped": grouped,
         "max_levels": MAX_LEVELS,
         "categorical": f"out-of-fold target encoding: each level's group shares in the training folds, shrunk "
                        f"towards the overall shares with {_SMOOTHING:g} pseudo-rows (no lumping of small levels)",
@@ -659,4 +605,3 @@ def find_proxies(
         "min_group_size": int(min_group_size),
         "fdr_level": FDR_LEVEL,
     }
-    return ProxyResult(table=table, threshold=float(threshold), method=method, by_group=by_group)

@@ -31,8 +31,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from ..errors import InvalidInputError
 from .._plain import plain, records
+from ..errors import InvalidInputError
 from ..models._adapter import ModelAdapter, wrap_model
 from ..models._calls import call_model
 from ._ranking import per_user_ranking

@@ -151,35 +151,44 @@ def error_slices(
     frame = data.reset_index(drop=True)
     labels = {c: _bin(frame[c], bins).to_numpy() for c in cols}
     total, total_err = len(err), int(err.sum())
-    rows: list[dict[str, Any]] = []
     combos: list[tuple[str, ...]] = [(c,) for c in cols] + (list(combinations(cols, 2)) if pairs else [])
-    for combo in combos:
-        key = pd.Series(labels[combo[0]]) if len(combo) == 1 else (
-            pd.Series(labels[combo[0]]).astype(str) + " and " + pd.Series(labels[combo[1]]).astype(str))
-        stats = pd.DataFrame({"key": key, "err": err}).groupby("key", sort=True)["err"].agg(["size", "sum"])
-        for name, (n, k) in stats.iterrows():
-            if n < min_size or total - n < min_size:
-                continue
-            rows.append({"slice": str(name), "columns": list(combo), "n": int(n), "errors": int(k),
-                         "rest_n": int(total - n), "rest_errors": int(total_err - k)})
-    if rows:
-        t = pd.DataFrame(rows)
-        lo, hi = wilson_interval(t["errors"], t["n"], ci)
-        t["error_rate"] = t["errors"] / t["n"]
-        t["ci_low"], t["ci_high"] = lo, hi
-        t["rest_rate"] = t["rest_errors"] / t["rest_n"]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            t["ratio"] = np.where(t["rest_rate"] > 0, t["error_rate"] / t["rest_rate"], np.inf)
-        t["p_value"] = fisher_pair_p(t["errors"], t["n"], t["rest_errors"], t["rest_n"])
-        t["p_adjusted"] = bh_adjust(t["p_value"].to_numpy())
-        t["reported"] = (t["p_adjusted"] <= fdr) & (t["ratio"] >= min_ratio)
-        t = t.sort_values(["reported", "error_rate", "n"], ascending=[False, False, False]).reset_index(drop=True)
-        t = t[_COLUMNS]
-    else:
-        t = pd.DataFrame(columns=_COLUMNS)
+    rows = [r for combo in combos for r in _slice_counts(combo, labels, err, min_size)]
+    t = _tested(pd.DataFrame(rows), ci=ci, fdr=fdr, min_ratio=min_ratio) if rows else pd.DataFrame(columns=_COLUMNS)
     return ErrorSlicesResult(
         slices=t, overall_rate=total_err / total if total else float("nan"), unit=unit,
         method={"bins": bins, "pairs": pairs, "min_size": min_size, "min_ratio": min_ratio, "fdr": fdr, "ci": ci,
                 "interval": "Wilson (1927) score interval",
                 "test": "two-sided Fisher exact test against the rest; Benjamini-Hochberg over all slices tested",
                 "show": show, "slices_tested": int(len(t))})
+
+
+def _slice_counts(combo: tuple[str, ...], labels: dict[str, np.ndarray], err: np.ndarray,
+                  min_size: int) -> list[dict[str, Any]]:
+    """Units and errors of each slice of one column (or pair) and of the rest, for slices big enough."""
+    total, total_err = len(err), int(err.sum())
+    key = pd.Series(labels[combo[0]]) if len(combo) == 1 else (
+        pd.Series(labels[combo[0]]).astype(str) + " and " + pd.Series(labels[combo[1]]).astype(str))
+    stats = pd.DataFrame({"key": key, "err": err}).groupby("key", sort=True)["err"].agg(["size", "sum"])
+    rows = []
+    for name, (n, k) in stats.iterrows():
+        if n < min_size or total - n < min_size:
+            continue
+        rows.append({"slice": str(name), "columns": list(combo), "n": int(n), "errors": int(k),
+                     "rest_n": int(total - n), "rest_errors": int(total_err - k)})
+    return rows
+
+
+def _tested(t: pd.DataFrame, *, ci: float, fdr: float, min_ratio: float) -> pd.DataFrame:
+    """Rates with Wilson intervals, the ratio to the rest, Fisher tests adjusted by Benjamini-Hochberg,
+    and which slices are reported; reported first, then by error rate and size."""
+    lo, hi = wilson_interval(t["errors"], t["n"], ci)
+    t["error_rate"] = t["errors"] / t["n"]
+    t["ci_low"], t["ci_high"] = lo, hi
+    t["rest_rate"] = t["rest_errors"] / t["rest_n"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t["ratio"] = np.where(t["rest_rate"] > 0, t["error_rate"] / t["rest_rate"], np.inf)
+    t["p_value"] = fisher_pair_p(t["errors"], t["n"], t["rest_errors"], t["rest_n"])
+    t["p_adjusted"] = bh_adjust(t["p_value"].to_numpy())
+    t["reported"] = (t["p_adjusted"] <= fdr) & (t["ratio"] >= min_ratio)
+    t = t.sort_values(["reported", "error_rate", "n"], ascending=[False, False, False]).reset_index(drop=True)
+    return t[_COLUMNS]

@@ -12,6 +12,17 @@ import pandas as pd
 
 from ..errors import InvalidInputError, ModelNotFittedError
 from ._calls import call_model
+from ._families import (
+    LIGHTGBM_BOOSTER,
+    PROBA_TREE_CLASSES,
+    booster_feature_names,
+    booster_is_binary,
+    booster_objective,
+    is_booster,
+    is_lightgbm,
+    is_xgboost,
+    qualname,
+)
 
 if TYPE_CHECKING:
     from ._collaborative import CollaborativeAdapter, Served
@@ -52,45 +63,8 @@ def _is_fitted(est: Any) -> bool:
     return True
 
 
-_BOOSTERS = {"lightgbm.basic.Booster", "xgboost.core.Booster"}
-# Classifiers whose trees hold class probabilities: their attributions are in probability.
-_PROBA_TREES = {"RandomForestClassifier", "ExtraTreesClassifier", "DecisionTreeClassifier", "ExtraTreeClassifier"}
-
-
-def _qualname(obj: Any) -> str:
-    return f"{type(obj).__module__}.{type(obj).__name__}"
-
-
-def _is_booster(model: Any) -> bool:
-    """A native LightGBM or XGBoost booster (not a scikit-learn estimator)."""
-    return _qualname(model) in _BOOSTERS
-
-
-def _booster_objective(booster: Any) -> str:
-    if _qualname(booster) == "lightgbm.basic.Booster":
-        return str(booster.params.get("objective", "") or "")
-    import json
-
-    config = json.loads(booster.save_config())
-    return str(config.get("learner", {}).get("objective", {}).get("name", ""))
-
-
-def _booster_is_binary(booster: Any) -> bool:
-    obj = _booster_objective(booster)
-    return obj in {"binary", "cross_entropy", "xentropy"} or obj.startswith("binary:")
-
-
-def _booster_feature_names(booster: Any) -> list[str] | None:
-    if _qualname(booster) == "lightgbm.basic.Booster":
-        names = [str(n) for n in booster.feature_name()]
-        # LightGBM names columns Column_0, Column_1, ... when it was trained without names
-        return None if all(n == f"Column_{i}" for i, n in enumerate(names)) else names
-    names = booster.feature_names
-    return None if names is None else [str(n) for n in names]
-
-
 def _booster_predict(booster: Any, X: np.ndarray, names: Sequence[str], *, raw: bool) -> np.ndarray:
-    if _qualname(booster) == "lightgbm.basic.Booster":
+    if qualname(booster) == LIGHTGBM_BOOSTER:
         return np.asarray(booster.predict(X, raw_score=raw), dtype=float).reshape(-1)
     import xgboost
 
@@ -211,10 +185,10 @@ class ModelAdapter:
             return "probability" if self.task == "binary" else "score"
         if self._is_classifier:
             name = type(self.final_estimator).__name__
-            if name in _PROBA_TREES:
+            if name in PROBA_TREE_CLASSES:
                 return "probability"
-            if self.kind == "booster" or hasattr(self.final_estimator, "decision_function") or \
-                    _qualname(self.final_estimator).startswith(("lightgbm.", "xgboost.")):
+            est = self.final_estimator
+            if self.kind == "booster" or hasattr(est, "decision_function") or is_lightgbm(est) or is_xgboost(est):
                 return "log-odds"
             return "probability"
         return "score"
@@ -398,17 +372,37 @@ def wrap_model(
     if isinstance(model, CollaborativeAdapter):
         return model
     if interactions is not None or collaborative or is_collaborative(model):
-        if interactions is None:
-            raise InvalidInputError(
-                f"interactions must be given to wrap a {type(model).__name__}: a collaborative-filtering model "
-                "reads who interacted with what. Got None. Pass interactions=<customers x items sparse matrix>."
-            )
-        if task not in (None, "ranking") or feature_names is not None or user_id is not None or item_id is not None:
-            raise InvalidInputError(
-                "task, feature_names, user_id and item_id must be left out for a collaborative-filtering model. "
-                "Got some of them. Pass user_ids=... and item_ids=... to name the rows and columns of interactions."
-            )
+        _check_collaborative_call(model, interactions, task, feature_names, user_id, item_id)
         return wrap_collaborative(model, interactions=interactions, k=k, name=name, **collaborative)
+    _check_wrap_options(task, user_id, item_id, k, threshold)
+    if is_booster(model):
+        wrap = _wrap_booster
+    elif hasattr(model, "fit") and (hasattr(model, "predict") or hasattr(model, "predict_proba")):
+        wrap = _wrap_estimator
+    else:
+        wrap = _wrap_callable
+    return wrap(model, task=task, feature_names=feature_names, user_id=user_id, item_id=item_id, k=int(k),
+                threshold=float(threshold), name=name)
+
+
+def _check_collaborative_call(model: Any, interactions: Any, task: Task | None, feature_names: Sequence[str] | None,
+                              user_id: str | None, item_id: str | None) -> None:
+    """Raise InvalidInputError when a collaborative-filtering model comes without interactions
+    or with the options of a feature-based model."""
+    if interactions is None:
+        raise InvalidInputError(
+            f"interactions must be given to wrap a {type(model).__name__}: a collaborative-filtering model "
+            "reads who interacted with what. Got None. Pass interactions=<customers x items sparse matrix>."
+        )
+    if task not in (None, "ranking") or feature_names is not None or user_id is not None or item_id is not None:
+        raise InvalidInputError(
+            "task, feature_names, user_id and item_id must be left out for a collaborative-filtering model. "
+            "Got some of them. Pass user_ids=... and item_ids=... to name the rows and columns of interactions."
+        )
+
+
+def _check_wrap_options(task: Any, user_id: str | None, item_id: str | None, k: Any, threshold: Any) -> None:
+    """Raise InvalidInputError for an unknown task, a lone ranking column, or k or threshold out of range."""
     if task is not None and task not in _TASKS:
         raise InvalidInputError(f"task must be one of {list(_TASKS)}. Got {task!r}.")
     if (user_id is None) != (item_id is None):
@@ -421,45 +415,53 @@ def wrap_model(
     if not (isinstance(threshold, (int, float)) and 0.0 <= float(threshold) <= 1.0) and task != "regression":
         raise InvalidInputError(f"threshold must be a number between 0 and 1. Got {threshold!r}.")
 
-    if _is_booster(model):
-        return _wrap_booster(model, task=task, feature_names=feature_names, user_id=user_id, item_id=item_id,
-                             k=int(k), threshold=float(threshold), name=name)
-    is_estimator = hasattr(model, "fit") and (hasattr(model, "predict") or hasattr(model, "predict_proba"))
-    if not is_estimator:
-        if not callable(model):
-            raise InvalidInputError(
-                "model must be a fitted scikit-learn estimator or Pipeline, or a callable "
-                f"predict(DataFrame) -> scores. Got {type(model).__name__}."
-            )
-        if feature_names is None:
-            raise InvalidInputError(
-                "feature_names must list the columns a callable model reads. Got None. "
-                "Pass feature_names=[...]."
-            )
-        t: Task = task or ("ranking" if user_id else "regression")
-        return ModelAdapter(
-            model=model, task=t, input_columns=tuple(feature_names), user_id=user_id, item_id=item_id,
-            k=int(k), threshold=float(threshold), kind="callable", name=name or "callable",
-        )
 
+def _wrap_callable(model: Any, *, task: Task | None, feature_names: Sequence[str] | None, user_id: str | None,
+                   item_id: str | None, k: int, threshold: float, name: str) -> ModelAdapter:
+    """Wrap a plain callable ``predict(DataFrame) -> scores`` that reads ``feature_names``."""
+    if not callable(model):
+        raise InvalidInputError(
+            "model must be a fitted scikit-learn estimator or Pipeline, or a callable "
+            f"predict(DataFrame) -> scores. Got {type(model).__name__}."
+        )
+    if feature_names is None:
+        raise InvalidInputError(
+            "feature_names must list the columns a callable model reads. Got None. "
+            "Pass feature_names=[...]."
+        )
+    t: Task = task or ("ranking" if user_id else "regression")
+    return ModelAdapter(
+        model=model, task=t, input_columns=tuple(feature_names), user_id=user_id, item_id=item_id,
+        k=k, threshold=threshold, kind="callable", name=name or "callable",
+    )
+
+
+def _estimator_feature_names(model: Any) -> list[str]:
+    """The column names a fitted estimator or pipeline read when it was fitted."""
+    names = getattr(model, "feature_names_in_", None)
+    if names is None:
+        final = _final_step(model)
+        names = getattr(final, "feature_names_in_", None)
+        if names is None:
+            names = getattr(final, "feature_name_", None)
+    if names is None:
+        raise InvalidInputError(
+            f"feature_names must be given for a {type(model).__name__} fitted without column names. "
+            "Fit it on a DataFrame or pass feature_names=[...]."
+        )
+    return [str(n) for n in names]
+
+
+def _wrap_estimator(model: Any, *, task: Task | None, feature_names: Sequence[str] | None, user_id: str | None,
+                    item_id: str | None, k: int, threshold: float, name: str) -> ModelAdapter:
+    """Wrap a fitted scikit-learn estimator or Pipeline (LightGBM and XGBoost models included)."""
     if not _is_fitted(model):
         raise ModelNotFittedError(
             f"model must be fitted before it is audited. Got an unfitted {type(model).__name__}. "
             "Call model.fit(X, y) first, or load the fitted model you deploy."
         )
     if feature_names is None:
-        names = getattr(model, "feature_names_in_", None)
-        if names is None:
-            final = _final_step(model)
-            names = getattr(final, "feature_names_in_", None)
-            if names is None:
-                names = getattr(final, "feature_name_", None)
-        if names is None:
-            raise InvalidInputError(
-                f"feature_names must be given for a {type(model).__name__} fitted without column names. "
-                "Fit it on a DataFrame or pass feature_names=[...]."
-            )
-        feature_names = [str(n) for n in names]
+        feature_names = _estimator_feature_names(model)
     final = _final_step(model)
     classes = getattr(final, "classes_", None)
     is_clf = hasattr(model, "predict_proba") and classes is not None
@@ -473,7 +475,7 @@ def wrap_model(
         "Use task='regression' for a regressor."))
     return ModelAdapter(
         model=model, task=task, input_columns=tuple(feature_names), user_id=user_id, item_id=item_id,
-        k=int(k), threshold=float(threshold), kind="estimator", name=name or type(final).__name__,
+        k=k, threshold=threshold, kind="estimator", name=name or type(final).__name__,
         _is_classifier=is_clf,
     )
 
@@ -498,12 +500,12 @@ def _wrap_booster(model: Any, *, task: Task | None, feature_names: Sequence[str]
     Scores are what the booster predicts by default (a probability for a binary objective);
     attributions are on its raw margin (log-odds for a binary objective).
     """
-    if _qualname(model) == "lightgbm.basic.Booster" and model.num_trees() == 0:
+    if qualname(model) == LIGHTGBM_BOOSTER and model.num_trees() == 0:
         raise ModelNotFittedError(
             "model must be a trained booster. Got a lightgbm Booster with no trees. "
             "Train it with lightgbm.train(...) first."
         )
-    known = _booster_feature_names(model)
+    known = booster_feature_names(model)
     if feature_names is None:
         if known is None:
             raise InvalidInputError(
@@ -516,10 +518,10 @@ def _wrap_booster(model: Any, *, task: Task | None, feature_names: Sequence[str]
             f"feature_names must match the names the booster was trained with. Got {list(feature_names)[:5]!r}, "
             f"the booster reads {known[:5]!r}. Pass them in the booster's order, or leave feature_names out."
         )
-    is_clf = _booster_is_binary(model)
+    is_clf = booster_is_binary(model)
     task = _resolve_task(task, user_id, is_clf, not_binary=lambda: (
         f"task='binary' needs a booster with a binary objective. Got objective "
-        f"{_booster_objective(model)!r}. Use task='regression' for other objectives."))
+        f"{booster_objective(model)!r}. Use task='regression' for other objectives."))
     return ModelAdapter(
         model=model, task=task, input_columns=tuple(map(str, feature_names)), user_id=user_id, item_id=item_id,
         k=k, threshold=threshold, kind="booster", name=name or type(model).__name__, _is_classifier=is_clf,

@@ -28,32 +28,25 @@ import numpy as np
 import numpy.typing as npt
 
 from .._plain import plain
-from ..errors import InvalidInputError, ModelNotFittedError
+from ..errors import InvalidInputError
+from ._collaborative_checks import (
+    CollaborativeKind,
+    _csr,
+    _index,
+    _position,
+    check_features,
+    check_fitted_shape,
+    check_sources,
+    model_kind,
+)
 
 __all__ = ["CollaborativeAdapter", "HistoryAttribution", "ServedGap", "wrap_collaborative", "is_collaborative",
            "load_collaborative"]
 
-CollaborativeKind = Literal["als", "item_item", "lightfm"]
 Served = Literal["stored", "recalculated"]
 Basis = Literal["history", "user_features"]
 
-_ALS = "implicit.cpu.als.AlternatingLeastSquares"
-_ITEM_ITEM = "implicit.nearest_neighbours.ItemItemRecommender"
-_LIGHTFM = "lightfm.lightfm.LightFM"
-_SUPPORTED = ("implicit's AlternatingLeastSquares (CPU), ItemItemRecommender (and its Cosine, BM25 and TF-IDF "
-              "variants) and LightFM")
-#: Models of these libraries that are refused, with the reason.
-_REFUSED = {
-    "BayesianPersonalizedRanking": "its user factors are learned directly, so a score does not split exactly "
-                                   "over the customer's history",
-    "LogisticMatrixFactorization": "its user factors are learned directly, so a score does not split exactly "
-                                   "over the customer's history",
-}
 Float64Array = npt.NDArray[np.float64]
-
-
-def _mro_names(model: Any) -> set[str]:
-    return {f"{c.__module__}.{c.__qualname__}" for c in type(model).__mro__}
 
 
 def is_collaborative(model: Any) -> bool:
@@ -243,7 +236,6 @@ class CollaborativeAdapter:
 
     def _lightfm_items(self, items: npt.NDArray[np.int64]) -> tuple[Float64Array, Float64Array]:
         """Item representations and biases (item features summed) of ``items``."""
-        m = self.model
         E = self._f64("item_embeddings")
         b = self._f64("item_biases")
         if self.item_features is None:
@@ -266,7 +258,6 @@ class CollaborativeAdapter:
             S = self.model.similarity
             return np.asarray(weights @ S[parts][:, items].toarray(), dtype=np.float64).reshape(-1)
         Q, bi = self._lightfm_items(items)
-        m = self.model
         p = weights @ self._f64("user_embeddings")[parts]
         bu = float(weights @ self._f64("user_biases")[parts])
         lf: Float64Array = Q @ p + bu + bi
@@ -401,7 +392,6 @@ class CollaborativeAdapter:
         cols = np.asarray(cols, dtype=np.int64).reshape(-1)
         if self.kind == "lightfm":
             parts, w = self._lightfm_parts(row)
-            m = self.model
             Q, bi = self._lightfm_items(cols)
             Eu = self._f64("user_embeddings")[parts]
             bu = self._f64("user_biases")[parts]
@@ -498,62 +488,6 @@ class CollaborativeAdapter:
 
 
 # ----------------------------------------------------------------------------------------
-def _position(index: dict[Any, int], key: Any, message: str) -> int:
-    """``key``'s position in ``index``, looked up as given and then as text (ids read from a file)."""
-    pos = index.get(key)
-    if pos is None:
-        pos = index.get(str(key))
-    if pos is None:
-        raise InvalidInputError(message)
-    return pos
-
-
-def _index(ids: Any, n: int, name: str, what: str) -> tuple[tuple[Any, ...], dict[Any, int]]:
-    if ids is None:
-        seq: tuple[Any, ...] = tuple(range(n))
-    elif isinstance(ids, Mapping):
-        rows = sorted(ids.items(), key=lambda kv: kv[1])
-        if [int(v) for _, v in rows] != list(range(n)):
-            raise InvalidInputError(
-                f"{name} must map each id to a {what} of interactions, 0 to {n - 1}, once each. Got "
-                f"{len(ids)} ids for {n} {what}s. Pass one id per {what}."
-            )
-        seq = tuple(k for k, _ in rows)
-    else:
-        seq = tuple(np.asarray(ids, dtype=object).tolist())
-        if len(seq) != n:
-            raise InvalidInputError(
-                f"{name} must hold one id per {what} of interactions ({n}). Got {len(seq)}. "
-                f"Pass the ids in {what} order."
-            )
-    index = {v: i for i, v in enumerate(seq)}
-    if len(index) != len(seq):
-        raise InvalidInputError(f"{name} must be unique. Got {len(seq) - len(index)} repeated ids. Pass each id once.")
-    for i, v in enumerate(seq):  # ids given as numbers are also found by their text
-        index.setdefault(str(v), i)
-    return seq, index
-
-
-def _csr(matrix: Any, name: str) -> Any:
-    import scipy.sparse as sp
-
-    if not (sp.issparse(matrix) or isinstance(matrix, np.ndarray)) or np.ndim(matrix) != 2:
-        raise InvalidInputError(
-            f"{name} must be a 2-D scipy sparse matrix (customers x items). Got {type(matrix).__name__}. "
-            "Pass the matrix the model was fitted on, e.g. scipy.sparse.csr_matrix(...)."
-        )
-    m = sp.csr_matrix(matrix, dtype=np.float64).tocoo().tocsr()  # repeated entries summed, like implicit's input
-    m.sort_indices()
-    m.eliminate_zeros()
-    if not np.isfinite(m.data).all() or (m.data < 0).any():
-        bad = int((~np.isfinite(m.data) | (m.data < 0)).sum())
-        raise InvalidInputError(
-            f"{name} must hold finite, non-negative values (how much each customer used each item). Got {bad} "
-            "negative or missing entries. Drop them, or clip negative feedback to 0."
-        )
-    return m
-
-
 def wrap_collaborative(
     model: Any,
     *,
@@ -572,99 +506,23 @@ def wrap_collaborative(
     filter_already_liked_items: bool = True,
 ) -> CollaborativeAdapter:
     """Wrap a fitted ``implicit`` or ``lightfm`` recommender; see :func:`explainer.wrap_model`."""
-    names = _mro_names(model)
-    cls = type(model).__name__
-    if cls in _REFUSED or type(model).__module__.startswith("implicit.gpu"):
-        why = _REFUSED.get(cls, "it runs on the GPU; call model.to_cpu() and wrap the CPU model")
-        raise InvalidInputError(
-            f"model must be one of {_SUPPORTED}. Got {cls}, which is not supported: {why}. "
-            "Wrap a supported model, or wrap a scoring function as a feature-based model."
-        )
-    if _ALS in names:
-        kind: CollaborativeKind = "als"
-    elif _ITEM_ITEM in names:
-        kind = "item_item"
-    elif _LIGHTFM in names:
-        kind = "lightfm"
-    else:
-        raise InvalidInputError(f"model must be one of {_SUPPORTED}. Got {cls}. Wrap a supported model.")
+    kind = model_kind(model)
     if served not in ("stored", "recalculated"):
         raise InvalidInputError(f"served must be 'stored' or 'recalculated'. Got {served!r}.")
     if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
         raise InvalidInputError(f"k must be a positive integer. Got {k!r}.")
     X = _csr(interactions, "interactions")
-    n_users, n_items = X.shape
-
-    if kind == "als":
-        if getattr(model, "item_factors", None) is None:
-            raise ModelNotFittedError(f"model must be fitted before it is audited. Got an unfitted {cls}. Call model.fit(interactions) first.")
-        fitted_items, fitted_users = model.item_factors.shape[0], model.user_factors.shape[0]
-    elif kind == "item_item":
-        if getattr(model, "similarity", None) is None:
-            raise ModelNotFittedError(f"model must be fitted before it is audited. Got an unfitted {cls}. Call model.fit(interactions) first.")
-        fitted_items, fitted_users = model.similarity.shape[0], n_users
-    else:
-        if getattr(model, "item_embeddings", None) is None:
-            raise ModelNotFittedError(f"model must be fitted before it is audited. Got an unfitted {cls}. Call model.fit(interactions) first.")
-        fitted_items = model.item_embeddings.shape[0] if item_features is None else item_features.shape[0]
-        fitted_users = model.user_embeddings.shape[0] if user_features is None else user_features.shape[0]
-    if n_items != fitted_items or (n_users != fitted_users and not (kind == "als" and served == "recalculated")):
-        raise InvalidInputError(
-            f"interactions must have the shape the model was fitted on, {fitted_users} customers x {fitted_items} "
-            f"items. Got {n_users} x {n_items}. Pass the matrix given to model.fit()."
-        )
-
-    uf, ifeat = None, None
-    columns: tuple[str, ...] = ()
-    if kind == "lightfm":
-        if user_features is not None:
-            uf = _csr(user_features, "user_features")
-            if user_feature_names is None or len(user_feature_names) != uf.shape[1]:
-                raise InvalidInputError(
-                    f"user_feature_names must name the column of each of the {uf.shape[1]} user features "
-                    f"(several features may share one column). Got "
-                    f"{'None' if user_feature_names is None else len(user_feature_names)}. Pass one name per feature, "
-                    "e.g. 'history' for the identity features and 'age_band' for each age band."
-                )
-            columns = tuple(str(c) for c in user_feature_names)
-        else:
-            columns = ("history",) * n_users
-        if item_features is not None:
-            ifeat = _csr(item_features, "item_features")
-    elif user_features is not None or item_features is not None:
-        raise InvalidInputError(
-            f"user_features and item_features must be None for a {cls}, which reads only interactions. Got features. "
-            "Leave them out."
-        )
-
-    parts: dict[str, Any] = {}
-    if sources:
-        if kind == "lightfm":
-            raise InvalidInputError(
-                "sources must be None for a LightFM model: it scores from user features, not from the history. "
-                "Got sources. Categorise the user-feature columns in the inventory instead."
-            )
-        for src, m in sources.items():
-            parts[str(src)] = _csr(m, f"sources[{str(src)!r}]")
-            if parts[str(src)].shape != X.shape:
-                raise InvalidInputError(
-                    f"sources[{str(src)!r}] must have the shape of interactions, {n_users} x {n_items}. Got "
-                    f"{parts[str(src)].shape[0]} x {parts[str(src)].shape[1]}. Pass each source's part of the matrix."
-                )
-        total = sum(parts.values())
-        off = float(abs(total - X).max()) if X.nnz or total.nnz else 0.0
-        if off > 1e-9 * max(1.0, float(abs(X).max())):
-            raise InvalidInputError(
-                f"sources must add up to interactions (each source's part of every value). Got a sum that differs "
-                f"by up to {off:.3g}. Pass the parts of the matrix the model was fitted on, weighted as in it."
-            )
-    users, uidx = _index(user_ids, n_users, "user_ids", "row")
-    items, iidx = _index(item_ids, n_items, "item_ids", "column")
+    check_fitted_shape(model, kind, X.shape, served=served, user_features=user_features, item_features=item_features)
+    uf, ifeat, columns = check_features(kind, type(model).__name__, X.shape[0], user_features, user_feature_names,
+                                        item_features)
+    parts = check_sources(kind, X, sources)
+    users, uidx = _index(user_ids, X.shape[0], "user_ids", "row")
+    items, iidx = _index(item_ids, X.shape[1], "item_ids", "column")
     labels = {} if item_labels is None else {i: str(v) for i, v in dict(item_labels).items()}
     return CollaborativeAdapter(
         model=model, kind=kind, interactions=X, user_ids=users, item_ids=items, item_labels=labels,
         user_features=uf, user_feature_columns=columns, item_features=ifeat, served=served, k=int(k),
-        history_label=history_label, name=name or cls, sources=parts,
+        history_label=history_label, name=name or type(model).__name__, sources=parts,
         filter_already_liked_items=bool(filter_already_liked_items), _user_index=uidx, _item_index=iidx,
     )
 

@@ -149,33 +149,47 @@ def _check_bin_mapper(mapper: Any, n_features: int) -> tuple[npt.NDArray[np.bool
     if type(mapper) is not _BinMapper:
         raise _Refused(f"a bin mapper of type {type(mapper).__name__}")
     state = vars(mapper)
-    n_bins = state.get("n_bins_non_missing_")
+    bins = _checked_n_bins(state.get("n_bins_non_missing_"), n_features)
+    is_cat = _checked_categorical_mask(state.get("is_categorical_"), n_features)
+    thresholds = state.get("bin_thresholds_")
+    if not isinstance(thresholds, list) or len(thresholds) != n_features:
+        raise _Refused(f"bin_thresholds_ of other than {n_features} arrays")
+    for f, t in enumerate(thresholds):
+        _check_bin_thresholds(t, f, bool(is_cat[f]), int(bins[f]))
+    return is_cat, bins
+
+
+def _checked_n_bins(n_bins: Any, n_features: int) -> npt.NDArray[np.int64]:
+    """The number of non-missing bins per feature: integers from 0 to 255, one per input."""
     if not isinstance(n_bins, np.ndarray) or n_bins.shape != (n_features,) or n_bins.dtype.kind not in "ui":
         raise _Refused(f"n_bins_non_missing_ of shape {getattr(n_bins, 'shape', None)} for {n_features} inputs")
     bins = n_bins.astype(np.int64)
     if (bins < 0).any() or (bins > 255).any():
         raise _Refused("a number of bins outside 0 to 255")
-    cat = state.get("is_categorical_")
+    return bins
+
+
+def _checked_categorical_mask(cat: Any, n_features: int) -> npt.NDArray[np.bool_]:
+    """The categorical mask: absent (no categorical input) or 0/1 values, one per input."""
     if cat is None:
-        is_cat = np.zeros(n_features, dtype=bool)
-    elif isinstance(cat, np.ndarray) and cat.shape == (n_features,) and cat.dtype.kind in "bu" and \
+        return np.zeros(n_features, dtype=bool)
+    if isinstance(cat, np.ndarray) and cat.shape == (n_features,) and cat.dtype.kind in "bu" and \
             np.isin(cat, (0, 1)).all():
-        is_cat = cat.astype(bool)
-    else:
-        raise _Refused(f"a categorical mask of shape {getattr(cat, 'shape', None)} for {n_features} inputs")
-    thresholds = state.get("bin_thresholds_")
-    if not isinstance(thresholds, list) or len(thresholds) != n_features:
-        raise _Refused(f"bin_thresholds_ of other than {n_features} arrays")
-    for f, t in enumerate(thresholds):
-        if not isinstance(t, np.ndarray) or t.ndim != 1 or t.dtype.kind != "f":
-            raise _Refused(f"bin thresholds of input {f} that are not a 1-d float array")
-        if is_cat[f]:  # the known categories: whole numbers 0..255, one per bin
-            if t.shape[0] != bins[f] or not np.isfinite(t).all() or (t < 0).any() or (t > 255).any() or \
-                    (t != np.round(t)).any():
-                raise _Refused(f"known categories of input {f} that are not {bins[f]} whole numbers from 0 to 255")
-        elif t.shape[0] != max(int(bins[f]) - 1, 0):
-            raise _Refused(f"{t.shape[0]} bin thresholds for input {f}, which has {bins[f]} bins")
-    return is_cat, bins
+        return cat.astype(bool)
+    raise _Refused(f"a categorical mask of shape {getattr(cat, 'shape', None)} for {n_features} inputs")
+
+
+def _check_bin_thresholds(t: Any, f: int, is_cat: bool, n_bins: int) -> None:
+    """One input's thresholds: a 1-d float array of ``n_bins - 1`` thresholds, or for a categorical
+    input its ``n_bins`` known categories, whole numbers from 0 to 255."""
+    if not isinstance(t, np.ndarray) or t.ndim != 1 or t.dtype.kind != "f":
+        raise _Refused(f"bin thresholds of input {f} that are not a 1-d float array")
+    if is_cat:
+        if t.shape[0] != n_bins or not np.isfinite(t).all() or (t < 0).any() or (t > 255).any() or \
+                (t != np.round(t)).any():
+            raise _Refused(f"known categories of input {f} that are not {n_bins} whole numbers from 0 to 255")
+    elif t.shape[0] != max(n_bins - 1, 0):
+        raise _Refused(f"{t.shape[0]} bin thresholds for input {f}, which has {n_bins} bins")
 
 
 def _check_preprocessor(pre: Any, n_features: int) -> None:
@@ -187,30 +201,47 @@ def _check_preprocessor(pre: Any, n_features: int) -> None:
     """
     if pre is None:
         return
-    import functools
-
     from sklearn.compose import ColumnTransformer
-    from sklearn.preprocessing import FunctionTransformer, OrdinalEncoder
-    from sklearn.utils.validation import check_array
 
     if type(pre) is not ColumnTransformer or getattr(pre, "n_features_in_", None) != n_features:
         raise _Refused(f"a categorical preprocessor of type {type(pre).__name__} that does not read {n_features} "
                        "columns")
+    enc, num = _preprocessor_steps(pre)
+    mask, rest = enc[2], num[2]
+    if not (isinstance(mask, np.ndarray) and mask.dtype == bool and mask.shape == (n_features,)
+            and isinstance(rest, np.ndarray) and rest.dtype == bool and np.array_equal(rest, ~mask)):
+        raise _Refused(f"a categorical preprocessor whose column masks do not cover the {n_features} inputs once")
+    _check_encoder(enc[1], int(mask.sum()))
+    _check_numeric_step(num[1])
+
+
+def _preprocessor_steps(pre: Any) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """The ``encoder`` and ``numerical`` steps, and nothing else but a dropped remainder."""
     steps = {e[0]: e for e in getattr(pre, "transformers_", []) if isinstance(e, tuple) and len(e) == 3}
     enc, num = steps.get("encoder"), steps.get("numerical")
     extra = set(steps) - {"encoder", "numerical", "remainder"}
     if enc is None or num is None or extra or len(steps) != len(pre.transformers_) or \
             steps.get("remainder", ("", "drop", []))[1] != "drop":
         raise _Refused("a categorical preprocessor with steps scikit-learn does not write")
-    mask, rest = enc[2], num[2]
-    if not (isinstance(mask, np.ndarray) and mask.dtype == bool and mask.shape == (n_features,)
-            and isinstance(rest, np.ndarray) and rest.dtype == bool and np.array_equal(rest, ~mask)):
-        raise _Refused(f"a categorical preprocessor whose column masks do not cover the {n_features} inputs once")
-    encoder, checker = enc[1], num[1]
-    n_cat = int(mask.sum())
+    return enc, num
+
+
+def _check_encoder(encoder: Any, n_cat: int) -> None:
+    """scikit-learn's OrdinalEncoder, fitted on the ``n_cat`` categorical columns."""
+    from sklearn.preprocessing import OrdinalEncoder
+
     if type(encoder) is not OrdinalEncoder or getattr(encoder, "n_features_in_", None) != n_cat or \
             len(getattr(encoder, "categories_", [])) != n_cat:
         raise _Refused(f"a categorical encoder that does not encode its {n_cat} columns")
+
+
+def _check_numeric_step(checker: Any) -> None:
+    """A FunctionTransformer of scikit-learn's own ``check_array``, with no arguments bound."""
+    import functools
+
+    from sklearn.preprocessing import FunctionTransformer
+    from sklearn.utils.validation import check_array
+
     func = getattr(checker, "func", None)
     if type(checker) is not FunctionTransformer or not isinstance(func, functools.partial) or \
             func.func is not check_array or func.args or getattr(checker, "inverse_func", None) is not None:

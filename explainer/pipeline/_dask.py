@@ -48,7 +48,7 @@ from ..analyses._fairness import (
     merge_quality_counts,
     with_item_exposure,
 )
-from ..analyses._groupstats import GroupCounts
+from ..analyses._group_metrics import GroupCounts
 from ..analyses._membership import MembershipResult
 from ..analyses._privacy import reidentification_risk
 from ..errors import InvalidInputError

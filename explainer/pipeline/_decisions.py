@@ -11,7 +11,7 @@ import pandas as pd
 
 from .._progress import resolve_progress
 from .._validate import check_audit_data, check_group_sizes, columns_include, target_values
-from ..analyses._fairness import audit_fairness
+from ..analyses._fairness import assess_fairness as audit_fairness
 from ..analyses._membership import MembershipResult
 from ..errors import InvalidInputError
 from ..inventory import DataInventory
@@ -29,7 +29,7 @@ Progress = Callable[[str], None] | bool
 def _decisions_and_scores(data: pd.DataFrame, predictions: str,
                           threshold: float | None) -> tuple[np.ndarray, np.ndarray | None]:
     """0/1 decisions from a prediction column; the scores too when the column holds scores."""
-    from ..analyses._groupstats import decisions_from_scores
+    from ..analyses._group_metrics import decisions_from_scores
 
     col = data[predictions]
     n_na = int(col.isna().sum())

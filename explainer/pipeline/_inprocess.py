@@ -19,7 +19,7 @@ from .._validate import (
     target_values,
 )
 from ..analyses._explain import explain
-from ..analyses._fairness import audit_fairness
+from ..analyses._fairness import assess_fairness as audit_fairness
 from ..analyses._model_metrics import binary_outcome, metric_intervals, model_metrics
 from ..errors import InvalidInputError
 from ..inventory import DataInventory

@@ -6,7 +6,7 @@ one partition:
 1. facts (:func:`partition_facts`): rows, the range and number of customer ids, the target's
    values and missing counts (a few columns only);
 2. work (:func:`partition_work`): predict, rank (top k per customer), and count the sufficient
-   statistics of the in-process analyses (:func:`~explainer.analyses._groupstats.group_counts`,
+   statistics of the in-process analyses (:func:`~explainer.analyses._group_metrics.group_counts`,
    :func:`~explainer.analyses._fairness.exposure_counts`,
    :func:`~explainer.analyses._fairness.quality_counts`, sums for the model metrics), and hand
    back the few rows that the sampled analyses use at positions drawn as the in-process
@@ -26,7 +26,7 @@ import pandas as pd
 from .._optional import import_optional
 from .._validate import group_sizes, score_checked, target_facts
 from ..analyses._fairness import exposure_counts, item_exposure_counts, quality_counts
-from ..analyses._groupstats import group_counts
+from ..analyses._group_metrics import group_counts
 from ..analyses._ranking import per_user_ranking
 from ..models import ModelAdapter
 

@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from .._display import HTMLDisplay
+from .._document import SCHEMA_VERSION  # re-exported: the version lives beside its writer
 from ..analyses._explain import ShapResult
 from ..analyses._fairness import FairnessResult
 from ..analyses._membership import MembershipResult
@@ -17,7 +18,6 @@ from ..analyses._performance import PerformanceResult
 from ..analyses._privacy import ReidentificationResult
 from ..analyses._slices import ErrorSlicesResult
 from ..errors import InvalidInputError
-from .._document import SCHEMA_VERSION  # re-exported: the version lives beside its writer
 from ..findings import Finding
 from ..inventory import DataInventory
 from ..models import ModelAdapter

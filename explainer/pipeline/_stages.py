@@ -266,7 +266,7 @@ def proxy_flow_stage(adapter: ModelAdapter, sensitive: Sequence[str], proxies: A
     if not hidden or not pairs:
         return None
     say("proxy flow")
-    from ..analyses._flow import proxy_flow
+    from ..analyses._proxy_flow import proxy_flow
 
     rows = pool.iloc[flow_rows(pool, adapter.item_id, random_state)]
     flow_shap = explain(adapter, rows, categories=categories, sample_size=None, n_boot=2, n_jobs=n_jobs,

@@ -91,7 +91,7 @@ def _is_done(out: Path, i: int) -> bool:
 def _explain_partition(df: pd.DataFrame, i: int, plan: dict[str, Any]) -> dict[str, Any]:
     """Explain one partition and write its part file atomically. Runs on a worker."""
     from ..analyses._explain import attributions_by_raw_column
-    from ..analyses._treeshap import explain_matrix
+    from ..analyses._shap_handlers import explain_matrix
 
     t0 = time.perf_counter()
     out = Path(plan["out"])

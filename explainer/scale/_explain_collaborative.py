@@ -50,9 +50,9 @@ def explain_customers(cf: CollaborativeAdapter, rows: Sequence[int], id_column: 
     The additivity error is ``|sum of a pair's contributions + base - the model's explained score|``,
     the score recomputed independently (:meth:`CollaborativeAdapter.score`).
     """
-    frames: list[pd.DataFrame] = []
+    cols_out: dict[str, list[Any]] = {c: [] for c in (id_column, *CF_COLUMNS, BASE_COLUMN, OUTPUT_COLUMN)}
     err = 0.0
-    names = cf.source_names if cf.basis == "history" else ("user features",)
+    names = np.array(cf.source_names if cf.basis == "history" else ("user features",), dtype=object)
     tops = cf.top_k(rows) if len(rows) else np.zeros((0, cf.k), dtype=np.int64)
     for row, top in zip(rows, tops):
         cols = top[top >= 0]
@@ -61,19 +61,19 @@ def explain_customers(cf: CollaborativeAdapter, rows: Sequence[int], id_column: 
                                     initial=0.0)))
         if cf.basis == "history":
             frac = cf.source_fractions(int(row), e.parts)  # (sources, parts)
-            parts = [cf.label(int(p)) for p in e.parts]
+            parts = np.array([cf.label(int(p)) for p in e.parts], dtype=object)
         else:
             frac = np.ones((1, len(e.parts)))
-            parts = [cf.user_feature_columns[int(p)] for p in e.parts]
+            parts = np.array([cf.user_feature_columns[int(p)] for p in e.parts], dtype=object)
         t, s, h = np.nonzero(np.broadcast_to(frac[None, :, :], (len(cols), len(names), len(e.parts))) > 0)
-        frames.append(pd.DataFrame({
-            id_column: [cf.user_ids[row]] * len(t), "rank": t + 1, "item": [cf.label(int(cols[i])) for i in t],
-            "history_item": [parts[j] for j in h], "source": [names[j] for j in s],
-            "contribution": e.contributions[t, h] * frac[s, h], BASE_COLUMN: e.base[t], OUTPUT_COLUMN: e.score[t],
-        }))
-    if not frames:
-        return pd.DataFrame({c: [] for c in (id_column, *CF_COLUMNS, BASE_COLUMN, OUTPUT_COLUMN)}), err
-    return pd.concat(frames, ignore_index=True), err
+        items = np.array([cf.label(int(c)) for c in cols], dtype=object)
+        for key, values in ((id_column, np.full(len(t), cf.user_ids[row], dtype=object)), ("rank", t + 1),
+                            ("item", items[t]), ("history_item", parts[h]), ("source", names[s]),
+                            ("contribution", e.contributions[t, h] * frac[s, h]), (BASE_COLUMN, e.base[t]),
+                            (OUTPUT_COLUMN, e.score[t])):
+            cols_out[key].append(values)
+    # one frame per partition, built once from the customers' arrays
+    return pd.DataFrame({k: np.concatenate(v) if v else [] for k, v in cols_out.items()}), err
 
 
 def _explain_customers_part(rows: list[int], i: int, plan: dict[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from explainer.analyses._fairness import item_exposure
-from explainer.analyses._flow import proxy_flow
+from explainer.analyses._proxy_flow import proxy_flow
 from explainer.analyses._mitigation import compare_mitigations
 
 
@@ -106,7 +106,7 @@ def test_customer_side_exposure_interval_covers_the_true_rate():
 
 def test_clear_proxy_flow_and_item_under_exposure_become_findings():
     from explainer.findings import audit_findings
-    from explainer.analyses._fairness import audit_fairness
+    from explainer.analyses._fairness import assess_fairness
 
     rng = np.random.default_rng(0)
     n = 800
@@ -128,10 +128,27 @@ def test_clear_proxy_flow_and_item_under_exposure_become_findings():
         rows = np.flatnonzero(users == u)
         shown[rows[np.argmax(score[rows])]] = 1
     bought = (rng.random(600) < 0.3).astype(int)
-    fair = audit_fairness(bought, shown, sensitive_features=pd.DataFrame({"s": np.repeat(rng.choice(["p", "q"], 200), 3)}),
+    fair = assess_fairness(bought, shown, sensitive_features=pd.DataFrame({"s": np.repeat(rng.choice(["p", "q"], 200), 3)}),
                           y_score=score, user_ids=users, items=items, k=1, n_boot=100)
     ie = fair.item_exposure.set_index("item_group")
     assert ie.loc["c", "slot_share"] == 0 and ie.loc["c", "flagged"]
     found = audit_findings("ranking", fairness=fair)
     gaps = [f for f in found if f.code == "fairness.item_exposure_gap"]
     assert len(gaps) == 1 and gaps[0].severity.value == "medium" and gaps[0].evidence["item_group"] == "c"
+
+
+def test_audit_fairness_is_a_deprecated_alias_of_assess_fairness():
+    import explainer as ex
+    from explainer.analyses._fairness import assess_fairness, audit_fairness
+
+    y = np.array([1, 0, 1, 0, 1, 1, 0, 0])
+    d = np.array([1, 0, 0, 0, 1, 1, 1, 0])
+    sf = pd.DataFrame({"s": list("aaaabbbb")})
+    new = assess_fairness(y, d, sensitive_features=sf, min_group_size=1, n_boot=0, check_metricframe=False)
+    with pytest.warns(DeprecationWarning, match="use assess_fairness"):
+        old = audit_fairness(y, d, sensitive_features=sf, min_group_size=1, n_boot=0, check_metricframe=False)
+    pd.testing.assert_frame_equal(old.groups.by_group, new.groups.by_group)
+    # group a: 1 of 4 selected; group b: 3 of 4
+    assert new.groups.value("s", "a", "selection_rate") == 0.25
+    assert new.groups.value("s", "b", "selection_rate") == 0.75
+    assert ex.assess_fairness is assess_fairness

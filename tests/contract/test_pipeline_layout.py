@@ -56,7 +56,7 @@ def test_the_pipeline_modules_import_no_front_module():
 
 
 def test_finding_rules_use_the_group_metrics_four_fifths_line():
-    from explainer.analyses._groupstats import FOUR_FIFTHS
+    from explainer.analyses._group_metrics import FOUR_FIFTHS
     from explainer.findings import _rules
 
     assert _rules.FOUR_FIFTHS == FOUR_FIFTHS

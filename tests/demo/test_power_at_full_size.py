@@ -37,12 +37,12 @@ def test_c_postcode_still_flagged_for_ethnicity_naming_groups(full):
 
 def test_d_electronics_gap_for_65_plus_still_the_high_finding(full):
     from explainer.findings import audit_findings
-    from explainer.analyses._fairness import audit_fairness
+    from explainer.analyses._fairness import assess_fairness
     from explainer.models import wrap_model
 
     test = full.test.reset_index(drop=True)
     model = wrap_model(full.pipeline, task="ranking", user_id="customer_id", item_id="category", k=3)
-    fair = audit_fairness(test["bought"].to_numpy(), model.predict_decision(test), sensitive_features=test[SENSITIVE],
+    fair = assess_fairness(test["bought"].to_numpy(), model.predict_decision(test), sensitive_features=test[SENSITIVE],
                           user_ids=test["customer_id"].to_numpy(), items=test["category"].to_numpy(), k=3,
                           intersections=False, check_metricframe=False, random_state=0)
     gaps = [f for f in audit_findings("ranking", fairness=fair)

@@ -11,7 +11,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 
 import explainer as ex
 from explainer._progress import ProgressBar, TextBar, resolve_progress
-from explainer.analyses._treeshap import explain_matrix
+from explainer.analyses import explain_matrix
 from explainer.errors import InvalidInputError
 
 

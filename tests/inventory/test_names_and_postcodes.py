@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from explainer.analyses import _privacy
+from explainer.analyses import _generalisers
 from explainer.inventory import generalise_postcode
 from explainer.inventory._patterns import name_tokens
 from explainer.inventory._postcodes import UK_FULL, UK_OUTWARD, US_ZIP, is_postcode, is_zip5, postcode_parts
@@ -19,15 +19,15 @@ from explainer.inventory._postcodes import UK_FULL, UK_OUTWARD, US_ZIP, is_postc
 ])
 def test_the_privacy_analysis_splits_names_as_the_scanner_does(column: str, tokens: tuple[str, ...]) -> None:
     assert name_tokens(column) == tokens
-    assert _privacy._tokens(column) == set(tokens)
+    assert _generalisers.name_words(column) == set(tokens)
 
 
 def test_a_french_age_column_is_generalised_as_ages() -> None:
     # "âge" lost its first letter in the privacy analysis' own splitter ("ge") and was read
     # as a plain number; with the one splitter it is an age, as the scanner reads it.
     s = pd.Series([23, 35, 47, 51, 62, 29, 33, 41, 58, 70, 19, 44])
-    assert _privacy._infer_kind("âge", s) == "age"
-    assert _privacy._infer_kind("ZIPArea", pd.Series([2139, 94105, 10001, 60601])) == "postcode"
+    assert _generalisers.infer_kind("âge", s) == "age"
+    assert _generalisers.infer_kind("ZIPArea", pd.Series([2139, 94105, 10001, 60601])) == "postcode"
 
 
 @pytest.mark.parametrize("text,full,outward,zip_", [

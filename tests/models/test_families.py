@@ -142,7 +142,7 @@ def test_black_box_with_a_known_linear_formula_gets_exact_attributions():
             dtype=float)
 
     adapter = ex.wrap_model(predict, feature_names=["a", "b", "colour", "size"])
-    from explainer.analyses._blackbox import explain_callable
+    from explainer.analyses._shap_callable import explain_callable
 
     rows = df.iloc[:8]
     sm = explain_callable(adapter, rows, background=df, background_size=n)

@@ -18,7 +18,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder
 
 import explainer as ex
-from explainer.analyses._groupstats import GroupCounts, group_counts, group_metrics_from_counts
+from explainer.analyses._group_metrics import GroupCounts, group_counts, group_metrics_from_counts
 
 SMALL = "Nonbinaryish"  # given to 3 customers
 N_ITEMS = 8

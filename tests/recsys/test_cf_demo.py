@@ -67,6 +67,14 @@ def test_the_document_names_sources_and_categories_and_no_customer(cf_demo, smal
     assert doc["categories"][0]["importance_share"] == pytest.approx(1.0)
     assert 0.0 <= doc["categories"][0]["ci_low"] <= doc["categories"][0]["ci_high"] <= 1.0
     assert {s["source"]: s["share"] for s in doc["sources"]} == audit.sources.shares
+    # exposure per group, items by label; a group too small to judge keeps its size, not its numbers
+    from explainer.demo import CATEGORIES
+
+    exposure = doc["fairness"]["exposure"]
+    assert {r["item"] for r in exposure} <= set(CATEGORIES)
+    small = [r for r in exposure if r["too_few_to_judge"]]
+    assert small and all(r["rate"] is None and r["ci_low"] is None for r in small)  # the demo's non-binary group
+    assert all(r["rate"] is not None for r in exposure if not r["too_few_to_judge"])
     text = json.dumps(doc)
     ids = small_demo.customers["customer_id"].astype(str)
     assert not any(re.search(rf"\b{re.escape(i)}\b", text) for i in ids)
@@ -98,6 +106,10 @@ def test_combined_disclosure_gains_the_cf_recommender_with_its_source_shares(cf_
     assert (f"It learns from your history with us: what you buy (about {s['purchase_history'] * 100:.0f}%) and "
             f"what you browse (about {s['browsing_history'] * 100:.0f}%).") in html
     assert (out / "customers-like-you" / "disclosure.html").is_file()
+    for page in (out / "disclosure.html", out / "customers-like-you" / "disclosure.html"):
+        text = re.sub(r"<[^>]+>", " ", re.sub(r"<style.*?</style>", "", page.read_text(), flags=re.S))
+        for word in ("fair", "unbiased", "anonymous", "compliant", "features?", "auc", "shap", "als", "factors?"):
+            assert not re.search(rf"\b{word}\b", text, re.I), (page.name, word)
 
 
 def test_demo_without_implicit_says_so_in_one_line_and_skips_only_the_cf_part(monkeypatch, small_demo):

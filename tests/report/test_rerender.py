@@ -14,7 +14,7 @@ def test_report_rerenders_identically_without_recomputing(demo_reports, tmp_path
     def forbidden(*a, **k):
         raise AssertionError("the report must not recompute")
 
-    for mod, name in ((explainer, "audit"), (_explain, "explain"), (_fairness, "audit_fairness")):
+    for mod, name in ((explainer, "audit"), (_explain, "explain"), (_fairness, "assess_fairness")):
         monkeypatch.setattr(mod, name, forbidden)
     rc = main(["report", str(demo_reports / "audit.json"), "--out", str(tmp_path / "again")])
     assert rc == 0

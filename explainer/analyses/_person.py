@@ -323,24 +323,10 @@ def explain_person(
         by_cat[cats_in[c]] = by_cat.get(cats_in[c], 0.0) + v
 
     score, rank, in_result = _rank(model, rows, pos)
-    if changeable is None:
-        changeable = [c for c in cols if cats_in[c] in CHANGEABLE_CATEGORIES
-                      and pd.api.types.is_numeric_dtype(data[c]) and data[c].dtype != bool]
-    else:
-        bad = [c for c in changeable if c not in cols]
-        if bad:
-            raise InvalidInputError(f"changeable must name model inputs. Got {bad[:5]!r}, which the model does not read.")
-    scope: dict[str, ChangeScope] = {c: ("person" if _person_level(data, model.user_id, c) else "row") for c in changeable}
-    cf = _search(model, rows, pos, list(changeable), scope, cats_in, attributions) if changeable else None
-
-    skip_roles = {"target", "item"}
-    held = [c for c in data.columns if rls.get(c, "feature") not in skip_roles and c != model.item_id]
-    used = sorted({cats_in[c] for c in cols if c != model.item_id})
-    not_used = sorted({cats.get(c, "other") for c in held if c not in cols} - set(used))
-    src: dict[str, set[str]] = {}
-    for c in held:
-        src.setdefault(cats.get(c, "other") if c not in cats_in else cats_in[c], set()).add(
-            (sources or {}).get(c, "unknown"))
+    change = _changeable(data, cols, cats_in, changeable)
+    scope: dict[str, ChangeScope] = {c: ("person" if _person_level(data, model.user_id, c) else "row") for c in change}
+    cf = _search(model, rows, pos, change, scope, cats_in, attributions) if change else None
+    used, not_used, src = _data_used(model, data, cats, cats_in, rls, dict(sources or {}))
     return PersonExplanation(
         customer=str(customer),
         item=None if item is None else str(item),
@@ -355,7 +341,7 @@ def explain_person(
         category_attributions=by_cat,
         categories_used=tuple(used),
         categories_not_used=tuple(not_used),
-        sources={k: sorted(v) for k, v in src.items()},
+        sources=src,
         counterfactual=cf,
         unit=sm.output_unit,
         algorithm=sm.algorithm,
@@ -365,3 +351,29 @@ def explain_person(
         labels=dict(labels or {}),
         rationale=dict(rationale or {}),
     )
+
+
+def _changeable(data: pd.DataFrame, cols: list[str], cats_in: Mapping[str, str],
+                changeable: Sequence[str] | None) -> list[str]:
+    """The inputs the person can change: given (and checked), or the numeric behavioural inputs."""
+    if changeable is None:
+        return [c for c in cols if cats_in[c] in CHANGEABLE_CATEGORIES
+                and pd.api.types.is_numeric_dtype(data[c]) and data[c].dtype != bool]
+    bad = [c for c in changeable if c not in cols]
+    if bad:
+        raise InvalidInputError(f"changeable must name model inputs. Got {bad[:5]!r}, which the model does not read.")
+    return list(changeable)
+
+
+def _data_used(model: ModelAdapter, data: pd.DataFrame, cats: Mapping[str, str], cats_in: Mapping[str, str],
+               roles: Mapping[str, str], sources: Mapping[str, str]
+               ) -> tuple[list[str], list[str], dict[str, list[str]]]:
+    """The categories the model reads, the held categories it does not, and the sources per category."""
+    held = [c for c in data.columns if roles.get(c, "feature") not in {"target", "item"} and c != model.item_id]
+    cols = list(model.input_columns)
+    used = sorted({cats_in[c] for c in cols if c != model.item_id})
+    not_used = sorted({cats.get(c, "other") for c in held if c not in cols} - set(used))
+    src: dict[str, set[str]] = {}
+    for c in held:
+        src.setdefault(cats_in.get(c, cats.get(c, "other")), set()).add(sources.get(c, "unknown"))
+    return used, not_used, {k: sorted(v) for k, v in src.items()}

@@ -11,9 +11,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from explainer.analyses import _treeshap
-from explainer.analyses._bruteforce import exact_shapley, shapley_from_value_function
-from explainer.analyses._treeshap import ShapMatrix, explain_matrix
+from explainer.analyses import _shap_handlers, _shap_linear, _shap_matrix, _shap_tree
+from helpers_shapley import exact_shapley, shapley_from_value_function
+from explainer.analyses import ShapMatrix, explain_matrix
 from explainer.errors import InvalidInputError, ModelNotFittedError
 from sklearn.linear_model import LogisticRegression
 
@@ -27,7 +27,7 @@ def _binary_data(n: int = 400, d: int = 6, seed: int = 0) -> tuple[np.ndarray, n
 
 
 def _shap() -> Any:
-    return _treeshap._import_shap()
+    return _shap_matrix.import_shap()
 
 
 # --------------------------------------------------------------------------- brute force
@@ -330,7 +330,7 @@ def test_lightgbm_fast_path_equals_shap_tree_explainer_directly(tree_models: dic
 def test_shap_is_used_when_fasttreeshap_is_missing(
     tree_models: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(_treeshap, "_fasttreeshap_available", lambda: False)
+    monkeypatch.setattr(_shap_tree, "_fasttreeshap_available", lambda: False)
     X = tree_models["X"][:50]
     result = explain_matrix(tree_models["lgbm"], X)
     assert result.algorithm == "shap-tree"
@@ -407,7 +407,7 @@ def test_pipeline_and_wrong_width_are_rejected() -> None:
 
 def test_importing_the_module_does_not_import_backends() -> None:
     code = (
-        "import sys, explainer, explainer.analyses._treeshap, explainer.analyses._bruteforce; "
+        "import sys, explainer, explainer.analyses._shap_handlers; "
         "print(sorted(m for m in ('shap', 'fasttreeshap_fixed', 'lightgbm', 'xgboost') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -436,7 +436,7 @@ def test_linear_additivity_is_checked_against_the_models_own_output():
     # placed in sklearn's namespace): same coefficients, but it adds 0.25, which the
     # attributions from the coefficients miss, and the check must call it to see that
     shifted = _ShiftedLogistic().fit(X, y)
-    assert _treeshap._plan(shifted, "raw").kind == "linear"
+    assert _shap_handlers.plan_for(shifted, "raw").kind == "linear"
     assert explain_matrix(shifted, X).max_additivity_error == pytest.approx(0.25, abs=1e-9)
     Xn = X.copy()
     Xn[7, 1] = np.nan
@@ -451,8 +451,8 @@ def test_linear_kernel_and_numpy_blocks_give_the_same_values(monkeypatch):
     y = (X[:, 0] + X[:, 2] / 100 + rng.logistic(size=len(X)) > 0).astype(int)
     model = LogisticRegression().fit(X, y)
     fast = explain_matrix(model, X, chunk_size=1000)
-    assert _treeshap._linear_kernel() is not None  # numba comes with shap
-    monkeypatch.setattr(_treeshap, "_LINEAR_KERNEL", [None])
+    assert _shap_linear._linear_kernel() is not None  # numba comes with shap
+    monkeypatch.setattr(_shap_linear, "_LINEAR_KERNEL", [None])
     plain = explain_matrix(model, X)
     np.testing.assert_allclose(fast.values, plain.values, rtol=0, atol=1e-13)
     assert fast.base_value == plain.base_value

@@ -1,4 +1,4 @@
-"""Known-answer tests for explainer.analyses._groupstats."""
+"""Known-answer tests for explainer.analyses._group_metrics (counts, intervals and result)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from fairlearn.metrics import (
     true_positive_rate,
 )
 
-from explainer.analyses._groupstats import (
+from explainer.analyses._group_metrics import (
     GroupMetricsResult,
     decisions_from_scores,
     group_counts,
@@ -312,8 +312,8 @@ def test_to_dict_is_json_ready() -> None:
     d = res.to_dict()
     text = json.dumps(d, allow_nan=False)
     back = json.loads(text)
-    tpr_b = [r for r in back["by_group"]
-             if r["group"] == "B" and r["metric"] == "true_positive_rate"][0]
+    tpr_b = next(r for r in back["by_group"]
+             if r["group"] == "B" and r["metric"] == "true_positive_rate")
     assert tpr_b["value"] is None
     assert back["method"]["n_boot"] == 0  # rates have closed-form intervals: no bootstrap
     assert back["method"]["interval"] == "Wilson score"

@@ -17,7 +17,7 @@ from math import factorial
 import numpy as np
 import numpy.typing as npt
 
-from ..errors import InvalidInputError
+from explainer.errors import InvalidInputError
 
 __all__ = ["exact_shapley", "shapley_from_value_function"]
 

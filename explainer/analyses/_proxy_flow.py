@@ -74,7 +74,7 @@ class ProxyFlowResult(HTMLDisplay):
         return f"ProxyFlowResult({len(self.table)} group/input rows, {judged} with groups large enough to judge)"
 
     def _display_view(self) -> tuple[str, dict[str, Any]]:
-        from ._groupstats import _records
+        from ._group_metrics import _records
 
         t = self.table
         if len(t):
@@ -137,18 +137,12 @@ def proxy_flow(
     out = phi.sum(axis=1)
     rng = np.random.default_rng(random_state)
     alpha = (1 - ci) / 2
-    item_arr = None if items is None else pd.Series(np.asarray(items)).astype(str).to_numpy()
     sf = sensitive_features.reset_index(drop=True)
     rows: list[dict[str, Any]] = []
-    by_feature: dict[str, list[str]] = {}
-    for feat, col in pairs:
-        if col in cols and feat in sf.columns:
-            by_feature.setdefault(feat, []).append(col)
-    for feat, flagged in by_feature.items():
-        j = [cols.index(c) for c in flagged]
+    scopes = _scopes(items, len(out))
+    for feat, flagged in _flagged_by_feature(pairs, cols, list(sf.columns)).items():
+        stacked = np.column_stack([out, phi[:, [cols.index(c) for c in flagged]]])
         labels = sf[feat].astype(str).to_numpy()
-        scopes = [(None, np.ones(len(out), dtype=bool))] if item_arr is None else [
-            (it, item_arr == it) for it in sorted(set(item_arr))]
         for item, scope in scopes:
             for g in sorted(set(labels[scope])):
                 inside = np.flatnonzero(scope & (labels == g))
@@ -157,27 +151,9 @@ def proxy_flow(
                 base = {"sensitive_feature": feat, "group": g, "item": item, "n_group": len(inside),
                         "n_rest": len(rest), "too_few_to_judge": few}
                 if few or len(inside) == 0 or len(rest) == 0:
-                    for c in flagged:
-                        rows.append({**base, "column": c})
+                    rows += [{**base, "column": c} for c in flagged]
                     continue
-                stacked = np.column_stack([out, phi[:, j]])
-                gap = stacked[inside].mean(0) - stacked[rest].mean(0)
-                bi = rng.integers(0, len(inside), (n_boot, len(inside)))
-                br = rng.integers(0, len(rest), (n_boot, len(rest)))
-                boots = stacked[inside][bi].mean(1) - stacked[rest][br].mean(1)  # (n_boot, 1 + flagged)
-                lo, hi = np.quantile(boots, alpha, axis=0), np.quantile(boots, 1 - alpha, axis=0)
-                clear = lo[0] > 0 or hi[0] < 0
-                for k, c in enumerate(flagged, start=1):
-                    share_lo = share_hi = None
-                    if clear:
-                        shares = boots[:, k] / boots[:, 0]
-                        share_lo, share_hi = float(np.quantile(shares, alpha)), float(np.quantile(shares, 1 - alpha))
-                    rows.append({**base, "column": c, "output_gap": float(gap[0]), "output_ci_low": float(lo[0]),
-                                 "output_ci_high": float(hi[0]), "contribution_gap": float(gap[k]),
-                                 "contribution_ci_low": float(lo[k]), "contribution_ci_high": float(hi[k]),
-                                 "share_of_gap": float(gap[k] / gap[0]) if gap[0] != 0 else None,
-                                 "share_ci_low": share_lo, "share_ci_high": share_hi,
-                                 "p_value": _normal_p(float(gap[k]), float(np.std(boots[:, k], ddof=1)))})
+                rows += [{**base, **r} for r in _gap_rows(stacked, inside, rest, flagged, rng, n_boot, alpha)]
     table = pd.DataFrame(rows, columns=_COLUMNS)
     if len(table):  # one family: every attribute x group x item x flagged input
         table["p_adjusted"] = bh_adjust(table["p_value"].to_numpy(dtype=np.float64))
@@ -190,3 +166,48 @@ def proxy_flow(
                 "test": "two-sided normal test of the contribution, with its bootstrap standard error",
                 "multiple_comparisons": "Benjamini-Hochberg at 0.05 over every attribute x group x item x input"},
     )
+
+
+def _flagged_by_feature(pairs: Sequence[tuple[str, str]], cols: list[str], features: list[Any]) -> dict[str, list[str]]:
+    """The flagged input columns of each sensitive attribute, keeping those that are there."""
+    by_feature: dict[str, list[str]] = {}
+    for feat, col in pairs:
+        if col in cols and feat in features:
+            by_feature.setdefault(feat, []).append(col)
+    return by_feature
+
+
+def _scopes(items: Any, n: int) -> list[tuple[Any, np.ndarray]]:
+    """The row sets gaps are measured in: every row, or (recommenders) the rows of each item."""
+    if items is None:
+        return [(None, np.ones(n, dtype=bool))]
+    item_arr = pd.Series(np.asarray(items)).astype(str).to_numpy()
+    return [(it, item_arr == it) for it in sorted(set(item_arr))]
+
+
+def _gap_rows(stacked: np.ndarray, inside: np.ndarray, rest: np.ndarray, flagged: Sequence[str],
+              rng: np.random.Generator, n_boot: int, alpha: float) -> list[dict[str, Any]]:
+    """The output gap between a group and the rest, and each flagged input's part of it, with
+    bootstrap intervals (within the group and within the rest) and a normal test per input.
+
+    ``stacked`` holds the model output in column 0 and the flagged inputs' attributions after it.
+    """
+    gap = stacked[inside].mean(0) - stacked[rest].mean(0)
+    bi = rng.integers(0, len(inside), (n_boot, len(inside)))
+    br = rng.integers(0, len(rest), (n_boot, len(rest)))
+    boots = stacked[inside][bi].mean(1) - stacked[rest][br].mean(1)  # (n_boot, 1 + flagged)
+    lo, hi = np.quantile(boots, alpha, axis=0), np.quantile(boots, 1 - alpha, axis=0)
+    clear = lo[0] > 0 or hi[0] < 0
+    rows = []
+    for k, c in enumerate(flagged, start=1):
+        share_lo = share_hi = None
+        if clear:
+            shares = boots[:, k] / boots[:, 0]
+            share_lo, share_hi = float(np.quantile(shares, alpha)), float(np.quantile(shares, 1 - alpha))
+        rows.append({"column": c, "output_gap": float(gap[0]), "output_ci_low": float(lo[0]),
+                     "output_ci_high": float(hi[0]), "contribution_gap": float(gap[k]),
+                     "contribution_ci_low": float(lo[k]), "contribution_ci_high": float(hi[k]),
+                     "share_of_gap": float(gap[k] / gap[0]) if gap[0] != 0 else None,
+                     "share_ci_low": share_lo, "share_ci_high": share_hi,
+                     "p_value": _normal_p(float(gap[k]), float(np.std(boots[:, k], ddof=1)))})
+    return rows

@@ -19,7 +19,8 @@ import pandas as pd
 from ..errors import InvalidInputError
 from ..models import ModelAdapter
 from ..models._calls import call_model
-from ._treeshap import OutputUnit, ShapMatrix, explain_matrix
+from ._shap_handlers import explain_matrix
+from ._shap_matrix import OutputUnit, ShapMatrix
 
 __all__ = ["explain_callable", "ColumnCodec"]
 
