@@ -81,7 +81,7 @@ def _categories(features: list[dict[str, Any]], a: Any) -> list[dict[str, Any]]:
 
 def _records(frame: Any, cf: Any = None, *, suppress: bool = False) -> list[dict[str, Any]]:
     """JSON-ready rows; items by label; a group too few to judge keeps its label and size, not its numbers."""
-    from .report._json import plain
+    from ._plain import plain
 
     if frame is None or len(frame) == 0:
         return []
@@ -97,7 +97,7 @@ def _records(frame: Any, cf: Any = None, *, suppress: bool = False) -> list[dict
 
 def _fairness(a: Any) -> dict[str, Any] | None:
     """The audit.json ``fairness`` section of the CF audit's exposure and quality per group."""
-    from .report._json import plain
+    from ._plain import plain
 
     f = a.fairness
     if f is None:
