@@ -77,6 +77,11 @@ def drop_unsaved_widget_state(nb: dict[str, Any]) -> int:
               if NOT_SAVED_CLASS in ((v.get("state") or {}).get("_dom_classes") or ()) if isinstance(v, dict)]
     for k in marked:
         del states[k]
+    gone = {f"IPY_MODEL_{k}" for k in marked}
+    for v in states.values():  # a box that held them keeps its other children and loads without them
+        children = (v.get("state") or {}).get("children") if isinstance(v, dict) else None
+        if isinstance(children, list) and gone.intersection(children):
+            v["state"]["children"] = [c for c in children if c not in gone]
     return len(marked)
 
 

@@ -327,8 +327,8 @@ def _demo_collaborative(demo: Any, args: argparse.Namespace, command: str | None
         say("    third algorithm skipped: implicit is not installed (pip install 'explainer-toolkit[recsys]')")
         return []
     say("    third algorithm: customers like you (ALS on purchase and browsing histories)")
-    doc, audit = audit_demo_collaborative(demo, k=args.k, n_boot=args.n_boot, min_group_size=args.min_group_size,
-                                          random_state=args.seed, command=command)
+    doc, _audit = audit_demo_collaborative(demo, k=args.k, n_boot=args.n_boot, min_group_size=args.min_group_size,
+                                           random_state=args.seed, command=command)
     shares = ", ".join(f"{s['label']} {s['share']:.0%}" for s in doc["sources"])
     say(f"    held-out customers: NDCG@{args.k} {doc['model']['metrics'][f'ndcg_at_{args.k}']:.3f}; sources: {shares}")
     return [prepare_document(doc, config=collaborative_config())[0]]

@@ -242,7 +242,6 @@ class CollaborativeAdapter:
 
     def _lightfm_items(self, items: npt.NDArray[np.int64]) -> tuple[Float64Array, Float64Array]:
         """Item representations and biases (item features summed) of ``items``."""
-        m = self.model
         E = self._f64("item_embeddings")
         b = self._f64("item_biases")
         if self.item_features is None:
@@ -265,7 +264,6 @@ class CollaborativeAdapter:
             S = self.model.similarity
             return np.asarray(weights @ S[parts][:, items].toarray(), dtype=np.float64).reshape(-1)
         Q, bi = self._lightfm_items(items)
-        m = self.model
         p = weights @ self._f64("user_embeddings")[parts]
         bu = float(weights @ self._f64("user_biases")[parts])
         lf: Float64Array = Q @ p + bu + bi
@@ -400,7 +398,6 @@ class CollaborativeAdapter:
         cols = np.asarray(cols, dtype=np.int64).reshape(-1)
         if self.kind == "lightfm":
             parts, w = self._lightfm_parts(row)
-            m = self.model
             Q, bi = self._lightfm_items(cols)
             Eu = self._f64("user_embeddings")[parts]
             bu = self._f64("user_biases")[parts]

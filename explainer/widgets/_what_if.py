@@ -177,8 +177,11 @@ class WhatIfTab:
         if self._before is None:
             self._message()
             return
-        before, after = self._before, self._measure(self._rows(edited=True))
-        changed = [c for c, w in self.inputs.items() if not _same(w.value, self._data.iloc[int(self.row.value) - 1][c])]  # type: ignore[union-attr]
+        assert self._data is not None
+        own = self._data.iloc[int(self.row.value) - 1]
+        changed = [c for c, w in self.inputs.items() if not _same(w.value, own[c])]
+        before = self._before
+        after = self._measure(self._rows(edited=True)) if changed else before  # unchanged: no second SHAP call
         self.result = {"before": before, "after": after, "changed": changed}
         unit = after["unit"]
         m = self.model

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pytest
 from nulldata import credit, streaming
 
 import explainer as ex

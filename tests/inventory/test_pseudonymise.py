@@ -42,7 +42,7 @@ def test_token_equals_reference_hmac() -> None:
     p = Pseudonymiser(KEY)
     assert p.token(EMAIL) == _ref(KEY, EMAIL)
     assert p.token("") == _ref(KEY, "")
-    assert p.token("Zoë") == hmac.new(KEY, "Zoë".encode("utf-8"), hashlib.sha256).hexdigest()
+    assert p.token("Zoë") == hmac.new(KEY, "Zoë".encode(), hashlib.sha256).hexdigest()
     assert p.token(1042) == _ref(KEY, "1042")
     assert p.token(b"raw") == hmac.new(KEY, b"raw", hashlib.sha256).hexdigest()
 

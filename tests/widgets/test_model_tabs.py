@@ -186,13 +186,20 @@ def test_what_if_raising_income_raises_the_score_by_the_hand_computed_amount(loa
 
 def test_what_if_values_are_dropped_from_the_saved_widget_state(loan, dash):
     from explainer.widgets import pre_save_hook
-    from test_dashboard import _widget_states
 
     df = loan[0]
     w = dash.what_if_tab
     w.row.value = 4
     w.inputs["tenure"].value = 1.2345
-    states = {str(i): {"model_name": s.get("_model_name"), "state": s} for i, s in enumerate(_widget_states(dash.widget))}
+    import ipywidgets as W
+
+    states, todo = {}, [dash.widget]
+    while todo:  # every widget the dashboard holds, keyed by model id, as JupyterLab saves them
+        widget = todo.pop()
+        if widget.model_id not in states:
+            states[widget.model_id] = {"model_name": widget._model_name, "state": widget.get_state()}
+            todo += [v for key in widget.keys for v in (lambda x: x if isinstance(x, (list, tuple)) else [x])(
+                getattr(widget, key)) if isinstance(v, W.Widget)]
     assert "1.2345" in json.dumps(states) and str(df.iloc[3]["income"]) in json.dumps(states)
     model = {"type": "notebook", "content": {"cells": [], "metadata": {"widgets": {
         "application/vnd.jupyter.widget-state+json": {"state": states, "version_major": 2, "version_minor": 0}}}}}
@@ -202,6 +209,8 @@ def test_what_if_values_are_dropped_from_the_saved_widget_state(loan, dash):
     assert "1.2345" not in saved and str(df.iloc[3]["income"]) not in saved
     assert before - len(states) == len(w.inputs) + 1  # the edit widgets and the what-if output, nothing else
     assert "Row no." in saved and "Customer no." in saved  # the pickers (positions only) are kept
+    links = {c for v in states.values() for c in v["state"].get("children", [])}
+    assert links <= {f"IPY_MODEL_{k}" for k in states}  # no box points at a widget that was dropped
 
 
 def test_still_copy_adds_the_aggregate_tabs_and_no_what_if(loan, dash):
@@ -239,3 +248,19 @@ def test_recommender_performance_and_what_if_rank(demo_audit, recommender):
     assert w.result["before"]["rank"] == why.rank
     assert w.result["before"]["score"] == pytest.approx(why.score, abs=1e-12)
     assert demo_audit.model.item_id not in w.inputs  # which item it is stays fixed
+    # a customer-level input changes on every candidate: the new rank is the rank of the row among
+    # the customer's candidates scored with that change
+    model = demo_audit.model
+    mine = data[data[model.user_id] == customer].copy()
+    column = "loyalty_tenure_months"
+    box = w.inputs[column]
+    new = box.max if data.iloc[4][column] != box.max else box.min
+    box.value = new
+    mine[column] = new
+    score = model.predict_score(mine)
+    at = list(mine.index).index(data.index[4])
+    order = np.lexsort((np.arange(len(score)), -score))
+    assert w.result["after"]["rank"] == int(np.flatnonzero(order == at)[0]) + 1
+    assert w.result["after"]["score"] == pytest.approx(score[at], abs=1e-12)
+    measures = {m["Measure"]: m for m in table(w.output.value, "What if: row no. 5")}
+    assert measures[f"rank among the customer's {len(mine)} candidates"]["After"] == str(w.result["after"]["rank"])
