@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import platform
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -822,6 +823,28 @@ def _refit(adapter: ModelAdapter, train_data: pd.DataFrame | None, *, target: st
     return result, None
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _one_openmp_thread(fn: _F) -> _F:
+    """Run ``fn`` with OpenMP limited to one thread (BLAS untouched); results do not change.
+
+    The audit calls the model many times on a few thousand rows; a tree ensemble's OpenMP
+    loop per tree (scikit-learn's HistGradientBoosting, LightGBM) costs more in thread
+    start-up and waits than it saves, and far more on a loaded machine.
+    """
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1, user_api="openmp"):
+            return fn(*args, **kwargs)
+
+    return cast(_F, run)
+
+
+@_one_openmp_thread
 def audit(
     model: Any,
     data: pd.DataFrame,
