@@ -25,7 +25,7 @@ demo: $(STAMP)
 	$(BIN)/explainer demo --out reports/demo --force
 
 test: $(STAMP)
-	$(BIN)/ruff check explainer
+	$(BIN)/ruff check explainer tests benchmarks
 	$(BIN)/python -m pytest -q
 
 reports: $(STAMP)

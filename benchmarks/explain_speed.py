@@ -35,9 +35,9 @@ from typing import Any
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from explainer.analyses._treeshap import _import_shap, explain_matrix  # noqa: E402
+from explainer.analyses._treeshap import _import_shap, explain_matrix
 
 N_FEATURES = 20
 N_TREES = 200

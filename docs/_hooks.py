@@ -215,7 +215,8 @@ def findings_page() -> str:
 
 # ---------------------------------------------------------------- API reference
 API_PAGES = {  # page -> (title, module prefixes, subpackage whose __all__ adds members, introduction)
-    "audit": ("Audit", ("explainer._audit", "explainer._collaborative_audit", "explainer._why", "explainer._io"), None,
+    "audit": ("Audit", ("explainer.pipeline", "explainer._audit", "explainer._collaborative_audit", "explainer._why",
+                        "explainer._io"), None,
               "The entry points: audit a model or a decision log, explain one person, read a table."),
     "inventory": ("Inventory", ("explainer.inventory",), "explainer.inventory",
                   "Stage 1: which data exists. The data inventory, the PII scan and pseudonymisation."),

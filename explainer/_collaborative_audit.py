@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._display import HTMLDisplay
 from .errors import InvalidInputError
 from .findings import Finding, Severity, phrase
 from .inventory import DataInventory
@@ -26,7 +27,7 @@ __all__ = ["CollaborativeAudit", "audit_collaborative"]
 
 
 @dataclass(frozen=True, repr=False)
-class CollaborativeAudit:
+class CollaborativeAudit(HTMLDisplay):
     """What :func:`audit_collaborative` measured.
 
     Attributes
@@ -65,6 +66,40 @@ class CollaborativeAudit:
             sev[f.severity.value] = sev.get(f.severity.value, 0) + 1
         return (f"CollaborativeAudit(model={type(self.model.model).__name__}, customers="
                 f"{self.options.get('n_customers')}, k={self.model.k}, findings={sev})")
+
+    def _display_view(self) -> tuple[str, dict[str, Any]]:
+        from ._collaborative_document import collaborative_view
+
+        return "collaborative_audit", collaborative_view(self)
+
+    def to_html(self, out: Any, *, force: bool = False, user_id: str | None = None) -> dict[str, Any]:
+        """Write the reviewer report into the folder ``out``, whole or not at all.
+
+        ``audit.html`` shows the measurements (the notebook view, as a page) and
+        ``audit.json`` is the audit document (:func:`collaborative_document`), which the
+        disclosure renderers read. Names no customer and no item of anyone's history. The
+        folder follows the report rules: a manifest of what was written; files the
+        toolkit did not write are never replaced.
+
+        Returns
+        -------
+        dict
+            ``paths`` written.
+        """
+        import json
+        from pathlib import Path
+
+        from ._collaborative_document import collaborative_document, collaborative_view
+        from ._outputs import ReportDir
+        from .report._render import _env
+
+        page = _env().get_template("collaborative_audit.html.j2").render(name=self.model.name,
+                                                                          **collaborative_view(self))
+        doc = collaborative_document(self, user_id=user_id)
+        with ReportDir(out, force=force) as tmp:
+            (tmp / "audit.html").write_text(page, encoding="utf-8")
+            (tmp / "audit.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        return {"paths": [Path(out) / "audit.html", Path(out) / "audit.json"]}
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready document for reviewers: counts, shares, intervals; no history items, no customers."""
@@ -153,7 +188,7 @@ def audit_collaborative(
         )
 
     # the model's own top k per customer; the ranking audit reads the served scores
-    tops = {int(r): model.recommend(model.user_ids[r]) for r in rows}
+    tops = {int(r): t[t >= 0] for r, t in zip(rows, model.top_k(rows))}
     pairs = [(r, int(c)) for r, t in tops.items() for c in t]
     gap = model.served_vs_explained_gap(pairs)
     fairness = None

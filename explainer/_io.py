@@ -347,8 +347,6 @@ def read_table(
         If it cannot be read as a table: the message names the problem (encoding, a row
         with too many fields, an unclosed quote) and the fix.
     """
-    import pandas as pd
-
     p = Path(path)
     if not p.exists():
         raise DataFileNotFoundError(f"{param} file must exist. Got {str(p)!r}, which was not found.")
@@ -358,40 +356,56 @@ def read_table(
     check_encoding(encoding)  # a misspelt name is an error even for a Parquet file, which has no text encoding
     text = [str(c) for c in dict.fromkeys(text_columns or ())]
     if p.is_dir() or suffix in (".parquet", ".pq"):
-        try:
-            df = pd.read_parquet(p)
-        except (OSError, ValueError) as err:
-            raise InvalidInputError(
-                f"{param} file {p.name!r} must be readable as a table. Reading failed ({type(err).__name__}). "
-                "Check it is a complete Parquet file."
-            ) from err
-        for c in text:  # stored text follows the same rule; stored numbers keep their types
-            if c in df.columns and (df[c].dtype == object or isinstance(df[c].dtype, pd.StringDtype)):
-                s = df[c].map(lambda v: v.strip() if isinstance(v, str) else v)
-                df[c] = s.where(s.map(lambda v: v != ""))
+        df = _read_parquet_table(p, param, text)
     elif suffix in CSV_SUFFIXES:
-        if p.stat().st_size == 0:
-            raise InvalidInputError(f"{param} file must not be empty. Got {p.name!r} with 0 bytes.")
-        fmt = csv_format(p, encoding=encoding, param=param)
-        opts: dict[str, Any] = {"sep": fmt.sep, "encoding": fmt.encoding, "low_memory": False}
-        if text:
-            opts.update(_text_options(p, fmt, text, param))
-        with reading_csv(p.name, fmt, param=param):
-            df = pd.read_csv(p, **opts)
-        for c in text:
-            if c in df.columns:
-                s = df[c].str.strip()
-                df[c] = s.where(s != "")
-        if df.shape[1] == 1 and fmt.sep == "\t" and any(c in str(df.columns[0]) for c in ",;|"):
-            found = next(c for c in ",;|" if c in str(df.columns[0]))
-            raise InvalidInputError(
-                f"{param} file {p.name!r} must be tab-separated (it is named .tsv). Got one column whose name "
-                f"contains {found!r}, another delimiter. Save it with tabs, or name it .csv."
-            )
+        df = _read_csv_table(p, param, encoding, text)
     else:
         raise InvalidInputError(
             f"{param} must be a .csv or .parquet file. Got {p.name!r}. Convert it to CSV or Parquet."
         )
     if df.shape[0] == 0 or df.shape[1] == 0:
         raise InvalidInputError(f"{param} file {p.name!r} must hold rows and columns. Got {df.shape[0]} rows.")
+    return df
+
+
+def _read_parquet_table(p: Path, param: str, text: list[str]) -> pd.DataFrame:
+    """A Parquet file or folder; stored text columns stripped, stored numbers keep their types."""
+    import pandas as pd
+
+    try:
+        df = pd.read_parquet(p)
+    except (OSError, ValueError) as err:
+        raise InvalidInputError(
+            f"{param} file {p.name!r} must be readable as a table. Reading failed ({type(err).__name__}). "
+            "Check it is a complete Parquet file."
+        ) from err
+    for c in text:  # stored text follows the same rule as text read from a CSV file
+        if c in df.columns and (df[c].dtype == object or isinstance(df[c].dtype, pd.StringDtype)):
+            s = df[c].map(lambda v: v.strip() if isinstance(v, str) else v)
+            df[c] = s.where(s.map(lambda v: v != ""))
+    return df
+
+
+def _read_csv_table(p: Path, param: str, encoding: str | None, text: list[str]) -> pd.DataFrame:
+    """A delimited text file, with the delimiter and encoding :func:`csv_format` decides."""
+    import pandas as pd
+
+    if p.stat().st_size == 0:
+        raise InvalidInputError(f"{param} file must not be empty. Got {p.name!r} with 0 bytes.")
+    fmt = csv_format(p, encoding=encoding, param=param)
+    opts: dict[str, Any] = {"sep": fmt.sep, "encoding": fmt.encoding, "low_memory": False}
+    if text:
+        opts.update(_text_options(p, fmt, text, param))
+    with reading_csv(p.name, fmt, param=param):
+        df = pd.read_csv(p, **opts)
+    for c in text:
+        if c in df.columns:
+            s = df[c].str.strip()
+            df[c] = s.where(s != "")
+    if df.shape[1] == 1 and fmt.sep == "\t" and any(c in str(df.columns[0]) for c in ",;|"):
+        found = next(c for c in ",;|" if c in str(df.columns[0]))
+        raise InvalidInputError(
+            f"{param} file {p.name!r} must be tab-separated (it is named .tsv). Got one column whose name "
+            f"contains {found!r}, another delimiter. Save it with tabs, or name it .csv."
+        )
     return df

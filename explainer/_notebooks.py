@@ -28,7 +28,7 @@ from ._optional import import_optional
 from .errors import DataFileNotFoundError, ExplainerError, InvalidInputError
 
 __all__ = ["execute_notebook", "export_html", "run_notebooks", "main", "CUSTOMERS_ENV", "pre_save_hook",
-           "strip_outputs", "strip_outputs_under", "SAVE_AS_STILL_COPY"]
+           "strip_outputs", "strip_outputs_under", "SAVE_AS_STILL_COPY", "NOT_SAVED_CLASS", "drop_unsaved_widget_state"]
 
 #: Environment variable the notebooks read for the demo's number of customers.
 CUSTOMERS_ENV = "EXPLAINER_NOTEBOOK_CUSTOMERS"
@@ -36,6 +36,8 @@ _WIDGET_MIME = ("application/vnd.jupyter.widget-view+json", "application/vnd.jup
 _TEMPLATES = Path(__file__).parent / "report" / "nbconvert"
 #: Output metadata of a display whose live widget view is dropped on save, leaving its still copy.
 SAVE_AS_STILL_COPY = {"explainer": {"saved_as": "still copy"}}
+#: CSS class of widgets whose state is never saved into a notebook file (the dashboard's what-if inputs).
+NOT_SAVED_CLASS = "explainer-not-saved"
 #: Cell metadata that records a session (run times, scroll and collapse state), not the notebook.
 _SESSION_CELL_METADATA = ("execution", "ExecuteTime", "scrolled", "collapsed", "jupyter")
 
@@ -46,16 +48,41 @@ def pre_save_hook(model: dict[str, Any], path: str = "", contents_manager: Any =
     A live widget view cannot be shown again once its kernel is gone: JupyterLab would show
     "Error displaying widget: model not found" where the dashboard was. Outputs marked with
     :data:`SAVE_AS_STILL_COPY` lose their widget view in the saved file and keep their
-    ``text/html`` still copy; the notebook on screen is not changed. Turn it on for your own
+    ``text/html`` still copy; the notebook on screen is not changed. The saved widget state
+    loses the what-if inputs (:func:`drop_unsaved_widget_state`). Turn it on for your own
     server with ``c.ContentsManager.pre_save_hook = "explainer.widgets.pre_save_hook"``.
     """
     if model.get("type") != "notebook" or not isinstance(model.get("content"), dict):
         return
+    drop_unsaved_widget_state(model["content"])
     key = next(iter(SAVE_AS_STILL_COPY))
     for cell in model["content"].get("cells", []):
         for output in cell.get("outputs") or []:
             if (output.get("metadata") or {}).get(key) == SAVE_AS_STILL_COPY[key]:
                 (output.get("data") or {}).pop(_WIDGET_MIME[0], None)
+
+
+def drop_unsaved_widget_state(nb: dict[str, Any]) -> int:
+    """Remove, in place, the saved state of widgets marked :data:`NOT_SAVED_CLASS`; return how many.
+
+    JupyterLab's "save widget state" writes every widget's values into the notebook's metadata.
+    The dashboard's what-if inputs hold one audited row's values: their state is dropped, so the
+    saved file never holds them (the live view they belong to is not saved either).
+    """
+    saved = ((nb.get("metadata") or {}).get("widgets") or {}).get(_WIDGET_MIME[1])
+    states = saved.get("state") if isinstance(saved, dict) else None
+    if not isinstance(states, dict):
+        return 0
+    marked = [k for k, v in states.items()
+              if NOT_SAVED_CLASS in ((v.get("state") or {}).get("_dom_classes") or ()) if isinstance(v, dict)]
+    for k in marked:
+        del states[k]
+    gone = {f"IPY_MODEL_{k}" for k in marked}
+    for v in states.values():  # a box that held them keeps its other children and loads without them
+        children = (v.get("state") or {}).get("children") if isinstance(v, dict) else None
+        if isinstance(children, list) and gone.intersection(children):
+            v["state"]["children"] = [c for c in children if c not in gone]
+    return len(marked)
 
 
 def strip_outputs(nb: dict[str, Any]) -> None:

@@ -9,7 +9,8 @@ the exception's cause, shown by ``--debug``).
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -17,15 +18,48 @@ import pandas as pd
 
 from .errors import ExplainerError, InvalidInputError, ModelCallError
 
-__all__ = ["check_audit_options", "check_group_sizes", "score_checked", "check_scores_vary", "parse_fail_on",
+__all__ = ["Constraint", "check_params", "is_int", "columns_include", "check_columns", "check_column", "check_audit_data", "target_values", "MAX_GROUPS",
+           "check_audit_options", "check_group_sizes", "score_checked", "check_scores_vary", "parse_fail_on",
            "column_names", "target_facts", "merge_target_facts", "check_target_facts", "check_probabilities",
            "k_warnings"]
 
 
-def _positive_int(name: str, value: Any, example: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        shown = value if isinstance(value, (int, float, np.integer)) else type(value).__name__
-        raise InvalidInputError(f"{name} must be a positive integer. Got {shown!r}. Pass for example {example}.")
+@dataclass(frozen=True)
+class Constraint:
+    """What one parameter must be: a test of its value, the words for it, and an example.
+
+    A table of these per public function is checked by :func:`check_params` with one message
+    template: "*name* must be *expected*. Got *value*. Pass for example *example*." (the shape of
+    scikit-learn's parameter validation).
+    """
+
+    test: Callable[[Any], bool]
+    expected: str
+    example: str
+
+
+def _shown(value: Any) -> str:
+    """A parameter's value for a message: numbers, text options and None as given, else the type."""
+    if value is None or isinstance(value, (bool, int, float, np.integer, np.floating)):
+        return repr(value)
+    if isinstance(value, str) and len(value) <= 40:
+        return repr(value)
+    return repr(type(value).__name__)
+
+
+def check_params(values: dict[str, Any], table: dict[str, Constraint]) -> None:
+    """Refuse the first value in ``values`` that breaks its constraint in ``table``."""
+    for name, value in values.items():
+        rule = table.get(name)
+        if rule is not None and not rule.test(value):
+            raise InvalidInputError(
+                f"{name} must be {rule.expected}. Got {_shown(value)}. Pass for example {rule.example}."
+            )
+
+
+def is_int(value: Any, low: int = 1) -> bool:
+    """An integer (not a bool) of at least ``low``."""
+    return bool(not isinstance(value, bool) and isinstance(value, (int, np.integer)) and value >= low)
 
 
 def column_names(value: Any, name: str) -> list[str]:
@@ -43,15 +77,105 @@ def column_names(value: Any, name: str) -> list[str]:
         ) from None
 
 
+# --- shared message parts ---------------------------------------------------------------
+def columns_include(columns: Any) -> str:
+    """The closing hint of a missing-column message: a few of the columns that are there (names only)."""
+    return f"Columns include {sorted(map(str, columns))[:5]!r}."
+
+
+def check_column(name: str, column: Any, columns: Any, *, of: str = "the data") -> None:
+    """Refuse ``column`` (the value of parameter ``name``) unless it names one of ``columns``."""
+    if column is not None and column not in set(columns):
+        raise InvalidInputError(
+            f"{name} must name a column of {of}. Got {column!r}, which is not there. {columns_include(columns)}"
+        )
+
+
+def check_columns(name: str, wanted: Sequence[Any], columns: Any, *, of: str = "the data") -> None:
+    """Refuse the list ``wanted`` (the value of parameter ``name``) unless each names one of ``columns``."""
+    have = set(columns)
+    missing = [c for c in wanted if c not in have]
+    if missing:
+        raise InvalidInputError(
+            f"{name} must name columns of {of}. Got {missing[:5]!r}, which are not there. {columns_include(columns)}"
+        )
+
+
+# --- the audited data -----------------------------------------------------------------------
+#: A sensitive feature with more groups than this is refused: its labels would single people out.
+MAX_GROUPS = 100
+#: Fewest rows an audit measures anything on.
+MIN_ROWS = 20
+
+
+def check_row_count(n_rows: int) -> None:
+    """Refuse data too small to audit."""
+    if n_rows < MIN_ROWS:
+        raise InvalidInputError(f"data must hold at least {MIN_ROWS} rows to audit. Got {n_rows}.")
+
+
+def check_sensitive_missing(column: str, n_missing: int) -> None:
+    """Refuse a sensitive column with missing values (a group must be named, not guessed)."""
+    if n_missing:
+        raise InvalidInputError(
+            f"sensitive_features column {column!r} must have no missing values. Got {n_missing} missing. "
+            "Fill them with an explicit 'unknown' group or drop those rows."
+        )
+
+
+def check_audit_data(data: Any, target: str | None, sensitive: Sequence[str]) -> pd.DataFrame:
+    """The data of an audit: a frame of at least 20 rows, unique columns, the named target and
+    sensitive columns, each sensitive column without gaps and with 2 to ``MAX_GROUPS`` groups."""
+    if not isinstance(data, pd.DataFrame):
+        raise InvalidInputError(
+            f"data must be a pandas DataFrame. Got {type(data).__name__}. Read files with explainer.read_table()."
+        )
+    check_row_count(data.shape[0])
+    if not data.columns.is_unique:
+        dup = data.columns[data.columns.duplicated()].tolist()
+        raise InvalidInputError(f"data columns must be unique. Got {dup[:5]!r} more than once. Rename them.")
+    check_column("target", target, data.columns)
+    check_columns("sensitive_features", sensitive, data.columns)
+    for s in sensitive:
+        check_sensitive_missing(s, int(data[s].isna().sum()))
+        n_groups = int(data[s].nunique())
+        if n_groups > MAX_GROUPS:
+            raise InvalidInputError(
+                f"sensitive_features column {s!r} must split people into at most {MAX_GROUPS} groups. Got "
+                f"{n_groups} different values, which would name single people as groups. Use a column such as "
+                "gender or age band, or band this one first."
+            )
+        if n_groups < 2:
+            raise InvalidInputError(
+                f"sensitive_features column {s!r} must have at least two groups. Got 1. "
+                "Choose a column that splits customers into groups."
+            )
+    return data
+
+
+def target_values(data: pd.DataFrame, target: str, *, task: str) -> np.ndarray:
+    """The target column as numbers, checked for the task (0/1 for yes/no models and recommenders)."""
+    y = data[target]
+    check_target_facts(target, target_facts(y), task=task)
+    if pd.api.types.is_bool_dtype(y):
+        y = y.astype(int)
+    outcomes: np.ndarray = y.to_numpy()
+    return outcomes
+
+
+#: The options shared by every audit that change numbers, checked before any work starts.
+AUDIT_NUMBERS = {
+    "n_boot": Constraint(is_int, "a positive integer", "n_boot=200 (--n-boot 200)"),
+    "min_group_size": Constraint(is_int, "a positive integer", "min_group_size=30 (--min-group-size 30)"),
+}
+_MIN_GROUP_SIZE = Constraint(lambda v: v >= 2, "at least 2: a group of one is one person's own outcome",
+                             "min_group_size=30 (--min-group-size 30)")
+
+
 def check_audit_options(*, n_boot: Any, min_group_size: Any) -> None:
     """Options that change numbers must be usable before any work starts."""
-    _positive_int("n_boot", n_boot, "n_boot=200 (--n-boot 200)")
-    _positive_int("min_group_size", min_group_size, "min_group_size=30 (--min-group-size 30)")
-    if min_group_size < 2:
-        raise InvalidInputError(
-            f"min_group_size must be at least 2: a group of one is one person's own outcome. Got {min_group_size}. "
-            "Pass for example min_group_size=30 (--min-group-size 30)."
-        )
+    check_params({"n_boot": n_boot, "min_group_size": min_group_size}, AUDIT_NUMBERS)
+    check_params({"min_group_size": min_group_size}, {"min_group_size": _MIN_GROUP_SIZE})
 
 
 def check_group_sizes(data: pd.DataFrame, sensitive: Sequence[str], *, min_group_size: int,

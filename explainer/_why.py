@@ -141,21 +141,24 @@ def why(
     -------
     WhyExplanation
     """
-    from ._audit import _complete_inventory, _validate
-    from .models import ModelAdapter, wrap_model
+    from ._validate import check_audit_data, check_column
+    from .inventory._complete import complete_inventory
+    from .models import ModelAdapter
+    from .pipeline import AuditOptions
 
-    data = _validate(data, None, [])
-    adapter = wrap_model(model, task=task, user_id=user_id, item_id=item_id, k=k, threshold=threshold)  # type: ignore[arg-type]
+    options = AuditOptions(task=task, user_id=user_id, item_id=item_id, k=k, threshold=threshold,
+                           random_state=random_state)
+    data = check_audit_data(data, None, [])
+    adapter = options.wrap(model)
     if not isinstance(adapter, ModelAdapter):  # a collaborative-filtering recommender has its own entry point
         raise InvalidInputError(
             f"model must be a feature-based model for explainer.why. Got a collaborative-filtering recommender "
             f"({type(adapter).__name__}). Use explainer.why_collaborative(model, customer, item) instead."
         )
-    for name, col in (("user_id", adapter.user_id), ("item_id", adapter.item_id)):
-        if col is not None and col not in data.columns:
-            raise InvalidInputError(f"{name} must name a column of the data. Got {col!r}, which is not there.")
-    inv = _complete_inventory(data, inventory, target=None, inputs=adapter.input_columns, sensitive=[],
-                              random_state=random_state, user_id=adapter.user_id, item_id=adapter.item_id)
+    check_column("user_id", adapter.user_id, data.columns)
+    check_column("item_id", adapter.item_id, data.columns)
+    inv = complete_inventory(data, inventory, target=None, inputs=adapter.input_columns, sensitive=[],
+                             random_state=random_state, user_id=adapter.user_id, item_id=adapter.item_id)
     return explain_for(adapter, data, inv, customer, item, changeable=changeable, config=config,
                        random_state=random_state)
 

@@ -295,7 +295,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         sample_size=args.sample_size, n_boot=args.n_boot, min_group_size=args.min_group_size,
         n_jobs=args.n_jobs, random_state=args.seed, command=command, progress=say.sub(),
     )
-    say(f"5/5 render: {args.out} (recommender, one customer's why.html) and {Path(args.out) / 'all'} (both)")
+    third = _demo_collaborative(demo, args, command, say)
+    say(f"5/5 render: {args.out} (recommender, one customer's why.html) and {Path(args.out) / 'all'} (all)")
     doc, cfg = prepare_document(result, config=args.config or DEMO_CONFIG, previous=previous)
     # one example customer's "why am I seeing this?" page: the first held-out customer's top item
     first = rec.test["customer_id"].iloc[0]
@@ -306,7 +307,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         write_report_files(doc, tmp, config=cfg)
         why.to_html(tmp / "why.html", force=True)
         (tmp / "all").mkdir()
-        both = write_combined_files([doc, prepare_document(emails, config=targeting_config())[0]], tmp / "all")
+        both = write_combined_files([doc, prepare_document(emails, config=targeting_config())[0], *third],
+                                    tmp / "all")
     root = Path(args.out)
     for name in ("disclosure.html", "audit.html", "audit.json", "why.html", "all/disclosure.html",
                  "all/audit.html"):
@@ -316,12 +318,25 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return _gate(result.findings, selectors)
 
 
-def _cmd_audit(args: argparse.Namespace) -> int:
-    from . import audit as run_audit
-    from ._io import read_table, sha256_file
+def _demo_collaborative(demo: Any, args: argparse.Namespace, command: str | None, say: Any) -> list[dict[str, Any]]:
+    """The demo's third algorithm (ALS on purchase and browsing histories), or none without implicit."""
+    from .demo._collaborative import audit_demo_collaborative, collaborative_config, has_collaborative_demo
+    from .report._render import prepare_document
+
+    if not has_collaborative_demo():
+        say("    third algorithm skipped: implicit is not installed (pip install 'explainer-toolkit[recsys]')")
+        return []
+    say("    third algorithm: customers like you (ALS on purchase and browsing histories)")
+    doc, _audit = audit_demo_collaborative(demo, k=args.k, n_boot=args.n_boot, min_group_size=args.min_group_size,
+                                           random_state=args.seed, command=command)
+    shares = ", ".join(f"{s['label']} {s['share']:.0%}" for s in doc["sources"])
+    say(f"    held-out customers: NDCG@{args.k} {doc['model']['metrics'][f'ndcg_at_{args.k}']:.3f}; sources: {shares}")
+    return [prepare_document(doc, config=collaborative_config())[0]]
+
+
+def _audit_backend(args: argparse.Namespace) -> str:
+    """Refuse contradictory audit flags before any work; return the backend ("pandas" or "dask")."""
     from ._outputs import check_out_folder
-    from .inventory import DataInventory
-    from .models import load_model
     from ._validate import parse_fail_on
 
     if args.model and args.predictions:
@@ -332,14 +347,46 @@ def _cmd_audit(args: argparse.Namespace) -> int:
                           "Pass a model file, or the column of logged decisions or scores.")
     parse_fail_on(args.fail_on)  # a typo must not silently disable the gate: refuse it before any work
     check_out_folder(args.out, force=args.force, param="--out")  # and a bad --out, before any work
-    say = _Progress(args.quiet)
     dask = args.backend == "dask" or (args.backend is None and args.scheduler is not None)
     if args.scheduler is not None and args.backend == "pandas":
         raise _UsageError("explainer audit: --scheduler needs --backend dask. Drop one of the two.")
     if dask and args.predictions:
         raise _UsageError("explainer audit: --predictions runs in-process only. Got --backend dask. Drop one.")
+    return "dask" if dask else "pandas"
+
+
+def _audit_arguments(args: argparse.Namespace, backend: str) -> dict[str, Any]:
+    """The keyword arguments of :func:`explainer.audit` from the command line, for every backend."""
+    from ._io import sha256_file
+
+    return dict(
+        target=args.target, sensitive_features=args.sensitive, task=args.task, user_id=args.user_id,
+        item_id=args.item_id, k=args.k, threshold=0.5 if args.threshold is None else args.threshold,
+        item_group=args.item_group, item_label=args.item_label,
+        reference_groups=_reference_groups(args.reference_group) if args.reference_group else None,
+        sample_size=args.sample_size, n_boot=args.n_boot, min_group_size=args.min_group_size,
+        n_jobs=args.n_jobs, random_state=args.seed,
+        data_sha256=sha256_file(Path(args.data)) if Path(args.data).is_file() else None,
+        quasi_identifiers=args.quasi_identifiers, k_anonymity=args.k_anonymity,
+        refit=not args.no_refit, refit_folds=args.refit_folds, refit_sample_size=args.refit_sample_size,
+        command="explainer " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
+        backend=backend, scheduler=args.scheduler, n_workers=args.workers,
+        # in process the command reads the file itself (read_table); on Dask the backend reads it
+        encoding=args.encoding if backend == "dask" else None,
+    )
+
+
+def _cmd_audit(args: argparse.Namespace) -> int:
+    from . import audit as run_audit
+    from ._io import read_table
+    from .inventory import DataInventory
+    from .models import load_model
+    from .report._config import DisclosureConfig
+
+    backend = _audit_backend(args)
+    say = _Progress(args.quiet)
     data: Any = args.data
-    if dask:
+    if backend == "dask":
         say(f"data: {Path(args.data).name}, read in partitions on the Dask cluster")
     else:
         say(f"read data: {Path(args.data).name}")
@@ -353,30 +400,10 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         say(f"    training rows: {len(train)}")
     model = load_model(args.model, trust_model=args.trust_model, trusted_types=args.trust_type)
     inventory = DataInventory.from_yaml(args.inventory) if args.inventory else None
-    from .report._config import DisclosureConfig
-
     config = DisclosureConfig.from_yaml(args.config) if args.config else None
     previous = _previous(args)
-    if dask:
-        from functools import partial
-
-        from .scale import audit_dask
-
-        run_audit = partial(audit_dask, scheduler=args.scheduler, n_workers=args.workers, encoding=args.encoding)
-    result = run_audit(
-        model, data, target=args.target, inventory=inventory, sensitive_features=args.sensitive,
-        task=args.task, user_id=args.user_id, item_id=args.item_id, k=args.k,
-        threshold=0.5 if args.threshold is None else args.threshold, item_group=args.item_group,
-        **({"item_label": args.item_label} if args.item_label else {}),
-        **({"reference_groups": _reference_groups(args.reference_group)} if args.reference_group else {}),
-        sample_size=args.sample_size, n_boot=args.n_boot, min_group_size=args.min_group_size,
-        n_jobs=args.n_jobs, random_state=args.seed, data_sha256=sha256_file(Path(args.data)) if Path(args.data).is_file() else None,
-        train_data=train, quasi_identifiers=args.quasi_identifiers, k_anonymity=args.k_anonymity,
-        command="explainer " + " ".join(shlex.quote(a) for a in sys.argv[1:]), progress=say,
-        # the Dask backend does not refit (minimisation uses shares of influence alone there)
-        **({} if dask else {"refit": not args.no_refit, "refit_folds": args.refit_folds,
-                            "refit_sample_size": args.refit_sample_size}),
-    )
+    result = run_audit(model, data, inventory=inventory, train_data=train, progress=say,
+                       **_audit_arguments(args, backend))
     return _finish(args, result, config, say, previous)
 
 

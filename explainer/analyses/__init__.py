@@ -3,6 +3,7 @@
 Each analysis is a function that returns a frozen result object (``to_frame()``,
 ``to_dict()``). Analyses never import ``report``, ``cli`` or ``widgets``.
 """
+from ._dependence import DependenceResult, dependence, top_dependence
 from ._explain import ShapResult, explain
 from ._fairness import FairnessResult, audit_fairness, item_exposure
 from ._flow import ProxyFlowResult, proxy_flow
@@ -28,5 +29,5 @@ __all__ = [
     "reidentification_risk",
     "ProxyResult", "find_proxies", "per_user_ranking", "ranking_metrics", "top_k_mask", "ShapMatrix",
     "explain_matrix", "item_exposure", "ProxyFlowResult", "proxy_flow", "MitigationResult", "compare_mitigations",
-    "RefitResult", "drop_column_importance",
+    "RefitResult", "drop_column_importance", "DependenceResult", "dependence", "top_dependence",
 ]

@@ -13,7 +13,7 @@ customer's own page; nothing here goes to a reviewer report.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -46,7 +46,7 @@ def _ranking(scores: npt.NDArray[np.float64], cand: npt.NDArray[np.int64], col: 
 
 def _candidates(cf: CollaborativeAdapter, row: int, weights: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
     """Items the customer could be shown once the history is re-weighted (removed items come back)."""
-    if cf.basis != "history":
+    if cf.basis != "history" or not cf.filter_already_liked_items:
         return cf.candidates(row)
     cols, _ = cf.history(row)
     mask = np.ones(cf.n_items, dtype=bool)
@@ -207,7 +207,8 @@ class SourceShares:
     ``shares[s]`` is source ``s``'s part of the absolute attributions of every customer's
     top-k items (each history item's attribution split over its sources in proportion to
     their parts of its value); the shares sum to 1. ``intervals`` are percentile bootstrap
-    intervals over customers. Names sources and categories only: no item, no customer.
+    intervals over customers; ``category_intervals`` the same for the shares summed per data
+    category. Names sources and categories only: no item, no customer.
     """
 
     shares: dict[str, float]
@@ -217,6 +218,7 @@ class SourceShares:
     n_pairs: int
     k: int
     confidence: float
+    category_intervals: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     def to_frame(self) -> pd.DataFrame:
         """One row per source: category, share, interval."""
@@ -234,7 +236,8 @@ class SourceShares:
     def to_dict(self) -> dict[str, Any]:
         return {"shares": self.shares, "intervals": {s: list(v) for s, v in self.intervals.items()},
                 "categories": self.categories, "n_customers": self.n_customers, "n_pairs": self.n_pairs,
-                "k": self.k, "confidence": self.confidence}
+                "k": self.k, "confidence": self.confidence,
+                "category_intervals": {c: list(v) for c, v in self.category_intervals.items()}}
 
 
 def _customers(cf: CollaborativeAdapter, customers: Sequence[Any] | None) -> list[int]:
@@ -279,8 +282,9 @@ def attribute_sources(
     column_of = {n: i for i, n in enumerate(names)}
     per = np.zeros((len(rows), len(names)))
     pairs = 0
+    tops = cf.top_k(rows)
     for n, row in enumerate(rows):
-        cols = cf.recommend(cf.user_ids[row])
+        cols = tops[n][tops[n] >= 0]
         e = cf.explain_rows(row, cols)
         pairs += len(cols)
         if cf.basis == "history":
@@ -298,7 +302,17 @@ def attribute_sources(
 
         intervals[s] = _interval(stat, len(rows), n_boot, confidence, random_state)
     cats = {s: (categories or {}).get(s, HISTORY_CATEGORY) for s in names}
-    return SourceShares(shares, intervals, cats, len(rows), pairs, cf.k, confidence)
+    by_cat: dict[str, tuple[float, float]] = {}
+    for cat in dict.fromkeys(cats.values()):
+        cols = [i for i, s in enumerate(names) if cats[s] == cat]
+
+        def cat_stat(idx: npt.NDArray[np.int64], cols: list[int] = cols) -> float:
+            t = per[idx].sum()
+            return float(per[idx][:, cols].sum() / t) if t > 0 else 0.0
+
+        lo, hi = _interval(cat_stat, len(rows), n_boot, confidence, random_state)
+        by_cat[cat] = (max(0.0, lo), min(1.0, hi))  # a sole category's share is 1 up to rounding
+    return SourceShares(shares, intervals, cats, len(rows), pairs, cf.k, confidence, by_cat)
 
 
 @dataclass(frozen=True)
@@ -329,9 +343,10 @@ def ndcg_at_k(cf: CollaborativeAdapter, test_interactions: Any, rows: Sequence[i
     """Per-customer NDCG@k of the recommended items against held-out interactions (binary relevance)."""
     discount = 1.0 / np.log2(np.arange(2, k + 2))
     out = np.empty(len(rows))
+    tops = cf.top_k(rows, k)
     for n, row in enumerate(rows):
         relevant = set(test_interactions[row].indices.tolist())
-        recs = cf.recommend(cf.user_ids[row], k)
+        recs = tops[n][tops[n] >= 0]
         dcg = float(sum(discount[r] for r, c in enumerate(recs) if int(c) in relevant))
         out[n] = dcg / float(discount[: min(k, len(relevant))].sum())
     return out
@@ -387,7 +402,8 @@ def refit_without_source(
     rest = {s: m for s, m in cf.sources.items() if s != source}
     reduced = sum(rest.values()) if rest else cf.interactions * 0.0
     refitted = wrap_collaborative(fit(reduced.tocsr()), interactions=reduced, user_ids=cf.user_ids,
-                                  item_ids=cf.item_ids, served=cf.served, k=k, sources=rest if len(rest) > 1 else None)
+                                  item_ids=cf.item_ids, served=cf.served, k=k, sources=rest if len(rest) > 1 else None,
+                                  filter_already_liked_items=cf.filter_already_liked_items)
     with_s = ndcg_at_k(cf, test, rows, k)
     without = ndcg_at_k(refitted, test, rows, k)
     diff = without - with_s

@@ -140,10 +140,7 @@ def popularity_bias(
         mask = np.zeros(cf.n_items, dtype=bool)
         mask[order[: max(1, int(np.ceil(h * cf.n_items)))]] = True
         heads[h] = mask
-    recs = np.full((len(rows), k), -1, dtype=np.int64)
-    for n, row in enumerate(rows):
-        r = cf.recommend(cf.user_ids[row], k)
-        recs[n, : len(r)] = r
+    recs = cf.top_k(rows, k)
     point = _measures(recs.reshape(-1), heads, cf.n_items)
     rng = np.random.default_rng(random_state)
     draws = [_measures(recs[rng.integers(0, len(rows), len(rows))].reshape(-1), heads, cf.n_items)

@@ -24,7 +24,7 @@ import pandas as pd
 
 from .._display import HTMLDisplay
 from ..errors import InvalidInputError
-from ..inventory._pseudonymise import (
+from ..inventory._generalise import (
     BROAD_AGE_BANDS,
     _to_datetime,
     generalise_age,
@@ -33,6 +33,10 @@ from ..inventory._pseudonymise import (
     generalise_numeric,
     _postcode_levels,
 )
+from ..inventory._patterns import name_tokens
+from ..inventory._postcodes import UK_FULL as _UK_FULL
+from ..inventory._postcodes import UK_OUTWARD as _UK_POSTCODE
+from ..inventory._postcodes import US_ZIP as _US_ZIP
 
 __all__ = [
     "GeneralisationStep",
@@ -48,17 +52,11 @@ _BIRTH_TOKENS = frozenset({"dob", "birth", "birthdate", "birthday", "dateofbirth
 _DATE_TOKENS = frozenset({"date", "dt", "day", "time", "timestamp", "datetime", "at", "on"}) | _BIRTH_TOKENS
 _AGE_TOKENS = frozenset({"age", "ageyears", "agey"})
 _POSTCODE_TOKENS = frozenset({"zip", "zipcode", "postcode", "postalcode", "postal", "plz"})
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-_SPLIT = re.compile(r"[^0-9a-z]+")
-_UK_POSTCODE = re.compile(r"[A-Z]{1,2}[0-9][A-Z0-9]? ?(?:[0-9][A-Z]{2})?")
-_UK_FULL = re.compile(r"[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}")
-_US_ZIP = re.compile(r"[0-9]{5}(?:-?[0-9]{4})?")
 _SAMPLE_UNIQUES = 5000
 
 
 def _tokens(column: object) -> set[str]:
-    text = _CAMEL.sub(" ", str(column)).lower()
-    return {t for t in _SPLIT.split(text) if t}
+    return set(name_tokens(column))
 
 
 # --------------------------------------------------------------------------------------

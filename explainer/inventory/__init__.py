@@ -3,16 +3,14 @@
 Returns a :class:`DataInventory`; :func:`scan` drafts one from column names and values;
 the pseudonymisation helpers lower the risk of the identifiers it finds.
 """
-from ._pseudonymise import (
-    KeyExposureError,
-    Pseudonymiser,
+from ._generalise import (
     generalise_age,
     generalise_category,
     generalise_date,
     generalise_numeric,
     generalise_postcode,
-    hash_identifier,
 )
+from ._pseudonymise import KeyExposureError, Pseudonymiser, hash_identifier
 from ._scan import ColumnGuess, Evidence, ScanResult, scan
 from ._schema import (
     CATEGORIES,

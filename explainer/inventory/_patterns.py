@@ -23,8 +23,6 @@ __all__ = [
     "is_ip",
     "is_card",
     "is_iban",
-    "is_postcode",
-    "is_zip5",
     "contains_email",
     "contains_phone",
     "FIRST_NAMES",
@@ -573,30 +571,6 @@ def is_card(value: str) -> bool:
 def is_iban(value: str) -> bool:
     """Return True for an IBAN with a valid checksum (alias of :func:`iban_valid`)."""
     return len(value) <= 42 and iban_valid(value)
-
-
-_UK_POSTCODE = re.compile(r"(?:[A-Z]{1,2}[0-9][A-Z0-9]?|GIR) ?[0-9][ABD-HJLNP-UW-Z]{2}", re.IGNORECASE)
-_US_ZIP4 = re.compile(r"\d{5}-\d{4}")
-_ZIP5 = re.compile(r"\d{5}")
-
-
-def is_postcode(value: str) -> bool:
-    """Return True for a UK postcode or a US ZIP+4 code (forms that are rarely anything else).
-
-    Plain five-digit ZIP codes are ambiguous; see :func:`is_zip5`.
-
-    Examples
-    --------
-    >>> is_postcode("SW1A 1AA"), is_postcode("90210-1234"), is_postcode("90210")
-    (True, True, False)
-    """
-    v = value.strip()
-    return _UK_POSTCODE.fullmatch(v) is not None or _US_ZIP4.fullmatch(v) is not None
-
-
-def is_zip5(value: str) -> bool:
-    """Return True for a five-digit string (a US ZIP code, or many other things)."""
-    return _ZIP5.fullmatch(value.strip()) is not None
 
 
 # --------------------------------------------------------------------------------------

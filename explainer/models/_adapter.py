@@ -338,6 +338,7 @@ def wrap_model(
     item_labels: Mapping[Any, str] | None = None, user_features: Any = None,
     user_feature_names: Sequence[str] | None = None, item_features: Any = None, served: Served = "stored",
     k: int = 3, history_label: str = "history", name: str = "", sources: Mapping[str, Any] | None = None,
+    filter_already_liked_items: bool = True,
 ) -> CollaborativeAdapter: ...
 
 

@@ -129,6 +129,10 @@ class CollaborativeAdapter:
     sources : dict of str to csr_matrix
         Where the interactions come from (views, ratings, searches): each source's part of
         every value; they add up to ``interactions``. Empty: one source, ``"history"``.
+    filter_already_liked_items : bool
+        Whether items already in a customer's history are left out of their list
+        (implicit's default, True). False for recommenders of things bought again
+        (product groups, groceries): every item is a candidate.
     """
 
     model: Any
@@ -145,6 +149,8 @@ class CollaborativeAdapter:
     history_label: str = "history"
     name: str = ""
     sources: dict[str, Any] = field(default_factory=dict, repr=False)
+    filter_already_liked_items: bool = True
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     _user_index: dict[Any, int] = field(default_factory=dict, repr=False, compare=False)
     _item_index: dict[Any, int] = field(default_factory=dict, repr=False, compare=False)
 
@@ -205,12 +211,19 @@ class CollaborativeAdapter:
         return out
 
     # --- scores -------------------------------------------------------------------------
+    def _f64(self, name: str) -> Float64Array:
+        """A fitted array of the model (factors, embeddings, biases) as float64, converted once."""
+        if name not in self._cache:
+            self._cache[name] = np.asarray(getattr(self.model, name), dtype=np.float64)
+        out: Float64Array = self._cache[name]
+        return out
+
     def _als_solve(self, cols: npt.NDArray[np.int64], values: Float64Array) -> tuple[Any, Float64Array]:
         """Cholesky factor of W_u^-1 and the recalculated user factor, from a history."""
         from scipy.linalg import cho_factor, cho_solve
 
         m = self.model
-        Y = np.asarray(m.item_factors, dtype=np.float64)
+        Y = self._f64("item_factors")
         c = float(m.alpha) * values
         Yh = Y[cols]
         # implicit's own Y'Y (accumulated in the factors' dtype), so both sides match it
@@ -229,9 +242,8 @@ class CollaborativeAdapter:
 
     def _lightfm_items(self, items: npt.NDArray[np.int64]) -> tuple[Float64Array, Float64Array]:
         """Item representations and biases (item features summed) of ``items``."""
-        m = self.model
-        E = np.asarray(m.item_embeddings, dtype=np.float64)
-        b = np.asarray(m.item_biases, dtype=np.float64)
+        E = self._f64("item_embeddings")
+        b = self._f64("item_biases")
         if self.item_features is None:
             return E[items], b[items]
         g = self.item_features[items]
@@ -246,15 +258,14 @@ class CollaborativeAdapter:
             if len(parts) == 0:
                 return np.zeros(len(items))
             _, x = self._als_solve(parts, weights)
-            out: Float64Array = np.asarray(self.model.item_factors, dtype=np.float64)[items] @ x
+            out: Float64Array = self._f64("item_factors")[items] @ x
             return out
         if self.kind == "item_item":
             S = self.model.similarity
             return np.asarray(weights @ S[parts][:, items].toarray(), dtype=np.float64).reshape(-1)
         Q, bi = self._lightfm_items(items)
-        m = self.model
-        p = weights @ np.asarray(m.user_embeddings, dtype=np.float64)[parts]
-        bu = float(weights @ np.asarray(m.user_biases, dtype=np.float64)[parts])
+        p = weights @ self._f64("user_embeddings")[parts]
+        bu = float(weights @ self._f64("user_biases")[parts])
         lf: Float64Array = Q @ p + bu + bi
         return lf
 
@@ -279,20 +290,23 @@ class CollaborativeAdapter:
             return self.score(user_rows, item_cols)
         rows = np.asarray(user_rows, dtype=np.int64).reshape(-1)
         items = np.asarray(item_cols, dtype=np.int64).reshape(-1)
-        X = np.asarray(self.model.user_factors, dtype=np.float64)[rows]
-        out: Float64Array = X @ np.asarray(self.model.item_factors, dtype=np.float64)[items].T
+        X = self._f64("user_factors")[rows]
+        out: Float64Array = X @ self._f64("item_factors")[items].T
         return out
 
     def candidates(self, row: int) -> npt.NDArray[np.int64]:
-        """Items the customer can be shown: those not already in their history."""
+        """Items the customer can be shown: those not already in their history (all items when
+        ``filter_already_liked_items`` is False)."""
         mask = np.ones(self.n_items, dtype=bool)
-        mask[self.history(row)[0]] = False
+        if self.filter_already_liked_items:
+            mask[self.history(row)[0]] = False
         return np.flatnonzero(mask).astype(np.int64)
 
     def recommend(self, customer: Any, k: int | None = None) -> npt.NDArray[np.int64]:
         """The customer's top ``k`` item columns, from the model's own recommend path.
 
-        Items already in the history are left out (implicit's default). For LightFM, which
+        Items already in the history are left out unless ``filter_already_liked_items`` is
+        False. For LightFM, which
         has no recommend method, every item is scored with ``predict`` and the best taken.
         """
         row = self.user_row(customer)
@@ -309,11 +323,39 @@ class CollaborativeAdapter:
             order = np.lexsort((cand, -s))[:k]
             return cand[order]
         one = self._row_matrix(row)
-        kwargs: dict[str, Any] = {"N": k, "filter_already_liked_items": True}
+        kwargs: dict[str, Any] = {"N": k, "filter_already_liked_items": self.filter_already_liked_items}
         if self.kind == "als":
             kwargs["recalculate_user"] = self.served == "recalculated"
         ids, _ = self.model.recommend(row, one, **kwargs)
         return np.asarray(ids, dtype=np.int64)
+
+    def top_k(self, rows: Sequence[int] | npt.ArrayLike, k: int | None = None, *,
+              batch: int = 5000) -> npt.NDArray[np.int64]:
+        """Top ``k`` item columns of many customers at once, shape (len(rows), k), -1 where a list is shorter.
+
+        The same lists as :meth:`recommend` (the model's own recommend path), asked for in
+        batches of ``batch`` customers: implicit ranks a batch in one call.
+        """
+        rows = np.asarray(rows, dtype=np.int64).reshape(-1)
+        k = self.k if k is None else int(k)
+        out = np.full((len(rows), k), -1, dtype=np.int64)
+        if self.kind == "lightfm":
+            for n, r in enumerate(rows):
+                t = self.recommend(self.user_ids[int(r)], k)
+                out[n, : len(t)] = t
+            return out
+        kwargs: dict[str, Any] = {"N": k, "filter_already_liked_items": self.filter_already_liked_items}
+        if self.kind == "als":
+            kwargs["recalculate_user"] = self.served == "recalculated"
+        dtype = np.float32 if self.kind == "als" else np.float64
+        for lo in range(0, len(rows), batch):
+            part = rows[lo: lo + batch]
+            ids, scores = self.model.recommend(part, self.interactions[part].astype(dtype), **kwargs)
+            ids = np.asarray(ids, dtype=np.int64).reshape(len(part), -1)
+            # implicit pads short lists with the lowest float as score
+            ids[np.asarray(scores).reshape(len(part), -1) == -np.finfo(np.asarray(scores).dtype).max] = -1
+            out[lo: lo + len(part), : ids.shape[1]] = ids[:, :k]
+        return out
 
     def _row_matrix(self, row: int, values: Float64Array | None = None) -> Any:
         """One customer's interactions as a 1-row CSR matrix in the dtype the model reads."""
@@ -356,10 +398,9 @@ class CollaborativeAdapter:
         cols = np.asarray(cols, dtype=np.int64).reshape(-1)
         if self.kind == "lightfm":
             parts, w = self._lightfm_parts(row)
-            m = self.model
             Q, bi = self._lightfm_items(cols)
-            Eu = np.asarray(m.user_embeddings, dtype=np.float64)[parts]
-            bu = np.asarray(m.user_biases, dtype=np.float64)[parts]
+            Eu = self._f64("user_embeddings")[parts]
+            bu = self._f64("user_biases")[parts]
             contrib = (Q @ Eu.T + bu) * w
             base = bi
         else:
@@ -371,7 +412,7 @@ class CollaborativeAdapter:
                     contrib, base = np.zeros((len(cols), 0)), np.zeros(len(cols))
                 else:
                     chol, _ = self._als_solve(parts, w)
-                    Y = np.asarray(self.model.item_factors, dtype=np.float64)
+                    Y = self._f64("item_factors")
                     Z = cho_solve(chol, Y[cols].T)  # W_u y_i for every explained item at once
                     contrib = (Y[parts] @ Z).T * (float(self.model.alpha) * w)
                     base = np.zeros(len(cols))
@@ -416,7 +457,7 @@ class CollaborativeAdapter:
         one = self._row_matrix(row, w * weights)
         if self.kind == "als":
             x = np.asarray(self.model.recalculate_user(0, one), dtype=np.float64)
-            out: Float64Array = np.asarray(self.model.item_factors, dtype=np.float64)[cols] @ x
+            out: Float64Array = self._f64("item_factors")[cols] @ x
             return out
         ids, s = self.model.recommend(0, one, N=len(cols), filter_already_liked_items=False, items=cols)
         scores = np.zeros(len(cols))
@@ -433,8 +474,10 @@ class CollaborativeAdapter:
             raise InvalidInputError("pairs must hold at least one (user row, item column) pair. Got none.")
         explained = np.empty(len(arr))
         served = np.empty(len(arr))
-        for r in np.unique(arr[:, 0]):
-            sel = arr[:, 0] == r
+        order = np.argsort(arr[:, 0], kind="stable")  # one customer's pairs together, found in one pass
+        starts = np.flatnonzero(np.r_[True, np.diff(arr[order, 0]) != 0])
+        for sel in np.split(order, starts[1:]):
+            r = int(arr[sel[0], 0])
             explained[sel] = self.score([r], arr[sel, 1])[0]
             served[sel] = self.served_scores([r], arr[sel, 1])[0]
         diff = np.abs(explained - served)
@@ -447,7 +490,7 @@ class CollaborativeAdapter:
         return {"type": type(self.model).__name__, "kind": self.kind, "task": "ranking", "k": self.k,
                 "users": self.n_users, "items": self.n_items, "interactions": int(self.interactions.nnz),
                 "served": self.served if self.kind == "als" else "model", "basis": self.basis,
-                "sources": list(self.source_names)}
+                "sources": list(self.source_names), "filter_already_liked_items": self.filter_already_liked_items}
 
 
 # ----------------------------------------------------------------------------------------
@@ -522,6 +565,7 @@ def wrap_collaborative(
     history_label: str = "history",
     name: str = "",
     sources: Mapping[str, Any] | None = None,
+    filter_already_liked_items: bool = True,
 ) -> CollaborativeAdapter:
     """Wrap a fitted ``implicit`` or ``lightfm`` recommender; see :func:`explainer.wrap_model`."""
     names = _mro_names(model)
@@ -616,7 +660,8 @@ def wrap_collaborative(
     return CollaborativeAdapter(
         model=model, kind=kind, interactions=X, user_ids=users, item_ids=items, item_labels=labels,
         user_features=uf, user_feature_columns=columns, item_features=ifeat, served=served, k=int(k),
-        history_label=history_label, name=name or cls, sources=parts, _user_index=uidx, _item_index=iidx,
+        history_label=history_label, name=name or cls, sources=parts,
+        filter_already_liked_items=bool(filter_already_liked_items), _user_index=uidx, _item_index=iidx,
     )
 
 

@@ -172,6 +172,8 @@ def _algorithm(doc: dict[str, Any], cfg: Any, key: str, name: Any) -> dict[str, 
         "uses": say("algorithm_uses", n=len(used)) if used else say("algorithm_uses_unknown"),
         "top": say("algorithm_top", items=_words([f"{p['label'].lower()} (about {p['pct']})"
                                                   for p in params[:3]])) if params else "",
+        "sources": say("algorithm_sources", items=_words([f"{s['label']} (about {s['share'] * 100:.0f}%)"
+                                                          for s in doc["sources"]])) if doc.get("sources") else "",
         "model": doc["model"].get("type"), "task": doc["model"].get("task"), "rows": doc["data"]["rows"],
         "created_at": doc["provenance"]["created_at"], "sha256": doc["data"]["sha256"],
         "findings": {s: sum(1 for f in doc["findings"] if f["severity"] == s)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as _dt
 import difflib
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
@@ -515,40 +515,43 @@ def _value(kind: str, raw: Any, path: str, src: str) -> Any:
     return _scalar(kind, raw, path, src)
 
 
-def _scalar(kind: str, raw: Any, path: str, src: str) -> Any:
-    if raw is None:
-        return None
-    if kind == "bool":
-        if not isinstance(raw, bool):
-            raise _err(src, f"{path} must be true or false. Got {type(raw).__name__}. "
-                            "Write true or false without quotes.")
-        return raw
-    if kind in ("str_list", "categories"):
-        items = [raw] if isinstance(raw, str) else raw
-        if not isinstance(items, list) or not all(isinstance(x, str) for x in items):
-            raise _err(src, f"{path} must be a list of text items. Got {type(raw).__name__}. "
-                            "Write one '- item' line per entry.")
-        items = [x.strip() for x in items if x.strip()]
-        if kind == "categories":
-            for i, c in enumerate(items):
-                if c not in CATEGORIES:
-                    raise _err(src, f"{path}.{i} must be a data category, one of {list(CATEGORIES)}. "
-                                    f"Got {c!r}.{_closest(c, CATEGORIES)}")
-        return tuple(items) or None
-    if kind == "date":
-        if isinstance(raw, _dt.datetime):
-            return raw.date().isoformat()
-        if isinstance(raw, _dt.date):
-            return raw.isoformat()
-        if isinstance(raw, str):
-            try:
-                return _dt.date.fromisoformat(raw.strip()).isoformat()
-            except ValueError as err:
-                raise _err(src, f"{path} must be a date written YYYY-MM-DD. Got text in another form. "
-                                "Write it like 2025-06-01.") from err
-        raise _err(src, f"{path} must be a date written YYYY-MM-DD. Got {type(raw).__name__}. "
-                        "Write it like 2025-06-01.")
-    # text kinds
+def _bool(kind: str, raw: Any, path: str, src: str) -> Any:
+    if not isinstance(raw, bool):
+        raise _err(src, f"{path} must be true or false. Got {type(raw).__name__}. "
+                        "Write true or false without quotes.")
+    return raw
+
+
+def _str_list(kind: str, raw: Any, path: str, src: str) -> Any:
+    items = [raw] if isinstance(raw, str) else raw
+    if not isinstance(items, list) or not all(isinstance(x, str) for x in items):
+        raise _err(src, f"{path} must be a list of text items. Got {type(raw).__name__}. "
+                        "Write one '- item' line per entry.")
+    items = [x.strip() for x in items if x.strip()]
+    if kind == "categories":
+        for i, c in enumerate(items):
+            if c not in CATEGORIES:
+                raise _err(src, f"{path}.{i} must be a data category, one of {list(CATEGORIES)}. "
+                                f"Got {c!r}.{_closest(c, CATEGORIES)}")
+    return tuple(items) or None
+
+
+def _date(kind: str, raw: Any, path: str, src: str) -> Any:
+    if isinstance(raw, _dt.datetime):
+        return raw.date().isoformat()
+    if isinstance(raw, _dt.date):
+        return raw.isoformat()
+    if isinstance(raw, str):
+        try:
+            return _dt.date.fromisoformat(raw.strip()).isoformat()
+        except ValueError as err:
+            raise _err(src, f"{path} must be a date written YYYY-MM-DD. Got text in another form. "
+                            "Write it like 2025-06-01.") from err
+    raise _err(src, f"{path} must be a date written YYYY-MM-DD. Got {type(raw).__name__}. "
+                    "Write it like 2025-06-01.")
+
+
+def _text(kind: str, raw: Any, path: str, src: str) -> Any:
     if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
         raise _err(src, f"{path} must be text. Got {type(raw).__name__}. "
                         "Write it as one line of text (quote it if it contains ': ').")
@@ -562,6 +565,22 @@ def _scalar(kind: str, raw: Any, path: str, src: str) -> Any:
         raise _err(src, f"{path} must be a web address. Got text that does not start with https://. "
                         "Write the full address, like https://example.org/complaints.")
     return text
+
+
+#: The parser of each scalar kind; every other kind (str, email, url, ...) is text.
+_SCALARS: dict[str, Callable[[str, Any, str, str], Any]] = {
+    "bool": _bool,
+    "str_list": _str_list,
+    "categories": _str_list,
+    "date": _date,
+}
+
+
+def _scalar(kind: str, raw: Any, path: str, src: str) -> Any:
+    """One scalar value of the configuration, checked and normalised; None when empty."""
+    if raw is None:
+        return None
+    return _SCALARS.get(kind, _text)(kind, raw, path, src)
 
 
 # --- walking -----------------------------------------------------------------------------

@@ -16,7 +16,7 @@ __all__ = ["render_fragment", "FRAGMENTS"]
 
 #: Templates under ``templates/fragments/`` that :func:`render_fragment` renders.
 FRAGMENTS = (
-    "audit_summary", "data_inventory", "data_use", "dashboard_snapshot", "fairness_result", "finding",
+    "audit_summary", "collaborative_audit", "data_inventory", "data_use", "dashboard_snapshot", "fairness_result", "finding",
     "findings", "group_metrics", "group_table", "membership_result", "message", "minimisation_result",
     "error_slices", "mitigation_result", "performance", "proxy_flow_result", "proxy_result", "readability_report",
     "reidentification_result", "scan_result", "shap_matrix", "shap_result", "why_page", "why_view",

@@ -198,6 +198,7 @@ SAY: dict[str, str] = {
     "algorithm_uses": "It uses {n} kinds of data about you. The table below shows which.",
     "algorithm_uses_unknown": "We did not check which data it uses.",
     "algorithm_top": "What counts most: {items}.",
+    "algorithm_sources": "It learns from your history with us: {items}.",
     "combined_title": "How {org} uses your data",
     "combined_title_unknown": "How we use your data",
     "who_intro_many": "{org} runs these systems. You can reach us here.",

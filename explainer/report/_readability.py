@@ -41,6 +41,7 @@ from typing import Any, Literal
 
 from .._display import HTMLDisplay
 from ..errors import ExplainerWarning, InvalidInputError
+from ._sentences import split_blocks, split_sentences
 
 __all__ = [
     "LintHit",
@@ -106,15 +107,6 @@ _HEDGE_RE = re.compile(r"\b(" + "|".join(HEDGE_WORDS) + r")\b", re.IGNORECASE)
 _JARGON_RES = {k: re.compile(r"\b" + v + r"\b", re.IGNORECASE) for k, v in JARGON_TERMS.items()}
 _VAGUE_RES = {k: re.compile(r"\b" + v + r"\b", re.IGNORECASE) for k, v in VAGUE_PURPOSES.items()}
 
-_ABBREVIATIONS = frozenset(
-    {"e.g.", "i.e.", "cf.", "vs.", "approx.", "incl.", "mr.", "mrs.", "ms.", "dr."}
-)
-# Abbreviations only when a number follows ("Art. 6", "No. 5"); otherwise "No." is an answer.
-_NUMBER_ABBREVIATIONS = frozenset({"no.", "nos.", "art.", "arts.", "p.", "pp.", "fig.", "para.", "vol."})
-_DOTTED_ACRONYM = re.compile(r"^(?:[a-z]\.){2,}$", re.IGNORECASE)
-_BULLET = re.compile(r"^\s*(?:[-*\u2022\u2013]|\d{1,3}[.)]|[a-z][)])\s+", re.IGNORECASE)
-_CLOSERS = "\"')]}\u201d\u2019\u00bb"
-_HAS_ALNUM = re.compile(r"[^\W_]")
 _MONTH_NEIGHBOUR = re.compile(r"^\d{1,4}(?:st|nd|rd|th)?[,.]?$")
 
 
@@ -155,80 +147,6 @@ def _dist_version(name: str) -> str:
 @lru_cache(maxsize=4096)
 def _syllables(word: str) -> int:
     return int(_textstat().syllable_count(word))
-
-
-# --- splitting ---------------------------------------------------------------------------
-def split_blocks(text: str) -> list[str]:
-    """Split ``text`` into prose blocks at blank lines and bullet markers.
-
-    Lines inside a block are joined with a space; bullet markers are removed.
-
-    Examples
-    --------
-    >>> split_blocks("Intro line.\\n- first bullet\\n- second bullet")
-    ['Intro line.', 'first bullet', 'second bullet']
-    """
-    blocks: list[str] = []
-    current: list[str] = []
-    for line in text.splitlines():
-        if not line.strip():
-            if current:
-                blocks.append(" ".join(current))
-                current = []
-            continue
-        m = _BULLET.match(line)
-        if m:
-            if current:
-                blocks.append(" ".join(current))
-            current = [line[m.end():].strip()]
-        else:
-            current.append(line.strip())
-    if current:
-        blocks.append(" ".join(current))
-    return [b for b in blocks if b]
-
-
-def _is_word(token: str) -> bool:
-    return bool(_HAS_ALNUM.search(token))
-
-
-def _ends_sentence(token: str, nxt: str | None) -> bool:
-    core = token.rstrip(_CLOSERS)
-    if not core or core[-1] not in ".!?":
-        return False
-    if core[-1] in "!?":
-        return True
-    low = core.lower().lstrip("(\"'\u201c\u2018")
-    if low in _ABBREVIATIONS or _DOTTED_ACRONYM.match(low):
-        return False
-    if low in _NUMBER_ABBREVIATIONS and nxt is not None and nxt[:1].isdigit():
-        return False
-    if low == "etc.":
-        return nxt is not None and nxt.lstrip("(\"'\u201c\u2018")[:1].isupper()
-    return True
-
-
-def split_sentences(block: str) -> list[list[str]]:
-    """Split one block into sentences, each a list of word tokens.
-
-    Examples
-    --------
-    >>> [len(s) for s in split_sentences("We use 3.5% of it, e.g. orders. Then we stop")]
-    [7, 3]
-    """
-    tokens = block.split()
-    sentences: list[list[str]] = []
-    current: list[str] = []
-    for i, tok in enumerate(tokens):
-        if _is_word(tok):
-            current.append(tok)
-        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
-        if _ends_sentence(tok, nxt) and current:
-            sentences.append(current)
-            current = []
-    if current:
-        sentences.append(current)
-    return sentences
 
 
 # --- results -----------------------------------------------------------------------------
@@ -412,6 +330,19 @@ _LINT_LABEL = {
 }
 
 
+def _check_lints(name: str, sc: ReadabilityScore) -> list[tuple[str, str]]:
+    """Hedges, vague purposes, claims and jargon found in one section."""
+    out: list[tuple[str, str]] = []
+    for kind, target in _LINT_TARGET.items():
+        hits = sc.hits(kind)  # type: ignore[arg-type]
+        if hits:
+            terms = sorted({h.term for h in hits})
+            out.append((target, f"Section {name!r}: text must not use {_LINT_LABEL[kind]}. "
+                        f"Got {len(hits)} ({terms[:5]}) in sentence numbers "
+                        f"{[h.sentence for h in hits][:5]}. Reword them."))
+    return out
+
+
 @dataclass(frozen=True)
 class ReadabilityReport(HTMLDisplay):
     """Readability of every section of a report, checked against the targets.
@@ -445,39 +376,8 @@ class ReadabilityReport(HTMLDisplay):
         t = self.targets
         out: list[tuple[str, str]] = []
         for name, sc in self.sections.items():
-            if sc.words == 0:
-                continue
-            strict = name in self.first_layer or name in self.per_person
-            layer = " (first layer)" if name in self.first_layer else (
-                " (per-person)" if name in self.per_person else "")
-            g_max = t.max_grade_first_layer if strict else t.max_grade
-            if sc.fk_grade > g_max:
-                out.append(("fk_grade", f"Section {name!r}{layer}: Flesch-Kincaid grade must be at most "
-                            f"{g_max:g}. Got {sc.fk_grade:.1f}. Use shorter words and sentences."))
-            e_min = t.min_ease_first_layer if name in self.first_layer else t.min_ease
-            if sc.reading_ease < e_min:
-                out.append(("reading_ease", f"Section {name!r}{layer}: Flesch reading ease must be at least "
-                            f"{e_min:g}. Got {sc.reading_ease:.1f}. Use shorter words and sentences."))
-            if sc.mean_sentence_words > t.max_mean_sentence_words:
-                out.append(("mean_sentence_words", f"Section {name!r}: mean sentence length must be at most "
-                            f"{t.max_mean_sentence_words:g} words. Got {sc.mean_sentence_words:.1f}. "
-                            "Split long sentences."))
-            if sc.long_sentences:
-                nums = [h.sentence for h in sc.long_sentences]
-                out.append(("max_sentence_words", f"Section {name!r}: sentences must have at most "
-                            f"{t.max_sentence_words} words. Got {len(nums)} longer (sentence numbers "
-                            f"{nums[:5]}, longest {sc.max_sentence_words} words). Split them."))
-            if name in self.per_person and sc.reading_time_s > t.max_per_person_s:
-                out.append(("per_person_reading_time", f"Section {name!r} (per-person): reading time must be "
-                            f"at most {t.max_per_person_s:g} s. Got {sc.reading_time_s:.0f} s "
-                            f"({sc.words} words). Cut it to the main facts."))
-            for kind, target in _LINT_TARGET.items():
-                hits = sc.hits(kind)  # type: ignore[arg-type]
-                if hits:
-                    terms = sorted({h.term for h in hits})
-                    out.append((target, f"Section {name!r}: text must not use {_LINT_LABEL[kind]}. "
-                                f"Got {len(hits)} ({terms[:5]}) in sentence numbers "
-                                f"{[h.sentence for h in hits][:5]}. Reword them."))
+            if sc.words:
+                out += self._check_scores(name, sc) + self._check_lengths(name, sc) + _check_lints(name, sc)
         fl = self.first_layer_reading_time_s
         if self.first_layer and fl > t.max_first_layer_s:
             out.append(("first_layer_reading_time", f"First layer: reading time must be at most "
@@ -485,6 +385,42 @@ class ReadabilityReport(HTMLDisplay):
         if self.overall.reading_time_s > t.max_total_s:
             out.append(("total_reading_time", f"Whole text: reading time must be at most {t.max_total_s:g} s. "
                         f"Got {self.overall.reading_time_s:.0f} s. Shorten it."))
+        return out
+
+    def _check_scores(self, name: str, sc: ReadabilityScore) -> list[tuple[str, str]]:
+        """Grade and reading ease of one section, against its layer's targets."""
+        t = self.targets
+        out: list[tuple[str, str]] = []
+        strict = name in self.first_layer or name in self.per_person
+        layer = " (first layer)" if name in self.first_layer else (
+            " (per-person)" if name in self.per_person else "")
+        g_max = t.max_grade_first_layer if strict else t.max_grade
+        if sc.fk_grade > g_max:
+            out.append(("fk_grade", f"Section {name!r}{layer}: Flesch-Kincaid grade must be at most "
+                        f"{g_max:g}. Got {sc.fk_grade:.1f}. Use shorter words and sentences."))
+        e_min = t.min_ease_first_layer if name in self.first_layer else t.min_ease
+        if sc.reading_ease < e_min:
+            out.append(("reading_ease", f"Section {name!r}{layer}: Flesch reading ease must be at least "
+                        f"{e_min:g}. Got {sc.reading_ease:.1f}. Use shorter words and sentences."))
+        return out
+
+    def _check_lengths(self, name: str, sc: ReadabilityScore) -> list[tuple[str, str]]:
+        """Sentence lengths of one section, and the reading time of a per-person section."""
+        t = self.targets
+        out: list[tuple[str, str]] = []
+        if sc.mean_sentence_words > t.max_mean_sentence_words:
+            out.append(("mean_sentence_words", f"Section {name!r}: mean sentence length must be at most "
+                        f"{t.max_mean_sentence_words:g} words. Got {sc.mean_sentence_words:.1f}. "
+                        "Split long sentences."))
+        if sc.long_sentences:
+            nums = [h.sentence for h in sc.long_sentences]
+            out.append(("max_sentence_words", f"Section {name!r}: sentences must have at most "
+                        f"{t.max_sentence_words} words. Got {len(nums)} longer (sentence numbers "
+                        f"{nums[:5]}, longest {sc.max_sentence_words} words). Split them."))
+        if name in self.per_person and sc.reading_time_s > t.max_per_person_s:
+            out.append(("per_person_reading_time", f"Section {name!r} (per-person): reading time must be "
+                        f"at most {t.max_per_person_s:g} s. Got {sc.reading_time_s:.0f} s "
+                        f"({sc.words} words). Cut it to the main facts."))
         return out
 
     @property

@@ -31,7 +31,7 @@ from .._io import atomic_write_text
 from .._optional import import_optional
 from .._version import __version__
 from ..errors import InvalidInputError, OutputExistsError
-from ..models import ModelAdapter, wrap_model
+from ..models import CollaborativeAdapter, ModelAdapter, wrap_model
 from ._cluster import DEFAULT_PARTITION_ROWS, as_dask_frame, dask_client
 
 __all__ = ["ExplainAllResult", "explain_all", "read_attributions", "BASE_COLUMN", "OUTPUT_COLUMN"]
@@ -186,6 +186,84 @@ def _read_manifest(dest: Path) -> dict[str, Any] | None:
             "form. Choose another folder, or delete that folder yourself if it is an old run you no longer need.")
     return manifest
 
+
+
+def _id_columns(id_column: str | Sequence[str]) -> list[str]:
+    ids = [id_column] if isinstance(id_column, str) else [str(c) for c in id_column]
+    if not ids:
+        raise InvalidInputError("id_column must name at least one column. Got none. Pass e.g. 'customer_id'.")
+    return ids
+
+
+def _check_columns(adapter: ModelAdapter, ids: list[str], columns: list[str]) -> None:
+    """The id columns and the model's inputs are in the data, and no id is an input or reserved."""
+    missing = [c for c in ids if c not in columns]
+    if missing:
+        raise InvalidInputError(
+            f"id_column must name columns of the data. Got {missing[:5]!r}, which are not there. "
+            f"Columns include {sorted(columns)[:5]!r}."
+        )
+    adapter.check_columns(columns)
+    clash = sorted(set(ids) & set(adapter.input_columns)) + [c for c in (BASE_COLUMN, OUTPUT_COLUMN) if c in ids]
+    if clash:
+        raise InvalidInputError(
+            f"id_column must not be a model input or a reserved name. Got {clash[:5]!r}. "
+            "Pass a key column the model does not read."
+        )
+
+def _prepare_out(dest: Path, fingerprint: dict[str, Any], force: bool) -> dict[str, Any] | None:
+    """Make ``dest`` ready for a run: the earlier run's manifest when it is the same run, else None.
+
+    Refuses a folder with files explain_all did not write (even with ``force``), and one holding
+    another run unless ``force`` (then only explain_all's own files are removed). Leftover
+    temporary files of an interrupted run are removed.
+    """
+    manifest = _read_manifest(dest)
+    strangers = _not_ours(dest)
+    if strangers:
+        raise OutputExistsError(
+            f"out must be a new or empty folder, or hold an earlier explain_all run. Got {str(dest)!r}, which holds "
+            f"{len(strangers)} entr{'y' if len(strangers) == 1 else 'ies'} explain_all did not write. Choose another "
+            "folder (explain_all never removes files it did not write, even with --force).")
+    leftovers = manifest is None and dest.is_dir() and any(dest.iterdir())
+    if leftovers or (manifest is not None and manifest.get("fingerprint") != fingerprint):
+        if not force:
+            raise OutputExistsError(
+                f"out must be empty or hold a run of the same model, data and ids. Got {str(dest)!r}, "
+                "which holds another run. Choose another folder or pass --force (force=True) to replace it.")
+        _remove_own_files(dest)
+        manifest = None
+    dest.mkdir(parents=True, exist_ok=True)
+    for stale in dest.glob(".part-*.tmp"):  # left by an interrupted run
+        stale.unlink(missing_ok=True)
+    return manifest
+
+
+def _run_parts(client: Any, tasks: list[Any], skipped: int, n_parts: int, say: Callable[[str], None],
+               t0: float) -> None:
+    """Compute the partitions' tasks on the cluster, reporting progress; cancel the rest on failure."""
+    if not tasks:
+        return
+    distributed = import_optional("distributed", purpose="explain_all")
+    futures = client.compute(tasks)
+    rows_done = 0
+    try:
+        for done, (_fut, info) in enumerate(distributed.as_completed(futures, with_results=True), start=1):
+            rows_done += info["rows"]
+            say(f"explain-all: {skipped + done}/{n_parts} partitions done ({rows_done} rows this run, "
+                f"{time.perf_counter() - t0:.1f}s)")
+    except BaseException:
+        # interrupted (Ctrl-C) or failed: partitions not yet started are cancelled, so the
+        # cluster stops soon; those running finish and are kept, and a rerun resumes
+        client.cancel(futures)
+        raise
+
+
+def _finished(dest: Path, n_parts: int) -> list[dict[str, Any]]:
+    """The part records of a finished run, in partition order."""
+    return [json.loads((dest / "_parts" / f"{_part(i)}.json").read_text(encoding="utf-8")) for i in range(n_parts)]
+
+
 def _fingerprint(adapter: ModelAdapter, ddf: Any, data: Any, id_columns: Sequence[str], n_parts: int) -> dict[str, Any]:
     model_sha = hashlib.sha256(pickle.dumps(adapter.model)).hexdigest()
     source: Any
@@ -269,6 +347,16 @@ def explain_all(
     """
     t0 = time.perf_counter()
     say = progress or (lambda _msg: None)
+    if isinstance(model, CollaborativeAdapter):
+        from ._explain_collaborative import explain_all_collaborative
+
+        if task is not None or encoding is not None:
+            raise InvalidInputError(
+                "task and encoding must be None for a collaborative-filtering model: it reads its interaction "
+                "matrix, not a table. Got one of them. Leave them out.")
+        return explain_all_collaborative(model, data, id_column=id_column, out=out, scheduler=scheduler,
+                                         n_workers=n_workers, partition_rows=partition_rows, force=force,
+                                         progress=progress)
     dask = import_optional("dask", purpose="explain_all")
     adapter = wrap_model(model, task=task)  # type: ignore[arg-type]
     if adapter.kind == "callable":
@@ -277,24 +365,9 @@ def explain_all(
             "Wrap the estimator itself."
         )
     dest = _check_out(Path(out), data)  # before any work: never overlap the input, never a link
-    ids = [id_column] if isinstance(id_column, str) else [str(c) for c in id_column]
-    if not ids:
-        raise InvalidInputError("id_column must name at least one column. Got none. Pass e.g. 'customer_id'.")
+    ids = _id_columns(id_column)
     ddf = as_dask_frame(data, partition_rows=partition_rows, encoding=encoding)
-    columns = [str(c) for c in ddf.columns]
-    missing = [c for c in ids if c not in columns]
-    if missing:
-        raise InvalidInputError(
-            f"id_column must name columns of the data. Got {missing[:5]!r}, which are not there. "
-            f"Columns include {sorted(columns)[:5]!r}."
-        )
-    adapter.check_columns(columns)
-    clash = sorted(set(ids) & set(adapter.input_columns)) + [c for c in (BASE_COLUMN, OUTPUT_COLUMN) if c in ids]
-    if clash:
-        raise InvalidInputError(
-            f"id_column must not be a model input or a reserved name. Got {clash[:5]!r}. "
-            "Pass a key column the model does not read."
-        )
+    _check_columns(adapter, ids, [str(c) for c in ddf.columns])
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
         raise InvalidInputError(f"chunk_size must be a positive integer. Got {chunk_size!r}. Pass e.g. 2000.")
 
@@ -302,25 +375,7 @@ def explain_all(
     n_parts = len(parts)
     fingerprint = _fingerprint(adapter, ddf, data, ids, n_parts)
     manifest_path = dest / MANIFEST
-    manifest = _read_manifest(dest)
-    strangers = _not_ours(dest)
-    if strangers:
-        raise OutputExistsError(
-            f"out must be a new or empty folder, or hold an earlier explain_all run. Got {str(dest)!r}, which holds "
-            f"{len(strangers)} entr{'y' if len(strangers) == 1 else 'ies'} explain_all did not write. Choose another "
-            "folder (explain_all never removes files it did not write, even with --force).")
-    leftovers = manifest is None and dest.is_dir() and any(dest.iterdir())
-    if leftovers or (manifest is not None and manifest.get("fingerprint") != fingerprint):
-        if not force:
-            raise OutputExistsError(
-                f"out must be empty or hold a run of the same model, data and ids. Got {str(dest)!r}, "
-                "which holds another run. Choose another folder or pass --force (force=True) to replace it.")
-        _remove_own_files(dest)
-        manifest = None
-    dest.mkdir(parents=True, exist_ok=True)
-    for stale in dest.glob(".part-*.tmp"):  # left by an interrupted run
-        stale.unlink(missing_ok=True)
-
+    manifest = _prepare_out(dest, fingerprint, force)
     with dask_client(scheduler, n_workers=n_workers) as client:
         if manifest is None:
             # which raw column each engineered column comes from, found once on rows of a few partitions
@@ -341,22 +396,9 @@ def explain_all(
         plan = dask.delayed({"out": str(dest), "adapter": adapter, "id_columns": ids, "chunk_size": chunk_size,
                              "random_state": random_state, "mapping": manifest["mapping"]}, pure=True)
         tasks = [dask.delayed(_explain_partition)(parts[i], i, plan) for i in todo]
-        if tasks:
-            distributed = import_optional("distributed", purpose="explain_all")
-            futures = client.compute(tasks)
-            rows_done = 0
-            try:
-                for done, (_fut, info) in enumerate(distributed.as_completed(futures, with_results=True), start=1):
-                    rows_done += info["rows"]
-                    say(f"explain-all: {skipped + done}/{n_parts} partitions done ({rows_done} rows this run, "
-                        f"{time.perf_counter() - t0:.1f}s)")
-            except BaseException:
-                # interrupted (Ctrl-C) or failed: partitions not yet started are cancelled, so the
-                # cluster stops soon; those running finish and are kept, and a rerun resumes
-                client.cancel(futures)
-                raise
+        _run_parts(client, tasks, skipped, n_parts, say, t0)
 
-    infos = [json.loads((dest / "_parts" / f"{_part(i)}.json").read_text(encoding="utf-8")) for i in range(n_parts)]
+    infos = _finished(dest, n_parts)
     return ExplainAllResult(
         out=dest, partitions=n_parts, computed=len(todo), skipped=skipped,
         rows=sum(int(x["rows"]) for x in infos), id_columns=tuple(ids), columns=tuple(adapter.input_columns),

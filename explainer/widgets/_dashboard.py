@@ -17,6 +17,9 @@ from .._notebooks import SAVE_AS_STILL_COPY
 from ..errors import InvalidInputError
 from ..findings import name_item
 from ..report import render_fragment
+from ._dependence_tab import DependenceTab
+from ._performance_tab import PerformanceTab, SlicesTab
+from ._what_if import WhatIfTab
 
 if TYPE_CHECKING:
     from .._audit import Audit
@@ -43,8 +46,28 @@ def _label(name: str) -> str:
     return name.replace("_", " ")
 
 
+def _fairness_options(audit: Audit) -> tuple[list[Any], list[tuple[str, str]], list[tuple[str, str]]]:
+    """The fairness tab's features, metrics and items (labels shown, ids kept as values)."""
+    fair = audit.fairness
+    features = [] if fair is None else list(dict.fromkeys(fair.groups.by_group["feature"]))
+    present = set() if fair is None else set(fair.groups.by_group["metric"])
+    metrics = [(_label(m), m) for m in FAIRNESS_METRICS if m in present]
+    if fair is not None and fair.exposure is not None and len(fair.exposure):
+        # a recommender gives every customer k of n items: selection rates (and the rates built
+        # on them) are equal by construction. Offer what can differ, opening on exposure.
+        metrics = [("exposure to an item (share shown it)", EXPOSURE)]
+        if fair.quality is not None and len(fair.quality):
+            metrics += [(_label(m), m) for m in dict.fromkeys(fair.quality["metric"])]
+        features = [f for f in features if f in set(fair.exposure["feature"])] or features
+    items = [] if fair is None or fair.exposure is None or not len(fair.exposure) else sorted(
+        map(str, fair.exposure["item"].unique()))
+    labels = audit.model_info.get("item_labels") or {}
+    return features, metrics, [(name_item(i, labels.get(i)), i) for i in items]
+
+
 class Dashboard:
-    """Tabs over one audit: overview, findings, data use, fairness, one customer, minimisation.
+    """Tabs over one audit: overview, findings, data use, fairness, one customer, minimisation,
+    performance, error slices, dependence and what-if.
 
     Build it with :meth:`explainer.Audit.dashboard`. In Jupyter it shows the live widget
     (``dashboard.widget``); where no widget can run (an HTML export of a notebook) it shows a
@@ -61,6 +84,12 @@ class Dashboard:
     the notebook file, and it then holds no customer id and, until you choose one, no
     customer's explanation. ``customers`` lists the ids in that order and ``customer_id`` is the
     chosen one, in Python only.
+
+    The model tabs are objects with their own controls and ``output``: ``performance_tab``
+    (``group``: all rows or one sensitive group), ``slices_tab``, ``dependence_tab``
+    (``column``, ``scale``) and ``what_if_tab`` (``row``: a row by its position, then
+    ``inputs``: one edit widget per input). The what-if inputs hold that row's values in the
+    live session only: they are marked so that the save hook drops them from a saved notebook.
     """
 
     def __init__(self, audit: Audit, *, data: pd.DataFrame | None = None) -> None:
@@ -68,38 +97,64 @@ class Dashboard:
 
         self.audit = audit
         self._data = self._check_data(audit, data if data is not None else audit.data)
-        fair = audit.fairness
+        pages = [("Overview", self._build_overview()), ("Findings", self._build_findings()),
+                 ("Data use", self._build_data_use()), ("Fairness", self._build_fairness()),
+                 ("One customer", self._build_customer()), ("Minimisation", self._build_minimisation())]
+        #: The model tabs (performance, error slices, dependence, what-if), each with its own controls.
+        self.performance_tab = PerformanceTab(audit, self._data)
+        self.slices_tab = SlicesTab(audit)
+        self.dependence_tab = DependenceTab(audit, self._data)
+        self.what_if_tab = WhatIfTab(audit, self._data)
+        pages += [("Performance", self.performance_tab.widget), ("Error slices", self.slices_tab.widget),
+                  ("Dependence", self.dependence_tab.widget), ("What if", self.what_if_tab.widget)]
+        self.widget = W.Tab(children=[p for _, p in pages], titles=[t for t, _ in pages])
 
-        self.overview = W.HTML(render_fragment("audit_summary", doc=audit.to_dict(), with_findings=False))
+    # ------------------------------------------------------------------------ tabs
+    def _build_overview(self) -> Any:
+        import ipywidgets as W
+
+        self.overview = W.HTML(render_fragment("audit_summary", doc=self.audit.to_dict(), with_findings=False))
+        return W.VBox([self.overview])
+
+    def _build_findings(self) -> Any:
+        import ipywidgets as W
+
         self.severity = W.SelectMultiple(options=list(SEVERITIES), value=list(SEVERITIES), description="Severity",
                                          rows=4)
         self.findings = W.HTML()
+        self.severity.observe(lambda _c: self._show_findings(), names="value")
+        self._show_findings()
+        return W.VBox([self.severity, self.findings])
 
+    def _build_data_use(self) -> Any:
+        import ipywidgets as W
+
+        audit = self.audit
         cats = [] if audit.explanation is None else list(audit.explanation.category_share["category"])
         collected = set() if audit.minimisation is None else set(audit.minimisation.table["category"])
         others = sorted(collected - set(cats))
         self.category = W.Dropdown(options=[("all categories", "")] + [(c, c) for c in cats + others],
                                    value="", description="Category")
         self.data_use = W.HTML()
+        self.category.observe(lambda _c: self._show_data_use(), names="value")
+        self._show_data_use()
+        return W.VBox([self.category, self.data_use])
 
-        features = [] if fair is None else list(dict.fromkeys(fair.groups.by_group["feature"]))
-        present = set() if fair is None else set(fair.groups.by_group["metric"])
-        metrics = [(_label(m), m) for m in FAIRNESS_METRICS if m in present]
-        if fair is not None and fair.exposure is not None and len(fair.exposure):
-            # a recommender gives every customer k of n items: selection rates (and the rates built
-            # on them) are equal by construction. Offer what can differ, opening on exposure.
-            metrics = [("exposure to an item (share shown it)", EXPOSURE)]
-            if fair.quality is not None and len(fair.quality):
-                metrics += [(_label(m), m) for m in dict.fromkeys(fair.quality["metric"])]
-            features = [f for f in features if f in set(fair.exposure["feature"])] or features
-        items = [] if fair is None or fair.exposure is None or not len(fair.exposure) else sorted(
-            map(str, fair.exposure["item"].unique()))
-        labels = audit.model_info.get("item_labels") or {}
-        item_options = [(name_item(i, labels.get(i)), i) for i in items]  # labels shown, ids kept as values
+    def _build_fairness(self) -> Any:
+        import ipywidgets as W
+
+        features, metrics, item_options = _fairness_options(self.audit)
         self.feature = W.Dropdown(options=features, description="Group by")
         self.metric = W.Dropdown(options=metrics, description="Metric")
         self.item = W.Dropdown(options=item_options, description="Item", disabled=True)
         self.fairness = W.HTML()
+        for control in (self.feature, self.metric, self.item):
+            control.observe(lambda _c: self._show_fairness(), names="value")
+        self._show_fairness()
+        return W.VBox([W.HBox([self.feature, self.metric, self.item]), self.fairness])
+
+    def _build_customer(self) -> Any:
+        import ipywidgets as W
 
         self._items = self._customer_items()
         #: The customers (ids, or row labels) in the order of the data; kept in Python, never in a widget.
@@ -108,34 +163,20 @@ class Dashboard:
                                          disabled=not self.customers)
         self.customer_item = W.Dropdown(options=[], description="Item")
         self.why = W.HTML()
+        self.customer.observe(lambda _c: self._customer_changed(), names="value")
+        self.customer_item.observe(lambda _c: self._show_why(), names="value")
+        self._customer_changed()
+        return W.VBox([W.HBox([self.customer, self.customer_item]), self.why])
+
+    def _build_minimisation(self) -> Any:
+        import ipywidgets as W
 
         self.verdict = W.ToggleButtons(options=[("all", "")] + [(v, v) for v in VERDICTS], value="",
                                        description="Verdict")
         self.minimisation = W.HTML()
-
-        self.severity.observe(lambda _c: self._show_findings(), names="value")
-        self.category.observe(lambda _c: self._show_data_use(), names="value")
-        for control in (self.feature, self.metric, self.item):
-            control.observe(lambda _c: self._show_fairness(), names="value")
-        self.customer.observe(lambda _c: self._customer_changed(), names="value")
-        self.customer_item.observe(lambda _c: self._show_why(), names="value")
         self.verdict.observe(lambda _c: self._show_minimisation(), names="value")
-
-        self._show_findings()
-        self._show_data_use()
-        self._show_fairness()
-        self._customer_changed()
         self._show_minimisation()
-
-        pages = [
-            ("Overview", W.VBox([self.overview])),
-            ("Findings", W.VBox([self.severity, self.findings])),
-            ("Data use", W.VBox([self.category, self.data_use])),
-            ("Fairness", W.VBox([W.HBox([self.feature, self.metric, self.item]), self.fairness])),
-            ("One customer", W.VBox([W.HBox([self.customer, self.customer_item]), self.why])),
-            ("Minimisation", W.VBox([self.verdict, self.minimisation])),
-        ]
-        self.widget = W.Tab(children=[p for _, p in pages], titles=[t for t, _ in pages])
+        return W.VBox([self.verdict, self.minimisation])
 
     # ------------------------------------------------------------------------ inputs
     @staticmethod
@@ -348,17 +389,23 @@ class Dashboard:
 
     # ------------------------------------------------------------------------ display
     def snapshot(self) -> str:
-        """A still HTML copy of the overview, findings, data use, fairness and minimisation tabs.
+        """A still HTML copy of the overview, findings, data use, fairness, minimisation, performance,
+        error slices and dependence tabs (aggregates only).
 
-        It holds no customer's row: the per-customer view exists only in the live widget.
+        It holds no customer's row: the per-customer and what-if views exist only in the live widget.
         """
+        # the snapshot template has a slot per tab of the first layout; the model tabs (already
+        # rendered, autoescaped fragments) follow the minimisation tab in its slot
+        model_tabs = (self.performance_tab.output.value, self.slices_tab.output.value,
+                      self.dependence_tab.output.value)
         return render_fragment(
             "dashboard_snapshot", overview=self.overview.value, findings=self.findings.value,
-            data_use=self.data_use.value, fairness=self.fairness.value, minimisation=self.minimisation.value)
+            data_use=self.data_use.value, fairness=self.fairness.value,
+            minimisation="\n".join((self.minimisation.value, *model_tabs)))
 
     def __repr__(self) -> str:
         return (f"Dashboard({self.audit!r}; tabs: overview, findings, data use, fairness, one customer, "
-                "minimisation)")
+                "minimisation, performance, error slices, dependence, what if)")
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> tuple[dict[str, Any], dict[str, Any]]:
         """The live widget, its still copy (``text/html``) and text; marked to be saved as the still copy.

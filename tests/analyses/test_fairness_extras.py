@@ -105,9 +105,8 @@ def test_customer_side_exposure_interval_covers_the_true_rate():
 
 
 def test_clear_proxy_flow_and_item_under_exposure_become_findings():
-    from explainer._audit import _findings
+    from explainer.findings import audit_findings
     from explainer.analyses._fairness import audit_fairness
-    from explainer.inventory import DataInventory
 
     rng = np.random.default_rng(0)
     n = 800
@@ -115,7 +114,7 @@ def test_clear_proxy_flow_and_item_under_exposure_become_findings():
     phi = rng.normal(0, 0.3, (n, 2))
     phi[:, 0] += np.where(group == "x", 0.5, -0.5)
     flow = proxy_flow(phi, ["zip", "a"], pd.DataFrame({"s": group}), [("s", "zip")], n_boot=200)
-    found = _findings("binary", DataInventory(), None, None, None, None, flow)
+    found = audit_findings("binary", proxy_flow=flow)
     codes = [(f.code, f.columns) for f in found]
     assert codes.count(("fairness.proxy_flow", ("zip", "s"))) == 2  # x above the rest, y below
     assert any("higher scores" in f.text for f in found) and any("lower scores" in f.text for f in found)
@@ -133,6 +132,6 @@ def test_clear_proxy_flow_and_item_under_exposure_become_findings():
                           y_score=score, user_ids=users, items=items, k=1, n_boot=100)
     ie = fair.item_exposure.set_index("item_group")
     assert ie.loc["c", "slot_share"] == 0 and ie.loc["c", "flagged"]
-    found = _findings("ranking", DataInventory(), None, fair, None, None)
+    found = audit_findings("ranking", fairness=fair)
     gaps = [f for f in found if f.code == "fairness.item_exposure_gap"]
     assert len(gaps) == 1 and gaps[0].severity.value == "medium" and gaps[0].evidence["item_group"] == "c"

@@ -312,8 +312,8 @@ def test_to_dict_is_json_ready() -> None:
     d = res.to_dict()
     text = json.dumps(d, allow_nan=False)
     back = json.loads(text)
-    tpr_b = [r for r in back["by_group"]
-             if r["group"] == "B" and r["metric"] == "true_positive_rate"][0]
+    tpr_b = next(r for r in back["by_group"]
+             if r["group"] == "B" and r["metric"] == "true_positive_rate")
     assert tpr_b["value"] is None
     assert back["method"]["n_boot"] == 0  # rates have closed-form intervals: no bootstrap
     assert back["method"]["interval"] == "Wilson score"

@@ -183,7 +183,7 @@ def test_known_auc_gives_its_level(target: float, level: str, opening: str) -> N
 
 
 def test_slight_advantage_is_a_low_finding_and_chance_is_none() -> None:
-    from explainer._audit import _privacy_findings
+    from explainer.findings import privacy_findings as _privacy_findings
 
     rng = np.random.default_rng(13)
     n = 20000

@@ -97,7 +97,7 @@ def test_without_training_rows_or_training_function_the_result_says_so(small):
     assert no_rows.minimisation.table["refit_delta"].isna().all()
     assert "refit not run: no training data given" in no_rows.minimisation.table.set_index("column").loc["x1",
                                                                                                           "reason"]
-    from explainer._audit import _refit
+    from explainer.pipeline._stages import refit_importance as _refit
 
     scorer = ex.wrap_model(lambda X: 1 / (1 + np.exp(-X["x1"].to_numpy())), feature_names=["x1"], task="binary")
     result, reason = _refit(scorer, train, target="y", fit=None, refit=True, categories={}, keys=[], n_folds=3,

@@ -15,13 +15,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pytest
 from nulldata import credit, streaming
 
 import explainer as ex
-from explainer._audit import _findings
+from explainer.findings import audit_findings
 from explainer.analyses._fairness import audit_fairness
-from explainer.inventory import DataInventory
 
 GROUP_CODES = ("fairness.exposure_gap", "fairness.selection_rate_gap", "fairness.proxy", "fairness.proxy_flow")
 SEEDS = range(20)
@@ -50,7 +48,7 @@ def _ranking_fairness(df: pd.DataFrame, sensitive: list[str], *, user: str, item
     fair = audit_fairness(df[y].to_numpy(), df[pred].to_numpy(), sensitive_features=df[sensitive],
                           user_ids=df[user].to_numpy(), items=df[item].to_numpy(), k=3, n_boot=20,
                           intersections=False, check_metricframe=False, random_state=0)
-    return _group_findings(_findings("ranking", DataInventory(), None, fair, None, None))
+    return _group_findings(audit_findings("ranking", fairness=fair))
 
 
 def test_null_streaming_recommender_shuffled_groups():
@@ -69,7 +67,7 @@ def test_null_credit_decisions_shuffled_groups():
         df = _shuffled(base, "applicant", ["sex", "age_band"], s)
         fair = audit_fairness(df["repaid"], df["approved"], sensitive_features=df[["sex", "age_band"]],
                               y_score=df["score"], n_boot=20, check_metricframe=False, random_state=0)
-        hits += bool(_group_findings(_findings("binary", DataInventory(), None, fair, None, None)))
+        hits += bool(_group_findings(audit_findings("binary", fairness=fair)))
     assert hits <= 2, f"{hits} of 20 null runs raised a medium or high group finding"
 
 

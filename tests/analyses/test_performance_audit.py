@@ -71,5 +71,5 @@ def test_dask_refuses_options_it_cannot_honour(credit_audit):
     _, demo = credit_audit
     with pytest.raises(ex.InvalidInputError, match="reference_groups must keep its default with backend='dask'"):
         ex.audit(object(), demo.applications, backend="dask", reference_groups={"race": "Black"})
-    with pytest.raises(ex.InvalidInputError, match="small_loss must keep its default"):
-        ex.audit(object(), demo.applications, backend="dask", small_loss=0.05)
+    with pytest.raises(ex.InvalidInputError, match="item_label must keep its default with backend='dask'"):
+        ex.audit(object(), demo.applications, backend="dask", item_label="race")

@@ -207,7 +207,7 @@ def test_numeric_and_category_ladders() -> None:
     }
     assert r.reached_threshold
     # check the final k against a brute-force groupby of the same coarsening
-    from explainer.inventory._pseudonymise import generalise_category, generalise_numeric
+    from explainer.inventory import generalise_category, generalise_numeric
 
     lv = {"income": 0, "city": 0}
     for s in r.suggestions:

@@ -153,6 +153,6 @@ def test_to_dict_json(planted_result: ProxyResult) -> None:
     d = json.loads(json.dumps(planted_result.to_dict(), allow_nan=False))
     assert d["threshold"] == 0.65
     assert ["gender", "zone"] in d["flagged"]
-    noise1 = [r for r in d["table"] if r["column"] == "noise1"][0]
+    noise1 = next(r for r in d["table"] if r["column"] == "noise1")
     assert noise1["nmi"] is None
     assert planted_result.to_frame().equals(planted_result.table)

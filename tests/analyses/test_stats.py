@@ -59,7 +59,7 @@ def test_mover_ratio_contains_its_estimate_and_covers():
     # coverage of the true ratio 0.5 (0.1 against 0.2, 60 in each group): near 95%
     x1, x2 = rng.binomial(60, 0.1, 4000), rng.binomial(60, 0.2, 4000)
     r, lo, hi = mover_ratio(x1, 60, x2, 60)
-    covered = np.where(np.isfinite(r), (lo <= 0.5) & (0.5 <= hi), True)
+    covered = np.where(np.isfinite(r), (lo <= 0.5) & (hi >= 0.5), True)
     assert 0.93 <= covered.mean() <= 0.985
 
 

@@ -3,6 +3,7 @@ the page shows no one else's data, and the short part is short and plain."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import numpy as np
@@ -142,7 +143,7 @@ def test_text_html_and_notebook_views_agree(cases, tmp_path):
     with pytest.raises(OutputExistsError, match="force=True"):
         w.to_html(tmp_path / "a.html")
     assert w.to_dict()["counterfactual"] == (None if w.counterfactual is None else w.to_dict()["counterfactual"])
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         w.item = "other"  # frozen
 
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+from helpers_imports import imports_of
 
 PKG = Path(__file__).resolve().parents[2] / "explainer"
 
@@ -27,43 +27,6 @@ def test_import_is_light():
     assert out.stdout.strip() == ""
 
 
-def _imports(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    rel = path.relative_to(PKG.parent).with_suffix("")
-    parts = list(rel.parts)
-    if parts[-1] == "__init__":
-        parts = parts[:-1]
-    found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = parts[: len(parts) - node.level + (1 if path.name == "__init__.py" else 0)]
-                mod = ".".join(base + ([node.module] if node.module else []))
-            else:
-                mod = node.module or ""
-            found.add(mod)
-        elif isinstance(node, ast.Import):
-            found.update(a.name for a in node.names)
-    return found
-
-
-@pytest.mark.parametrize("stage,forbidden", [
-    ("analyses", ("explainer.report", "explainer.cli", "explainer.widgets", "explainer._audit")),
-    ("inventory", ("explainer.analyses", "explainer.report", "explainer.cli", "explainer.widgets", "explainer.models")),
-    ("models", ("explainer.analyses", "explainer.report", "explainer.cli", "explainer.widgets")),
-    ("findings", ("explainer.analyses", "explainer.report", "explainer.cli", "explainer.widgets")),
-    ("report", ("explainer.analyses", "explainer.cli", "explainer.widgets", "explainer.models")),
-    ("widgets", ("explainer.cli",)),
-])
-def test_imports_point_backwards(stage, forbidden):
-    bad = []
-    for f in (PKG / stage).rglob("*.py"):
-        for mod in _imports(f):
-            if mod.startswith(forbidden):
-                bad.append(f"{f.name} imports {mod}")
-    assert bad == []
-
-
 def test_results_reach_the_templates_only_through_the_display_module():
     """Stages below ``report`` display their results through ``explainer._display``.
 
@@ -76,8 +39,10 @@ def test_results_reach_the_templates_only_through_the_display_module():
     top = {n.module for n in tree.body if isinstance(n, ast.ImportFrom)}
     top |= {a.name for n in tree.body if isinstance(n, ast.Import) for a in n.names}
     assert top <= {"__future__", "typing"}
-    assert {m for m in _imports(path) if m.startswith("explainer")} == {"explainer.report._fragments"}
-    frag = {m for m in _imports(PKG / "report" / "_fragments.py") if m.startswith("explainer")}
+    assert imports_of(path.read_text(encoding="utf-8"), ["explainer", "_display"], False) == {
+        "explainer.report._fragments"}
+    frag = imports_of((PKG / "report" / "_fragments.py").read_text(encoding="utf-8"),
+                      ["explainer", "report", "_fragments"], False)
     assert not {m for m in frag if m.startswith(("explainer.analyses", "explainer.inventory", "explainer.models"))}
 
 
@@ -96,5 +61,8 @@ def test_templates_and_phrases_never_claim_fair_unbiased_anonymous_compliant():
     texts = [t for p in PHRASES.values() for t in p.values() if t] + list(SAY.values()) + list(HEADINGS.values())
     for tpl in (PKG / "report" / "templates").rglob("*.j2"):
         texts.append(re.sub(r"\{[{%#].*?[}%#]\}", " ", tpl.read_text(encoding="utf-8")))
+    # the dashboard's own tab template and the wording of its tabs
+    texts += [(PKG / "widgets" / name).read_text(encoding="utf-8") for name in
+              ("_html.py", "_performance_tab.py", "_dependence_tab.py", "_what_if.py")]
     hits = [m.group(0) for t in texts for m in BANNED.finditer(t)]
     assert hits == []

@@ -36,9 +36,8 @@ def test_c_postcode_still_flagged_for_ethnicity_naming_groups(full):
 
 
 def test_d_electronics_gap_for_65_plus_still_the_high_finding(full):
-    from explainer._audit import _findings
+    from explainer.findings import audit_findings
     from explainer.analyses._fairness import audit_fairness
-    from explainer.inventory import DataInventory
     from explainer.models import wrap_model
 
     test = full.test.reset_index(drop=True)
@@ -46,7 +45,7 @@ def test_d_electronics_gap_for_65_plus_still_the_high_finding(full):
     fair = audit_fairness(test["bought"].to_numpy(), model.predict_decision(test), sensitive_features=test[SENSITIVE],
                           user_ids=test["customer_id"].to_numpy(), items=test["category"].to_numpy(), k=3,
                           intersections=False, check_metricframe=False, random_state=0)
-    gaps = [f for f in _findings("ranking", DataInventory(), None, fair, None, None)
+    gaps = [f for f in audit_findings("ranking", fairness=fair)
             if f.code == "fairness.exposure_gap"]
     worst = min(gaps, key=lambda f: f.evidence["ratio"])
     d = TRUTH["disparity"]

@@ -192,10 +192,10 @@ def test_quickstart_in_jupyterlab(lab, browser):
     }""")
     assert cells == {"text": "left", "num": "right", "layout": "auto"}, cells
 
-    # the dashboard: six tabs; a dropdown redraws its output
+    # the dashboard: ten tabs; a dropdown redraws its output
     titles = page.locator(".widget-tab .lm-TabBar-tab").all_inner_texts()
     assert [t.strip() for t in titles] == ["Overview", "Findings", "Data use", "Fairness", "One customer",
-                                           "Minimisation"]
+                                           "Minimisation", "Performance", "Error slices", "Dependence", "What if"]
     _tab(page, "Fairness")
     select = page.get_by_label("Group by", exact=True)
     caption = page.locator(".widget-tab .explainer-group-table caption")
@@ -217,7 +217,8 @@ def test_quickstart_in_jupyterlab(lab, browser):
     page.screenshot(path=str(SHOTS / "lab-notebook.png"))
 
     # every tab's output fits its box
-    for title in ("Findings", "Data use", "Fairness", "Minimisation", "Overview"):
+    for title in ("Findings", "Data use", "Fairness", "Minimisation", "Performance", "Error slices", "Dependence",
+                  "Overview"):
         _tab(page, title)
         fit = page.evaluate("""() => {
           const panel = [...document.querySelectorAll('.widget-tab .widget-tab-contents > .lm-Widget')]
@@ -233,6 +234,19 @@ def test_quickstart_in_jupyterlab(lab, browser):
         }""")
         assert fit["overflow"] <= 0 and fit["right"] <= 0.5, (title, fit)
 
+    # what-if: a row chosen by number and one input edited; the edit boxes hold that row's values
+    _tab(page, "What if")
+    row = page.get_by_label("Row no.", exact=True)
+    row.fill("2")
+    row.press("Enter")
+    edit = page.locator(".widget-tab .explainer-not-saved input").first
+    edit.wait_for(timeout=120_000)
+    edit.fill(str(float(edit.input_value() or 0) + 1))
+    edit.press("Enter")
+    page.wait_for_function("() => [...document.querySelectorAll('.widget-tab .explainer-dashboard-what-if')]"
+                           ".some(e => e.innerText.includes('Inputs changed:') && !e.innerText.includes('none yet'))",
+                           timeout=120_000)
+
     # the saved file: outputs kept outside notebooks/, the dashboard as its still copy, no customer id
     _run(page, "docmanager:save")
     page.wait_for_function("() => !window.jupyterapp.shell.currentWidget.context.model.dirty", timeout=120_000)
@@ -243,6 +257,10 @@ def test_quickstart_in_jupyterlab(lab, browser):
     assert len(dash) == 1 and WIDGET_VIEW not in dash[0]["data"]
     assert "explainer-dashboard-snapshot" in "".join(dash[0]["data"]["text/html"])
     assert saved["metadata"]["widgets"]  # "save widget state" on: the dashboard's state is in the file
+    states = saved["metadata"]["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    assert not [k for k, v in states.items() if "explainer-not-saved" in v["state"].get("_dom_classes", [])]
+    assert "What if: row no." not in saved_text  # the what-if inputs and output are not saved
+    assert any(v["state"].get("description") == "Row no." for v in states.values())  # its picker (a number) is
     demo = make_retail_demo(CUSTOMERS, random_state=0)
     ids = set(map(str, demo.customers["customer_id"]))
     text = re.sub(r"data:[a-z]+/[a-z0-9.+-]+;base64,[A-Za-z0-9+/=]+", " ", saved_text)  # images hold no text

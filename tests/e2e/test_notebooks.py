@@ -19,7 +19,8 @@ from canaries import leaks
 from html_tables import personal_values
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
-NAMES = ["01_quickstart", "02_audit_your_own_model", "03_fairness_deep_dive", "04_publish_disclosure"]
+NAMES = ["01_quickstart", "02_audit_your_own_model", "03_fairness_deep_dive", "04_publish_disclosure",
+         "05_collaborative_filtering"]
 #: The demo's size in the notebooks under test (they default to 5,000). At 1,000 the held-out 200
 #: customers leave every group at least two customers (the audit refuses one-customer groups) and
 #: postcode's link to ethnicity passes the proxy threshold.
@@ -40,7 +41,7 @@ CANARY_RUNS = {
 }
 
 
-def test_the_four_notebooks_are_stored_without_outputs():
+def test_the_notebooks_are_stored_without_outputs():
     assert sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb")) == NAMES
     for name in NAMES:
         nb = json.loads((NOTEBOOKS / f"{name}.ipynb").read_text(encoding="utf-8"))
@@ -193,6 +194,9 @@ def test_notebook_runs_clean_and_exports_offline(name, personal, tmp_path):
         "03_fairness_deep_dive": ["gender × age_band", "('ethnicity', 'postcode')", "too few to judge",
                                   "carried by each proxy", "ThresholdOptimizer (equalized odds)"],
         "04_publish_disclosure": ["facts to complete", "gaps left: []", "targets met: ", "Readability per section"],
+        "05_collaborative_filtering": ["explainer-collaborative-audit", "contributions add up to the explained scores "
+                                       "within", "What would change it", "what you buy: ", "what you browse: ",
+                                       "learned factors", "['audit.html', 'audit.json']"],
     }[name]
     for snippet in expected:
         assert snippet in text, snippet

@@ -105,18 +105,18 @@ def make_corpus(n_rows: int = 2_000, *, seed: int = 0) -> tuple[pd.DataFrame, di
     # --- identifiers -------------------------------------------------------------------
     add("customer_id", rng.permutation(np.arange(100_000, 100_000 + n)), "direct_identifier")
     add("member_ref", [f"M{i:07d}" for i in rng.permutation(n) + 1000], "direct_identifier")
-    add("username", [f"{f.lower()}{l.lower()[:3]}{d}" for f, l, d in zip(first, last, rng.integers(1, 9999, n))],
+    add("username", [f"{f.lower()}{sur.lower()[:3]}{d}" for f, sur, d in zip(first, last, rng.integers(1, 9999, n))],
         "direct_identifier")
     add("first_name", first, "direct_identifier")
     add("last_name", last, "direct_identifier")
-    add("full_name", [f"{f} {l}" for f, l in zip(first, last)], "direct_identifier")
-    add("account_holder", [f"{f} {l}" for f, l in zip(pick(_FIRST), pick(_LAST))], "direct_identifier")
+    add("full_name", [f"{f} {sur}" for f, sur in zip(first, last)], "direct_identifier")
+    add("account_holder", [f"{f} {sur}" for f, sur in zip(pick(_FIRST), pick(_LAST))], "direct_identifier")
     add("Nachname", pick(_LAST), "direct_identifier")
 
     # --- contact -----------------------------------------------------------------------
-    add("email", [f"{f.lower()}.{l.lower()}{d}@{dom}" for f, l, d, dom in
+    add("email", [f"{f.lower()}.{sur.lower()}{d}@{dom}" for f, sur, d, dom in
                   zip(first, last, rng.integers(1, 99, n), pick(_DOMAINS))], "contact")
-    add("EmailAddress", [f"{f[0]}{l}+shop@{dom}" for f, l, dom in zip(first, last, pick(_DOMAINS))], "contact")
+    add("EmailAddress", [f"{f[0]}{sur}+shop@{dom}" for f, sur, dom in zip(first, last, pick(_DOMAINS))], "contact")
     add("phone_uk", [f"07{dig(3)} {dig(6)}" if i % 2 else f"020 {dig(4)} {dig(4)}" for i in range(n)], "contact")
     add("mobile", [f"+44 7{dig(3)} {dig(6)}" if i % 3 == 0 else f"+49 151 {dig(8)}" if i % 3 == 1
                    else f"+33 6 {dig(2)} {dig(2)} {dig(2)} {dig(2)}" for i in range(n)], "contact")
@@ -235,7 +235,7 @@ def make_corpus(n_rows: int = 2_000, *, seed: int = 0) -> tuple[pd.DataFrame, di
     add("delivery_slot", [f"{h:02d}:00-{h + 2:02d}:00" for h in rng.integers(8, 20, n)], "other")
 
     # --- more formats and languages -----------------------------------------------------
-    add("customerEmail", [f"{l.lower()}_{d}@{dom}" for l, d, dom in zip(last, rng.integers(1, 999, n),
+    add("customerEmail", [f"{sur.lower()}_{d}@{dom}" for sur, d, dom in zip(last, rng.integers(1, 999, n),
                                                                        pick(_DOMAINS))], "contact")
     add("Telefonnummer", [f"0{rng.integers(30, 89)} {dig(7)}" for _ in range(n)], "contact")
     add("ip", [f"10.{rng.integers(0, 256)}.{rng.integers(0, 256)}.{rng.integers(1, 255)}" if i % 2 else

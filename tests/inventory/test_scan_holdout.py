@@ -16,10 +16,10 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 
-from scan_accuracy import measure  # noqa: E402
-from scan_holdout import make_holdout  # noqa: E402
+from scan_accuracy import measure
+from scan_holdout import make_holdout
 
-from explainer.inventory import scan  # noqa: E402
+from explainer.inventory import scan
 
 
 @pytest.fixture(scope="module")

@@ -77,7 +77,7 @@ def test_demo_audit_measures_reidentification_per_customer(demo_audit, recommend
 
 
 def test_reidentification_finding_severity_follows_k_and_unique_share():
-    from explainer._audit import _privacy_findings
+    from explainer.findings import privacy_findings as _privacy_findings
     from explainer.analyses import reidentification_risk
 
     safe = pd.DataFrame({"g": ["a"] * 10 + ["b"] * 10})

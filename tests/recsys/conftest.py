@@ -9,8 +9,6 @@ tied to the favourite genre for half the viewers.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pytest
 import scipy.linalg  # noqa: F401 - load SciPy's BLAS before the thread limit below
@@ -18,47 +16,10 @@ import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
 import implicit  # noqa: F401 - loads implicit's BLAS users before the limit
+from helpers_recsys import make_histories
 
 #: implicit warns when BLAS uses several threads; one thread per BLAS, as implicit asks.
 _BLAS_LIMIT = threadpool_limits(1, "blas")
-
-GENRES = ("crime", "comedy", "drama", "documentary")
-N_USERS, PER_GENRE = 240, 10
-CRIME_TITLES = ("Fargo", "The Usual Suspects", "Heat", "Se7en", "Zodiac", "Memento", "Chinatown", "Oldboy",
-                "Drive", "Collateral")
-
-
-def item_genre(col: int) -> str:
-    return GENRES[col // PER_GENRE]
-
-
-def make_histories(seed: int = 0):
-    rng = np.random.default_rng(seed)
-    n_items = PER_GENRE * len(GENRES)
-    fav = rng.integers(0, len(GENRES), N_USERS)
-    fav[0] = 0
-    rows, cols, vals = [], [], []
-    for u in range(N_USERS):
-        own = rng.choice(PER_GENRE, 6, replace=False) + fav[u] * PER_GENRE
-        other = rng.choice(np.setdiff1d(np.arange(n_items), own), 2, replace=False)
-        picked = np.r_[own, other] if u else np.array([0, 1, 2, 3, 4, 5])
-        counts = rng.integers(1, 6, len(picked)).astype(float)
-        if u == 0:
-            counts = np.array([5.0, 4.0, 1.0, 1.0, 2.0, 1.0])
-        rows += [u] * len(picked)
-        cols += list(picked)
-        vals += list(counts)
-    X = sp.csr_matrix((vals, (rows, cols)), shape=(N_USERS, n_items))
-    item_ids = [f"t{c:03d}" for c in range(n_items)]
-    labels = {}
-    for c, iid in enumerate(item_ids):
-        g = item_genre(c)
-        labels[iid] = CRIME_TITLES[c] if g == "crime" else f"{g.capitalize()} title {c % PER_GENRE + 1}"
-    user_ids = [f"v{u:04d}" for u in range(N_USERS)]
-    age = np.where(rng.random(N_USERS) < 0.5, fav % 3, rng.integers(0, 3, N_USERS))
-    region = rng.integers(0, 2, N_USERS)
-    return {"X": X, "item_ids": item_ids, "user_ids": user_ids, "labels": labels, "fav": fav, "age": age,
-            "region": region}
 
 
 @pytest.fixture(scope="session")
@@ -73,15 +34,6 @@ def als(histories):
     m = AlternatingLeastSquares(factors=8, regularization=0.05, alpha=2.0, iterations=12, random_state=0,
                                 num_threads=1)
     m.fit(histories["X"].astype(np.float32), show_progress=False)
-    return m
-
-
-def fit_item_item(cls, X):
-    m = cls(K=15, num_threads=1)
-    with warnings.catch_warnings():
-        # implicit's own cosine/BM25/TF-IDF fit hands a COO matrix to its base class, which warns
-        warnings.filterwarnings("ignore", message="Method expects CSR input", module="implicit")
-        m.fit(X, show_progress=False)
     return m
 
 

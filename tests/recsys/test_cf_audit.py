@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
-from conftest import fit_item_item  # bound at collection, before another folder's conftest
+from helpers_recsys import fit_item_item
 
 import explainer as ex
 from explainer.analyses._cf_audit import gini

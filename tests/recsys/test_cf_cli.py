@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 import scipy.sparse as sp
-from conftest import fit_item_item
+from helpers_recsys import fit_item_item
 
 import explainer as ex
 from explainer.cli import main

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from conftest import GENRES, fit_item_item, item_genre
+from helpers_recsys import GENRES, fit_item_item, item_genre
 
 import explainer as ex
 from explainer.errors import InvalidInputError, ModelNotFittedError
@@ -241,3 +241,18 @@ def test_served_rank_agrees_with_the_models_own_top_k(which, als, lightfm_model,
         row = cf.user_row(user)
         ranks = [cf.served_rank(row, int(c))[1:] for c in cf.recommend(user)]
         assert ranks == [(r, True) for r in range(1, 6)], user
+
+
+@pytest.mark.parametrize("served", ["stored", "recalculated"])
+def test_batched_top_k_equals_one_recommend_per_customer(histories, als, served):
+    from implicit.nearest_neighbours import CosineRecommender
+
+    X = histories["X"]
+    for model in (als, fit_item_item(CosineRecommender, X)):
+        for keep in (True, False):
+            cf = ex.wrap_model(model, interactions=X, k=4, served=served, filter_already_liked_items=keep)
+            rows = np.arange(0, X.shape[0], 7)
+            batched = cf.top_k(rows, batch=10)
+            for n, r in enumerate(rows):
+                one = cf.recommend(int(r))
+                assert batched[n][: len(one)].tolist() == one.tolist()

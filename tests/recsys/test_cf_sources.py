@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from conftest import PER_GENRE, fit_item_item, make_histories
+from helpers_recsys import PER_GENRE, fit_item_item, make_histories
 
 import explainer as ex
 from explainer.errors import InvalidInputError

@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import fit_item_item, item_genre
+from helpers_recsys import fit_item_item, item_genre
 
 import explainer as ex
 from explainer.errors import InvalidInputError

@@ -12,7 +12,7 @@ from explainer.errors import DataFileNotFoundError, InvalidInputError
 from explainer.report._compare import compare_audits
 
 sys.path.insert(0, str(Path(__file__).parent))
-from small_audit import small_audit  # noqa: E402
+from small_audit import small_audit
 
 
 def _doc(date, used, shares, gaps=()):

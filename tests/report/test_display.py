@@ -82,7 +82,7 @@ def _selectors(css: str) -> list[str]:
 class _Root(HTMLParser):
     """The outermost elements of a fragment."""
 
-    VOID = {"img", "br", "hr", "input", "meta", "link", "col", "wbr", "source"}
+    VOID = frozenset({"img", "br", "hr", "input", "meta", "link", "col", "wbr", "source"})
 
     def __init__(self) -> None:
         super().__init__()

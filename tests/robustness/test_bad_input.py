@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import BaseEstimator, TransformerMixin
-from conftest import SENTINELS, Workspace
+from helpers_robustness import SENTINELS, Workspace
 
 from explainer.cli import main
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from conftest import SENTINELS, Workspace
+from helpers_robustness import SENTINELS, Workspace
 
 import explainer as ex
 from explainer.cli import main
@@ -208,7 +208,7 @@ def test_pseudonymise_reads_one_column_and_spreadsheet_files(ws, tmp_path, capsy
                            "--out", str(out)], capsys)
         assert rc == 0, err
         got = pd.read_csv(out, dtype=str)
-        assert list(got.columns)[0] == "customer_id" and got["customer_id"].str.fullmatch("[0-9a-f]{64}").all()
+        assert got.columns[0] == "customer_id" and got["customer_id"].str.fullmatch("[0-9a-f]{64}").all()
 
 
 def test_explain_all_reads_a_one_column_file_and_names_the_missing_inputs(ws, tmp_path, capsys):

@@ -27,12 +27,12 @@ def _num(text: str) -> float:
     return float(text)
 
 
-def test_dashboard_is_a_tab_widget_with_the_six_views(dash):
+def test_dashboard_is_a_tab_widget_with_the_ten_views(dash):
     import ipywidgets as W
 
     assert isinstance(dash, Dashboard) and isinstance(dash.widget, W.Tab)
     assert list(dash.widget.titles) == ["Overview", "Findings", "Data use", "Fairness", "One customer",
-                                        "Minimisation"]
+                                        "Minimisation", "Performance", "Error slices", "Dependence", "What if"]
 
 
 def test_fairness_tab_shows_the_group_values_of_the_chosen_feature_and_metric(dash, demo_audit):
