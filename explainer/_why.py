@@ -144,7 +144,7 @@ def why(
     from ._validate import check_audit_data, check_column
     from .inventory._complete import complete_inventory
     from .models import ModelAdapter
-    from .pipeline import AuditOptions
+    from .pipeline._options import AuditOptions
 
     options = AuditOptions(task=task, user_id=user_id, item_id=item_id, k=k, threshold=threshold,
                            random_state=random_state)

@@ -212,75 +212,106 @@ def assess_minimisation(
     -------
     MinimisationResult
     """
-    input_set = set(inputs)
     key_set = set(keys)
     share = shap.column_share.set_index("column") if shap is not None else None
-    metric = refit.metric if refit is not None else ""
     note = "" if refit is not None else (refit_note or "no training data given")
-    rows = []
-    for col in columns:
-        role = roles.get(col, "feature")
-        is_input = col in input_set
-        s = lo = hi = None
-        if is_input and share is not None and col in share.index:
-            s, lo, hi = (float(share.loc[col, k]) for k in ("share", "ci_low", "ci_high"))
-        r = refit.row(col, "column") if refit is not None and is_input else None
-        if not is_input:
-            if col in key_set:
-                verdict, reason = "not an input", "identifies the row's customer or item"
-            elif col in outcomes:
-                verdict, reason = "not an input", ("may be the outcome the model predicts: no target was given, "
-                                                   "so it is not called unused")
-            elif role == "identifier":
-                verdict, reason = "drop", ("identifies a person and is not a model input: leave it out of the "
-                                           "model's data (keep it elsewhere only if needed to link records)")
-            elif role in ("feature", "other"):
-                verdict, reason = "drop", "collected, not a model input"
-            else:
-                verdict, reason = "not an input", f"kept as {role}"
-        elif col in key_set:
-            verdict, reason = "keep", "identifies the item or customer each row scores; needed to rank"
-        else:
-            verdict, reason = _judge(s, hi, r, metric=metric, low_share=low_share, small_loss=small_loss,
-                                     refit_note=note if refit is None else "not refitted")
-        rows.append({"column": col, "category": categories.get(col, "other"), "role": role, "is_input": is_input,
-                     "share": s, "ci_low": lo, "ci_high": hi,
-                     "refit_delta": float(r["delta"]) if r else None,
-                     "refit_ci_low": float(r["ci_low"]) if r else None,
-                     "refit_ci_high": float(r["ci_high"]) if r else None,
-                     "refit_how": r["how"] if r else None, "verdict": verdict, "reason": reason})
+    judge = _Judge(metric=refit.metric if refit is not None else "", low_share=low_share, small_loss=small_loss,
+                   refit_note=note if refit is None else "not refitted")
+    input_set = set(inputs)
+    rows = [_column_row(col, is_input=col in input_set, role=roles.get(col, "feature"),
+                        category=categories.get(col, "other"), share=share, refit=refit, keys=key_set,
+                        outcomes=outcomes, judge=judge) for col in columns]
     table = pd.DataFrame(rows, columns=_COLUMNS)
-
     cat_share = shap.category_share.set_index("category") if shap is not None else None
-    cat_rows = []
-    for cat in dict.fromkeys(table["category"]):
-        part = table[table["category"] == cat]
-        cat_inputs = [c for c in part.loc[part["is_input"], "column"] if c not in key_set]
-        s = lo = hi = None
-        if cat_share is not None and cat in cat_share.index:
-            s, lo, hi = (float(cat_share.loc[cat, k]) for k in ("share", "ci_low", "ci_high"))
-        r = None
-        if refit is not None and cat_inputs:
-            r = refit.row(cat, "group") if len(cat_inputs) > 1 else refit.row(cat_inputs[0], "column")
-        if part["column"].isin(key_set).any() and part["is_input"].any() and not cat_inputs:
-            verdict, reason = "keep", "identifies the item or customer each row scores; needed to rank"
-        elif not cat_inputs:
-            collected = part[part["role"].isin(["feature", "other"]) & ~part["column"].isin(key_set)
-                             & ~part["column"].isin(list(outcomes))]
-            if len(collected):
-                verdict, reason = "drop", "collected, no column of it is a model input"
-            else:
-                verdict, reason = "not an input", "kept for another role (" + ", ".join(
-                    sorted(set(part["role"]))) + ")"
-        else:
-            verdict, reason = _judge(s, hi, r, metric=metric, low_share=low_share, small_loss=small_loss,
-                                     refit_note=note if refit is None else "not refitted")
-        cat_rows.append({"category": cat, "columns": part["column"].tolist(), "inputs": cat_inputs,
-                         "share": s, "ci_low": lo, "ci_high": hi,
-                         "refit_delta": float(r["delta"]) if r else None,
-                         "refit_ci_low": float(r["ci_low"]) if r else None,
-                         "refit_ci_high": float(r["ci_high"]) if r else None,
-                         "verdict": verdict, "reason": reason})
+    cat_rows = [_category_row(cat, table[table["category"] == cat], share=cat_share, refit=refit, keys=key_set,
+                              outcomes=outcomes, judge=judge) for cat in dict.fromkeys(table["category"])]
+    return MinimisationResult(table=table, categories=pd.DataFrame(cat_rows, columns=_CATEGORY_COLUMNS),
+                              method=_method(low_share, small_loss, refit, note), refit=refit)
+
+
+@dataclass(frozen=True)
+class _Judge:
+    """The options every verdict of one assessment shares."""
+
+    metric: str
+    low_share: float
+    small_loss: float
+    refit_note: str
+
+    def __call__(self, share: float | None, hi_share: float | None,
+                 refit: Mapping[str, Any] | None) -> tuple[str, str]:
+        return _judge(share, hi_share, refit, metric=self.metric, low_share=self.low_share,
+                      small_loss=self.small_loss, refit_note=self.refit_note)
+
+
+def _share_of(share: pd.DataFrame | None, name: str) -> tuple[float | None, float | None, float | None]:
+    """The share of influence of one column (or category) and its interval, or Nones."""
+    if share is None or name not in share.index:
+        return None, None, None
+    s, lo, hi = (float(share.loc[name, k]) for k in ("share", "ci_low", "ci_high"))
+    return s, lo, hi
+
+
+def _refit_fields(r: Mapping[str, Any] | None) -> dict[str, float | None]:
+    return {"refit_delta": float(r["delta"]) if r else None,
+            "refit_ci_low": float(r["ci_low"]) if r else None,
+            "refit_ci_high": float(r["ci_high"]) if r else None}
+
+
+def _not_input(col: str, role: str, keys: set[str], outcomes: Sequence[str]) -> tuple[str, str]:
+    """The verdict of a collected column the model does not read."""
+    if col in keys:
+        return "not an input", "identifies the row's customer or item"
+    if col in outcomes:
+        return "not an input", ("may be the outcome the model predicts: no target was given, "
+                                "so it is not called unused")
+    if role == "identifier":
+        return "drop", ("identifies a person and is not a model input: leave it out of the "
+                        "model's data (keep it elsewhere only if needed to link records)")
+    if role in ("feature", "other"):
+        return "drop", "collected, not a model input"
+    return "not an input", f"kept as {role}"
+
+
+def _column_row(col: str, *, is_input: bool, role: str, category: str, share: pd.DataFrame | None,
+                refit: RefitResult | None, keys: set[str], outcomes: Sequence[str], judge: _Judge) -> dict[str, Any]:
+    """One collected column's evidence and verdict."""
+    s, lo, hi = _share_of(share, col) if is_input else (None, None, None)
+    r = refit.row(col, "column") if refit is not None and is_input else None
+    if not is_input:
+        verdict, reason = _not_input(col, role, keys, outcomes)
+    elif col in keys:
+        verdict, reason = "keep", "identifies the item or customer each row scores; needed to rank"
+    else:
+        verdict, reason = judge(s, hi, r)
+    return {"column": col, "category": category, "role": role, "is_input": is_input,
+            "share": s, "ci_low": lo, "ci_high": hi, **_refit_fields(r),
+            "refit_how": r["how"] if r else None, "verdict": verdict, "reason": reason}
+
+
+def _category_row(cat: str, part: pd.DataFrame, *, share: pd.DataFrame | None, refit: RefitResult | None,
+                  keys: set[str], outcomes: Sequence[str], judge: _Judge) -> dict[str, Any]:
+    """One data category's evidence and verdict, from its columns' rows ``part``."""
+    cat_inputs = [c for c in part.loc[part["is_input"], "column"] if c not in keys]
+    s, lo, hi = _share_of(share, cat)
+    r = None
+    if refit is not None and cat_inputs:
+        r = refit.row(cat, "group") if len(cat_inputs) > 1 else refit.row(cat_inputs[0], "column")
+    if part["column"].isin(keys).any() and part["is_input"].any() and not cat_inputs:
+        verdict, reason = "keep", "identifies the item or customer each row scores; needed to rank"
+    elif cat_inputs:
+        verdict, reason = judge(s, hi, r)
+    elif len(part[part["role"].isin(["feature", "other"]) & ~part["column"].isin(keys)
+                  & ~part["column"].isin(list(outcomes))]):
+        verdict, reason = "drop", "collected, no column of it is a model input"
+    else:
+        verdict, reason = "not an input", "kept for another role (" + ", ".join(sorted(set(part["role"]))) + ")"
+    return {"category": cat, "columns": part["column"].tolist(), "inputs": cat_inputs,
+            "share": s, "ci_low": lo, "ci_high": hi, **_refit_fields(r), "verdict": verdict, "reason": reason}
+
+
+def _method(low_share: float, small_loss: float, refit: RefitResult | None, note: str) -> dict[str, Any]:
+    """The ``method`` record: the lines, the evidence used and whether a refit ran."""
     evidence = ["collected but not an input", "SHAP share of influence"]
     method: dict[str, Any] = {"low_share": low_share, "small_loss": small_loss, "leans_on": LEANS_ON,
                               "evidence": evidence,
@@ -296,5 +327,4 @@ def assess_minimisation(
         method["refit"] = {"status": "run", **refit.method}
     else:
         method["refit"] = {"status": "not run", "reason": note}
-    return MinimisationResult(table=table, categories=pd.DataFrame(cat_rows, columns=_CATEGORY_COLUMNS),
-                              method=method, refit=refit)
+    return method

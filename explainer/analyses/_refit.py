@@ -402,13 +402,32 @@ def drop_column_importance(
         raise InvalidInputError(f"data must be a pandas DataFrame of training rows. Got {type(data).__name__}.")
     n_folds = _check_int("n_folds", n_folds, 2)
     n_boot = _check_int("n_boot", n_boot, 20)
-    n_sample: int | None
+    n_sample = _sample_cap(sample_size, adapter.task)
+    _check_fit(adapter, fit)
+    inputs = list(adapter.input_columns)
+    cols, named = _check_columns(adapter, data, target, columns, groups)
+    rng = np.random.default_rng(random_state)
+    st = _setup(adapter, data, target, fit=fit, n_folds=n_folds, n_sample=n_sample, rng=rng, inputs=inputs)
+    from threadpoolctl import threadpool_limits
+
+    # Many small fits: one native thread each; parallelism comes from n_jobs over folds.
+    limits = threadpool_limits(limits=1)
+    try:
+        return _run(st, cols, named, adapter, fit, n_boot, n_jobs, n_sample, random_state, rng)
+    finally:
+        limits.restore_original_limits()
+
+
+def _sample_cap(sample_size: int | Literal["auto"] | None, task: str) -> int | None:
+    """The refit sample's cap in customers (ranking) or rows, or None for all."""
     if isinstance(sample_size, str) and sample_size == "auto":
-        n_sample = REFIT_MAX_CUSTOMERS if adapter.task == "ranking" else REFIT_MAX_ROWS
-    elif sample_size is None:
-        n_sample = None
-    else:
-        n_sample = _check_int("sample_size", sample_size, 20 if adapter.task == "ranking" else 100)
+        return REFIT_MAX_CUSTOMERS if task == "ranking" else REFIT_MAX_ROWS
+    if sample_size is None:
+        return None
+    return _check_int("sample_size", sample_size, 20 if task == "ranking" else 100)
+
+
+def _check_fit(adapter: ModelAdapter, fit: FitFunction | None) -> None:
     if adapter.kind == "callable" and fit is None:
         raise InvalidInputError(
             "fit must be given to refit a callable model. Got None. Pass fit=lambda X, y: ... that returns "
@@ -416,6 +435,11 @@ def drop_column_importance(
         )
     if fit is not None and not callable(fit):
         raise InvalidInputError(f"fit must be a callable fit(X, y) -> model. Got {type(fit).__name__}.")
+
+
+def _check_columns(adapter: ModelAdapter, data: pd.DataFrame, target: str, columns: Sequence[str] | None,
+                   groups: Mapping[str, Sequence[str]] | None) -> tuple[list[str], dict[str, Sequence[str]]]:
+    """The columns and groups to leave out, checked against the inputs and the training rows."""
     inputs = list(adapter.input_columns)
     need = inputs + [target] + [c for c in (adapter.user_id,) if c]
     missing = [c for c in need if c not in data.columns]
@@ -437,8 +461,12 @@ def drop_column_importance(
     if y_all.isna().any():
         raise InvalidInputError(f"target column {target!r} must have no missing values in the training rows. "
                                 f"Got {int(y_all.isna().sum())} missing.")
+    return cols, named
 
-    rng = np.random.default_rng(random_state)
+
+def _setup(adapter: ModelAdapter, data: pd.DataFrame, target: str, *, fit: FitFunction | None, n_folds: int,
+           n_sample: int | None, rng: np.random.Generator, inputs: list[str]) -> _Setup:
+    """The refit sample (whole customers for ranking) and its folds."""
     if adapter.task == "ranking":
         users_all = data[adapter.user_id].to_numpy()
         uniq = pd.unique(users_all)
@@ -463,17 +491,9 @@ def drop_column_importance(
                     f"data must hold both outcomes in every fold to refit. Got a fold with one outcome among "
                     f"{len(y)} rows. Pass more training rows or fewer n_folds."
                 )
-    st = _Setup(adapter=adapter, X=sub[inputs], y=y, fold=fold,
-                users=sub[adapter.user_id].to_numpy() if adapter.task == "ranking" else np.arange(len(sub)),
-                fit=fit, n_folds=n_folds)
-    from threadpoolctl import threadpool_limits
-
-    # Many small fits: one native thread each; parallelism comes from n_jobs over folds.
-    limits = threadpool_limits(limits=1)
-    try:
-        return _run(st, cols, named, adapter, fit, n_boot, n_jobs, n_sample, random_state, rng)
-    finally:
-        limits.restore_original_limits()
+    return _Setup(adapter=adapter, X=sub[inputs], y=y, fold=fold,
+                  users=sub[adapter.user_id].to_numpy() if adapter.task == "ranking" else np.arange(len(sub)),
+                  fit=fit, n_folds=n_folds)
 
 
 def _run(st: _Setup, cols: list[str], named: dict[str, Sequence[str]], adapter: ModelAdapter,

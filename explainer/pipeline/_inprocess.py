@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import pandas as pd
 
@@ -82,6 +84,28 @@ def _fairness(adapter: ModelAdapter, data: pd.DataFrame, y01: Any, score: Any, d
     return fair
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _one_openmp_thread(fn: _F) -> _F:
+    """Run ``fn`` with OpenMP limited to one thread (BLAS untouched); results do not change.
+
+    The audit calls the model many times on a few thousand rows; scikit-learn's
+    HistGradientBoosting opens an OpenMP loop per tree on every predict, which costs more in
+    thread start-up and waits than it saves, and far more on a loaded machine.
+    """
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1, user_api="openmp"):
+            return fn(*args, **kwargs)
+
+    return cast(_F, run)
+
+
+@_one_openmp_thread
 def run_in_process(model: Any, data: Any, options: AuditOptions, *, inventory: DataInventory | None,
                    train_data: pd.DataFrame | None, fit: Any, progress: Any) -> Audit:
     """Audit ``model`` on the pandas DataFrame ``data`` with every analysis (see :func:`explainer.audit`)."""

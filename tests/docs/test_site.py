@@ -104,7 +104,7 @@ def test_site_builds_strict_with_every_page(site):
         assert (site / page).is_file(), page
     # the API reference is rendered from docstrings, the notebooks carry their outputs
     api = (site / "reference" / "api" / "audit.html").read_text(encoding="utf-8")
-    assert 'id="explainer._audit.audit"' in api and "sensitive_features" in api
+    assert 'id="explainer.pipeline._entry.audit"' in api and "sensitive_features" in api
     nb = (site / "notebooks" / "01_quickstart.html").read_text(encoding="utf-8")
     assert "jp-OutputArea" in nb and "fairness.exposure_gap" in nb
     for html in site.rglob("*.html"):

@@ -4,7 +4,7 @@ JupyterLab starts with the repository's own settings (jupyter-config/, copied be
 of the notebooks) on a free 127.0.0.1 port with a token; headless Debian chromium opens it
 through Playwright (as tests/e2e/test_browser.py does), runs every cell of the quickstart on
 a small demo (EXPLAINER_NOTEBOOK_CUSTOMERS) and checks what the reader sees: no error output,
-the six dashboard tabs, a control that redraws its output, outputs that leave the notebook's
+the ten dashboard tabs (a what-if edit included), a control that redraws its output, outputs that leave the notebook's
 own headings and tables alone, left-aligned text cells, the dashboard inside its box, no
 request beyond 127.0.0.1; then the saved file (no customer id, the dashboard as its still
 copy), the tutorial folder saved without outputs, and the notebook reopened without its
