@@ -55,7 +55,7 @@ from ..errors import InvalidInputError
 from ..inventory import DataInventory
 from ..inventory._complete import complete_inventory
 from ..models import ModelAdapter
-from ..scale._cluster import as_dask_frame, dask_client
+from .._cluster import as_dask_frame, dask_client
 from ._finish import Measured, finish
 from ._inprocess import feature_model
 from ._options import AuditOptions

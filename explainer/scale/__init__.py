@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the names __getattr__ resolves, for type checkers
     from ._audit import audit_dask
-    from ._cluster import dask_client, to_dask
+    from .._cluster import dask_client, to_dask
     from ._explain_all import ExplainAllResult, explain_all, read_attributions
 
 __all__ = ["audit_dask", "explain_all", "ExplainAllResult", "read_attributions", "dask_client", "to_dask"]
@@ -23,8 +23,8 @@ _LAZY = {
     "explain_all": "._explain_all",
     "ExplainAllResult": "._explain_all",
     "read_attributions": "._explain_all",
-    "dask_client": "._cluster",
-    "to_dask": "._cluster",
+    "dask_client": "explainer._cluster",
+    "to_dask": "explainer._cluster",
 }
 
 

@@ -8,7 +8,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from ..inventory import DataInventory
-from ._cluster import DEFAULT_PARTITION_ROWS
+from .._cluster import DEFAULT_PARTITION_ROWS
 
 __all__ = ["audit_dask"]
 

@@ -32,7 +32,7 @@ from .._optional import import_optional
 from .._version import __version__
 from ..errors import InvalidInputError, OutputExistsError
 from ..models import CollaborativeAdapter, ModelAdapter, wrap_model
-from ._cluster import DEFAULT_PARTITION_ROWS, as_dask_frame, dask_client
+from .._cluster import DEFAULT_PARTITION_ROWS, as_dask_frame, dask_client
 
 __all__ = ["ExplainAllResult", "explain_all", "read_attributions", "BASE_COLUMN", "OUTPUT_COLUMN"]
 

@@ -20,7 +20,7 @@ from helpers_robustness import SENTINELS, Workspace
 import explainer as ex
 from explainer.cli import main
 from explainer.errors import InvalidInputError
-from explainer.scale._cluster import as_dask_frame
+from explainer._cluster import as_dask_frame
 
 FAST = ["--quiet", "--n-boot", "20", "--sample-size", "100"]
 BIG = 200_000  # characters in one cell: above the csv module's default field limit (131,072)

@@ -121,7 +121,7 @@ def test_a_local_cluster_starts_while_port_8787_is_taken():
     """Dask's default HTTP port is often held by another cluster or a notebook's dashboard."""
     import socket
 
-    from explainer.scale._cluster import dask_client
+    from explainer._cluster import dask_client
 
     holder = socket.socket()
     try:

@@ -8,8 +8,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .._optional import import_optional
-from ..errors import DataFileNotFoundError, InvalidInputError
+from ._optional import import_optional
+from .errors import DataFileNotFoundError, InvalidInputError
 
 __all__ = ["dask_client", "to_dask", "as_dask_frame", "is_dask_frame", "DEFAULT_PARTITION_ROWS"]
 
@@ -126,7 +126,7 @@ def as_dask_frame(data: Any, *, partition_rows: int = DEFAULT_PARTITION_ROWS, pa
     with the delimiter and encoding :func:`explainer.read_table` would use (decided once
     from its header by the same function); ``encoding`` is that of the CSV file.
     """
-    from .._io import check_encoding, csv_format, reading_csv
+    from ._io import check_encoding, csv_format, reading_csv
 
     dd = import_optional("dask.dataframe", purpose="The Dask backend")
     import pandas as pd
