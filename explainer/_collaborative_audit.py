@@ -24,6 +24,7 @@ from .errors import InvalidInputError
 from .findings import Finding, Severity, phrase
 from .inventory import DataInventory
 from .models import CollaborativeAdapter
+from ._messages import columns_include
 
 __all__ = ["CollaborativeAudit", "audit_collaborative"]
 
@@ -206,7 +207,7 @@ def _audited_rows(model: CollaborativeAdapter, customers: pd.DataFrame | None, s
     if missing:
         raise InvalidInputError(
             f"sensitive_features and user_id must name columns of customers. Got {missing[:5]!r}, which are not "
-            f"there. Columns include {sorted(map(str, customers.columns))[:5]!r}."
+            f"there. {columns_include(customers.columns)}"
         )
     ids = list(customers.index if user_id is None else customers[user_id])
     return np.array([model.user_row(c) for c in ids], dtype=np.int64)

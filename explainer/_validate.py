@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ExplainerError, InvalidInputError, ModelCallError
+from ._messages import columns_include
 
 __all__ = ["Constraint", "check_params", "is_int", "columns_include", "check_columns", "check_column", "check_audit_data", "target_values", "MAX_GROUPS",
            "check_audit_options", "check_group_sizes", "score_checked", "check_scores_vary", "parse_fail_on",
@@ -78,11 +79,6 @@ def column_names(value: Any, name: str) -> list[str]:
 
 
 # --- shared message parts ---------------------------------------------------------------
-def columns_include(columns: Any) -> str:
-    """The closing hint of a missing-column message: a few of the columns that are there (names only)."""
-    return f"Columns include {sorted(map(str, columns))[:5]!r}."
-
-
 def check_column(name: str, column: Any, columns: Any, *, of: str = "the data") -> None:
     """Refuse ``column`` (the value of parameter ``name``) unless it names one of ``columns``."""
     if column is not None and column not in set(columns):

@@ -19,6 +19,7 @@ from .._plain import plain
 from ..errors import InvalidInputError
 from ..models._collaborative import CollaborativeAdapter
 from ._proxies import ProxyResult, find_proxies
+from .._messages import columns_include
 
 __all__ = ["PopularityResult", "popularity_bias", "gini", "factor_proxies"]
 
@@ -216,7 +217,7 @@ def factor_proxies(
     if missing or not sensitive_features:
         raise InvalidInputError(
             f"sensitive_features must name columns of customers. Got {list(missing)[:5]!r}, which are not there. "
-            f"Columns include {sorted(map(str, customers.columns))[:5]!r}."
+            f"{columns_include(customers.columns)}"
         )
     ids = customers.index if user_id is None else customers[user_id]
     rows = np.array([cf.user_row(i) for i in ids], dtype=np.int64)

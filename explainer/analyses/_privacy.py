@@ -25,6 +25,7 @@ from .._display import HTMLDisplay
 from .._plain import plain
 from ..errors import InvalidInputError
 from ._generalisers import BIRTH_TOKENS, infer_kind, ladder, name_words
+from .._messages import columns_include
 
 __all__ = [
     "GeneralisationStep",
@@ -325,8 +326,7 @@ def _check_columns(df: pd.DataFrame, cols: Sequence[Any], param: str) -> list[An
     if missing:
         raise InvalidInputError(
             f"{param} must name columns of df. Got {[str(c) for c in missing[:5]]!r}, which are "
-            f"not there ({len(missing)} in all). Columns include "
-            f"{[str(c) for c in list(df.columns)[:5]]!r}."
+            f"not there ({len(missing)} in all). {columns_include(df.columns)}"
         )
     return cols
 

@@ -24,6 +24,7 @@ from explainer.errors import InvalidInputError
 from explainer.inventory._patterns import names_related
 
 from ._proxy_forms import MAX_LEVELS, NEAR_UNIQUE_LEVELS, _is_text, _Variant, _variants
+from .._messages import columns_include
 
 __all__ = ["ProxyResult", "find_proxies", "MAX_LEVELS", "NEAR_UNIQUE_LEVELS"]
 
@@ -140,7 +141,7 @@ def _sensitive_frame(X: pd.DataFrame, sensitive_features: Any) -> tuple[pd.DataF
         if missing:
             raise InvalidInputError(
                 f"sensitive_features must name columns of X. Got {missing[:5]!r}, which are not "
-                f"there. Columns include {sorted(map(str, X.columns))[:5]!r}. Check the spelling, "
+                f"there. {columns_include(X.columns)} Check the spelling, "
                 "or pass the attributes as a DataFrame aligned with X."
             )
         if not names:
@@ -478,7 +479,7 @@ def _candidates(X: pd.DataFrame, columns: Sequence[str] | None, encoded: dict[An
         if missing:
             raise InvalidInputError(
                 f"columns must name columns of X. Got {missing[:5]!r}, which are not there. "
-                f"Columns include {sorted(X.columns)[:5]!r}."
+                f"{columns_include(X.columns)}"
             )
     cand += [k for k in encoded if k not in cand]
     enc_arrays: dict[str, Any] = {}

@@ -26,6 +26,7 @@ from .._display import HTMLDisplay
 from .._plain import plain, records
 from ..errors import InvalidInputError
 from ._stats import bh_adjust, fisher_pair_p, wilson_interval
+from .._messages import columns_include
 
 __all__ = ["ErrorSlicesResult", "error_slices"]
 
@@ -145,7 +146,7 @@ def error_slices(
     missing = [c for c in cols if c not in data.columns]
     if missing:
         raise InvalidInputError(f"columns must name columns of the data. Got {missing[:5]!r}, which are not there. "
-                                f"Columns include {sorted(map(str, data.columns))[:5]!r}.")
+                                f"{columns_include(data.columns)}")
     if isinstance(bins, bool) or not isinstance(bins, int) or bins < 2:
         raise InvalidInputError(f"bins must be a whole number of at least 2. Got {bins!r}. Pass e.g. 5.")
     frame = data.reset_index(drop=True)

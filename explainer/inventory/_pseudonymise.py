@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataFileNotFoundError, ExplainerError, ExplainerWarning, InvalidInputError
+from .._messages import columns_include
 
 __all__ = [
     "KeyExposureError",
@@ -319,8 +320,7 @@ class Pseudonymiser:
             if missing:
                 raise InvalidInputError(
                     f"columns must name columns of data. Got {missing[:5]!r}, which are "
-                    f"not there ({len(missing)} in all). Columns include "
-                    f"{[str(c) for c in list(data.columns)[:5]]!r}."
+                    f"not there ({len(missing)} in all). {columns_include(data.columns)}"
                 )
             out = data.copy()
             for c in dict.fromkeys(cols):

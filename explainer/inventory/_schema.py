@@ -11,6 +11,7 @@ from typing import Any, Literal, get_args
 
 from .._display import HTMLDisplay
 from ..errors import DataFileNotFoundError, InvalidInputError
+from .._messages import columns_include
 
 Category = Literal[
     "direct_identifier",
@@ -285,7 +286,7 @@ class DataInventory(HTMLDisplay):
         if column not in self:
             raise InvalidInputError(
                 f"column must name a column of the inventory. Got {column!r}. "
-                f"Columns include {self.columns[:5]!r}."
+                f"{columns_include(self.columns)}"
             )
         return self.with_record(replace(self[column], **changes))
 

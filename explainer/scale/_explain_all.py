@@ -33,6 +33,7 @@ from .._version import __version__
 from ..errors import InvalidInputError, OutputExistsError
 from ..models import CollaborativeAdapter, ModelAdapter, wrap_model
 from .._cluster import DEFAULT_PARTITION_ROWS, as_dask_frame, dask_client
+from .._messages import columns_include
 
 __all__ = ["ExplainAllResult", "explain_all", "read_attributions", "BASE_COLUMN", "OUTPUT_COLUMN"]
 
@@ -201,7 +202,7 @@ def _check_columns(adapter: ModelAdapter, ids: list[str], columns: list[str]) ->
     if missing:
         raise InvalidInputError(
             f"id_column must name columns of the data. Got {missing[:5]!r}, which are not there. "
-            f"Columns include {sorted(columns)[:5]!r}."
+            f"{columns_include(columns)}"
         )
     adapter.check_columns(columns)
     clash = sorted(set(ids) & set(adapter.input_columns)) + [c for c in (BASE_COLUMN, OUTPUT_COLUMN) if c in ids]

@@ -22,6 +22,7 @@ PKG = Path(__file__).resolve().parents[2] / "explainer"
 LEVELS: dict[str, int] = {
     # shared plumbing: errors, version, optional extras, progress, the table reader and writers
     "errors": 0, "_version": 0, "_optional": 0, "_progress": 0, "_io": 0, "_outputs": 0, "_cluster": 0,
+    "_messages": 0,
     "_display": 0, "_notebooks": 0, "_plain": 0,
     # the stages, in pipeline order
     "inventory": 1,
