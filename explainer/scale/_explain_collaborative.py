@@ -33,7 +33,7 @@ from .._version import __version__
 from ..errors import InvalidInputError
 from ..models._collaborative import CollaborativeAdapter
 from .._cluster import DEFAULT_PARTITION_ROWS, dask_client
-from ._explain_all import (
+from ._parts import (
     BASE_COLUMN, MANIFEST, OUTPUT_COLUMN, ExplainAllResult, _check_out, _finished, _id_columns, _is_done, _part,
     _prepare_out, _run_parts,
 )
