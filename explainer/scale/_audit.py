@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any, Literal
+from typing import Any
 
-import pandas as pd
-
-from ..inventory import DataInventory
 from .._cluster import DEFAULT_PARTITION_ROWS
 
 __all__ = ["audit_dask"]
-
-Progress = Callable[[str], None] | bool
 
 
 def audit_dask(
@@ -21,34 +15,9 @@ def audit_dask(
     *,
     scheduler: Any = None,
     n_workers: int = 2,
-    target: str | None = None,
-    inventory: DataInventory | None = None,
-    sensitive_features: Sequence[str] = (),
-    task: str | None = None,
-    user_id: str | None = None,
-    item_id: str | None = None,
-    k: int = 3,
-    threshold: float = 0.5,
-    item_group: str | None = None,
-    sample_size: int | None = 2000,
-    n_boot: int = 200,
-    min_group_size: int = 30,
-    proxy_threshold: float = 0.65,
-    n_jobs: int = 1,
-    random_state: int = 0,
     partition_rows: int = DEFAULT_PARTITION_ROWS,
-    data_sha256: str | None = None,
-    train_data: pd.DataFrame | None = None,
-    quasi_identifiers: Sequence[str] | None = None,
-    k_anonymity: int = 5,
-    fit: Callable[[pd.DataFrame, Any], Any] | None = None,
-    refit: bool = True,
-    refit_folds: int = 3,
-    refit_sample_size: int | Literal["auto"] | None = "auto",
-    small_loss: float = 0.01,
-    command: str | None = None,
-    progress: Progress | None = None,
     encoding: str | None = None,
+    **options: Any,
 ) -> Any:
     """Audit a model on data that does not fit one machine, on a Dask cluster.
 
@@ -80,9 +49,7 @@ def audit_dask(
 
     Parameters
     ----------
-    model, target, inventory, sensitive_features, task, user_id, item_id, k, threshold, item_group,
-    sample_size, n_boot, min_group_size, proxy_threshold, n_jobs, random_state, train_data,
-    quasi_identifiers, k_anonymity, fit, refit, refit_folds, refit_sample_size, small_loss
+    model
         As in :func:`explainer.audit`.
     data : dask DataFrame, pandas DataFrame or path
         The data; a path names a Parquet file or a folder of Parquet files (or a CSV file).
@@ -97,6 +64,9 @@ def audit_dask(
         Text encoding when ``data`` is a CSV file (None: UTF-8, with or without a
         byte-order mark); the delimiter and encoding rules are those of
         :func:`explainer.read_table`.
+    **options
+        Every other keyword of :func:`explainer.audit` (declared once, there); an option the
+        Dask backend cannot honour is refused by name.
 
     Returns
     -------
@@ -104,11 +74,5 @@ def audit_dask(
     """
     from ..pipeline import audit
 
-    return audit(model, data, backend="dask", scheduler=scheduler, n_workers=n_workers, target=target,
-                 inventory=inventory, sensitive_features=sensitive_features, task=task, user_id=user_id,
-                 item_id=item_id, k=k, threshold=threshold, item_group=item_group, sample_size=sample_size,
-                 n_boot=n_boot, min_group_size=min_group_size, proxy_threshold=proxy_threshold, n_jobs=n_jobs,
-                 random_state=random_state, partition_rows=partition_rows, data_sha256=data_sha256,
-                 train_data=train_data, quasi_identifiers=quasi_identifiers, k_anonymity=k_anonymity, fit=fit,
-                 refit=refit, refit_folds=refit_folds, refit_sample_size=refit_sample_size, small_loss=small_loss,
-                 command=command, progress=progress, encoding=encoding)
+    return audit(model, data, backend="dask", scheduler=scheduler, n_workers=n_workers,
+                 partition_rows=partition_rows, encoding=encoding, **options)
