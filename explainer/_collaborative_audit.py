@@ -231,25 +231,23 @@ def _held_out(model: CollaborativeAdapter, test_interactions: Any) -> Any:
 def _exposure(model: CollaborativeAdapter, rows: npt.NDArray[np.int64], tops: dict[int, Any], customers: pd.DataFrame,
               sensitive_features: list[str], test: Any, *, min_group_size: int, n_boot: int,
               random_state: int) -> Any:
-    """Exposure (and, with held-out interactions, quality) per group over every candidate item."""
-    from .analyses._fairness import assess_fairness as audit_fairness
+    """Exposure (and, with held-out interactions, quality) per group over every candidate item.
 
-    frames = []
+    Read from the top-k lists a block of customers at a time
+    (:func:`~explainer.analyses._cf_fairness.collaborative_fairness`): the same numbers as
+    :func:`~explainer.analyses.assess_fairness` on the customer x candidate table, without
+    building it.
+    """
+    from .analyses._cf_fairness import collaborative_fairness
+
+    k = model.k
+    table = np.full((len(rows), k), -1, dtype=np.int64)
     for n, r in enumerate(rows):
-        cand = model.candidates(int(r))
-        truth = np.zeros(len(cand)) if test is None else np.asarray(test[int(r)].toarray()[0, cand] > 0, dtype=float)
-        frames.append(pd.DataFrame({
-            "row": n, "user": int(r), "item": cand, "y_score": model.served_scores([int(r)], cand)[0],
-            "y_pred": np.isin(cand, tops[int(r)]).astype(int), "y_true": truth,
-        }))
-    long = pd.concat(frames, ignore_index=True)
-    sf = customers.reset_index(drop=True).loc[long["row"].to_numpy(), sensitive_features].reset_index(drop=True)
-    return audit_fairness(
-        long["y_true"].to_numpy(), long["y_pred"].to_numpy(), sensitive_features=sf,
-        y_score=long["y_score"].to_numpy() if test is not None else None, user_ids=long["user"].to_numpy(),
-        items=long["item"].to_numpy(), k=model.k, min_group_size=min_group_size, n_boot=n_boot,
-        random_state=random_state,
-    )
+        t = tops[int(r)][:k]
+        table[n, : len(t)] = t
+    sensitive = customers.reset_index(drop=True)[sensitive_features]
+    return collaborative_fairness(model, rows, table, sensitive, test, min_group_size=min_group_size, n_boot=n_boot,
+                                  random_state=random_state)
 
 
 #: A served score this far (relative) from the explained one is worth stating as a finding.

@@ -22,7 +22,7 @@ from explainer.errors import InvalidInputError
 
 from ._group_result import _GROUP_SEP, _INTERSECTION_SEP
 
-__all__ = ["GroupCounts", "group_counts", "decisions_from_scores"]
+__all__ = ["GroupCounts", "group_counts", "group_counts_per_customer", "decisions_from_scores"]
 
 # --------------------------------------------------------------------------- helpers
 
@@ -534,3 +534,62 @@ def group_counts(
     return _counts(yt, yp, sf, score, w, intersections, users)
 
 
+
+
+def group_counts_per_customer(
+    cells: Any,
+    sensitive_features: pd.DataFrame,
+    *,
+    score_sum: Any = None,
+    score_sq: Any = None,
+    intersections: bool = True,
+) -> GroupCounts:
+    """:func:`group_counts` with ``user_ids`` from each customer's totals instead of their rows.
+
+    A recommender's customer x item table can be far larger than anything the counts need:
+    per customer, the four confusion cells of their rows (true negatives, false positives,
+    false negatives, true positives, in that order) and, with scores, the sum and the sum
+    of squares of their rows' scores. ``sensitive_features`` has one row per customer.
+    The result equals :func:`group_counts` on the rows, unweighted, when each customer
+    belongs to one group of each feature.
+    """
+    cell = np.asarray(cells, dtype=np.float64).reshape(-1, 4)
+    sf = sensitive_features.reset_index(drop=True)
+    n_c = cell.sum(axis=1)
+    has_score = score_sum is not None
+    s_c = np.asarray(score_sum, dtype=np.float64) if has_score else None
+    s2_c = np.asarray(score_sq, dtype=np.float64) if has_score else None
+    frames, names = [], []
+    for part in _partitions(sf, intersections, check=False):
+        g = len(part.labels)
+        names.append(part.name)
+        codes = part.codes
+
+        def per_group(weights: np.ndarray, codes: np.ndarray = codes, g: int = g) -> np.ndarray:
+            out: np.ndarray = np.bincount(codes, weights=weights, minlength=g)
+            return out
+
+        n = per_group(n_c)
+        keys = np.empty(g, dtype=object)
+        keys[:] = part.keys
+        frame = pd.DataFrame({
+            "feature": part.name, "group": np.array(part.labels, dtype=object), "key": keys,
+            "n": np.rint(n).astype(np.int64), "n_units": np.bincount(codes, minlength=g).astype(np.int64),
+            "tn": per_group(cell[:, 0]), "fp": per_group(cell[:, 1]), "fn": per_group(cell[:, 2]),
+            "tp": per_group(cell[:, 3]), "w_sum": n, "w_sq": n,
+            "s_sum": per_group(s_c) if s_c is not None else np.full(g, np.nan),
+            "s_sq": per_group(s2_c) if s2_c is not None else np.full(g, np.nan),
+        })
+        for c in (*_Q_COLUMNS, *_U_COLUMNS, *_R_COLUMNS):
+            frame[c] = 0.0
+        for i, a in enumerate(_CELLS):
+            for j in range(i, 4):
+                frame[f"q_{a}_{_CELLS[j]}"] = per_group(cell[:, i] * cell[:, j])
+        frame[_R_COLUMNS] = np.column_stack([per_group(cell[:, i]) for i in range(4)])
+        if s_c is not None:
+            frame["u_ss"] = per_group(s_c * s_c)
+            frame["u_sw"] = per_group(s_c * n_c)
+            frame["u_ww"] = per_group(n_c * n_c)
+        frames.append(frame)
+    return GroupCounts(pd.concat(frames, ignore_index=True), False, has_score, bool(intersections), tuple(names),
+                       int(sf.shape[1]), True)
