@@ -19,6 +19,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from ._cli_collaborative import add_collaborative, collaborative_model, why_collaborative_command
 from .errors import ExplainerError
 
 __all__ = ["main"]
@@ -178,6 +179,9 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--seed", type=int, default=0)
     e.add_argument("--quiet", action="store_true", help="no progress lines")
     _add_encoding(e)
+    add_collaborative(e)
+    e.add_argument("--k", type=int, default=10, help="collaborative filtering: items explained per customer (their "
+                                                     "top k; default 10)")
     w = sub.add_parser("why", help="explain one person's result in plain words and write why.html")
     w.add_argument("data", help="CSV or Parquet file: the scored rows (customer x item for a recommender)")
     w.add_argument("--model", required=True, help="model file: .skops (safe) or a pickle with --trust-model")
@@ -199,13 +203,7 @@ def _parser() -> argparse.ArgumentParser:
     w.add_argument("--force", action="store_true", help="replace the page if it exists")
     w.add_argument("--quiet", action="store_true", help="do not print the explanation")
     _add_encoding(w)
-    w.add_argument("--items", help="collaborative filtering (data is a customers x items .npz matrix): CSV of the "
-                                   "items in column order, first column the id, second the title shown")
-    w.add_argument("--users", help="collaborative filtering: CSV of the customer ids in row order (default 0, 1, ...)")
-    w.add_argument("--history-label", default="history", help="collaborative filtering: what the interactions "
-                                                             "are, in plain words (default 'history')")
-    w.add_argument("--served", choices=["stored", "recalculated"], default="stored",
-                   help="ALS: the recommender scores from stored user factors (default) or recalculates them")
+    add_collaborative(w)
 
     s = sub.add_parser("scan", help="draft a data inventory from column names and values")
     s.add_argument("data", help="CSV or Parquet file")
@@ -457,8 +455,20 @@ def _cmd_explain_all(args: argparse.Namespace) -> int:
     from .models import load_model
 
     say = _Progress(args.quiet)
-    model = load_model(args.model, trust_model=args.trust_model, trusted_types=args.trust_type)
-    result = explain_all(model, args.data, id_column=args.id_columns, out=args.out,
+    collaborative = str(args.data).lower().endswith(".npz")
+    if collaborative and len(args.id_columns) != 1:
+        from .errors import InvalidInputError
+
+        raise InvalidInputError(
+            f"--id must be one name for a collaborative-filtering model: the customer column of the output. Got "
+            f"{len(args.id_columns)}. Pass --id customer."
+        )
+    if collaborative:  # every customer's top k, explained over their own history
+        model = collaborative_model(args, "explain-all")
+    else:
+        model = load_model(args.model, trust_model=args.trust_model, trusted_types=args.trust_type)
+    result = explain_all(model, None if collaborative else args.data,
+                         id_column=args.id_columns[0] if collaborative else args.id_columns, out=args.out,
                          scheduler=args.scheduler, n_workers=args.workers, task=args.task, force=args.force,
                          random_state=args.seed, progress=say, encoding=args.encoding)
     say(f"wrote {result.rows} rows in {result.partitions} part files to {result.out} "
@@ -478,7 +488,8 @@ def _cmd_why(args: argparse.Namespace) -> int:
 
     check_out_file(args.out, force=args.force, param="--out", inputs=[args.data])
     if str(args.data).lower().endswith(".npz"):
-        return _why_collaborative(args)
+        why_collaborative_command(args)
+        return EXIT_OK
     data = read_table(args.data, encoding=args.encoding)
     model = load_model(args.model, trust_model=args.trust_model, trusted_types=args.trust_type)
     inventory = DataInventory.from_yaml(args.inventory) if args.inventory else None
@@ -495,45 +506,6 @@ def _cmd_why(args: argparse.Namespace) -> int:
         customer = _row_label(data, customer)
     result = why(model, data, customer, item, inventory=inventory, task=args.task, user_id=args.user_id,
                  item_id=args.item_id, k=args.k, threshold=args.threshold, config=args.config, random_state=args.seed)
-    result.to_html(args.out, force=args.force)
-    if not args.quiet:
-        sys.stdout.write(str(result))
-        print(f"wrote {args.out}")
-    return EXIT_OK
-
-
-def _why_collaborative(args: argparse.Namespace) -> int:
-    """``explainer why interactions.npz --model als.npz --items items.csv --customer C --item I``."""
-    import scipy.sparse as sp
-
-    from . import why_collaborative
-    from ._io import read_table
-    from .errors import DataFileNotFoundError, InvalidInputError
-    from .inventory import DataInventory
-    from .models import load_model, wrap_model
-    from .models._collaborative import load_collaborative
-
-    if args.customer is None or args.item is None or args.items is None:
-        raise InvalidInputError(
-            "explainer why on an interaction matrix (.npz) must be given --customer, --item and --items. Got "
-            f"{', '.join(n for n, v in (('--customer', args.customer), ('--item', args.item), ('--items', args.items)) if v is None)} "
-            "missing. Pass the customer, the item to explain and the CSV of item ids and titles."
-        )
-    if not Path(args.data).is_file():
-        raise DataFileNotFoundError(f"data must be an existing .npz file. Got {Path(args.data).name!r}, which was not found.")
-    X = sp.load_npz(args.data)
-    model = (load_collaborative(args.model) if str(args.model).lower().endswith(".npz")
-             else load_model(args.model, trust_model=args.trust_model, trusted_types=args.trust_type))
-    items = read_table(args.items)
-    if items.shape[1] < 2:
-        raise InvalidInputError(f"--items must have two columns, the item id and its title. Got {items.shape[1]}.")
-    ids = items.iloc[:, 0].tolist()
-    users = read_table(args.users).iloc[:, 0].tolist() if args.users else None
-    cf = wrap_model(model, interactions=X, user_ids=users, item_ids=ids,
-                    item_labels=dict(zip(ids, items.iloc[:, 1].astype(str))), k=args.k, served=args.served,
-                    history_label=args.history_label)
-    inventory = DataInventory.from_yaml(args.inventory) if args.inventory else None
-    result = why_collaborative(cf, args.customer, args.item, inventory=inventory, config=args.config)
     result.to_html(args.out, force=args.force)
     if not args.quiet:
         sys.stdout.write(str(result))

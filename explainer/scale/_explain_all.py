@@ -116,7 +116,7 @@ def explain_all(
     out: str | os.PathLike[str],
     scheduler: Any = None,
     n_workers: int = 2,
-    partition_rows: int = DEFAULT_PARTITION_ROWS,
+    partition_rows: int | None = None,
     task: str | None = None,
     chunk_size: int = 2000,
     random_state: int = 0,
@@ -152,8 +152,10 @@ def explain_all(
     scheduler : str, distributed.Client or None, default=None
         Address of a running Dask scheduler or a Client; None starts a local cluster of
         ``n_workers`` processes and closes it at the end.
-    partition_rows : int, default=250,000
-        Rows per partition when a pandas DataFrame is split.
+    partition_rows : int, default=None
+        Rows per partition when a pandas DataFrame is split (None: 250,000). For a
+        collaborative-filtering model, customers per partition (None: 10,000; each
+        customer gives k x their history's length rows).
     task : str, default=None
         Passed to :func:`explainer.wrap_model`.
     chunk_size : int, default=2000
@@ -179,14 +181,16 @@ def explain_all(
     t0 = time.perf_counter()
     say = progress or (lambda _msg: None)
     if isinstance(model, CollaborativeAdapter):
-        from ._explain_collaborative import explain_all_collaborative
+        from ._explain_collaborative import CF_PARTITION_CUSTOMERS, explain_all_collaborative
 
         if task is not None or encoding is not None:
             raise InvalidInputError(
                 "task and encoding must be None for a collaborative-filtering model: it reads its interaction "
                 "matrix, not a table. Got one of them. Leave them out.")
         return explain_all_collaborative(model, data, id_column=id_column, out=out, scheduler=scheduler,
-                                         n_workers=n_workers, partition_rows=partition_rows, force=force,
+                                         n_workers=n_workers, partition_rows=(
+                                             CF_PARTITION_CUSTOMERS if partition_rows is None else partition_rows),
+                                         force=force,
                                          progress=progress)
     dask = import_optional("dask", purpose="explain_all")
     adapter = wrap_model(model, task=task)  # type: ignore[arg-type]
@@ -197,7 +201,8 @@ def explain_all(
         )
     dest = _check_out(Path(out), data)  # before any work: never overlap the input, never a link
     ids = _id_columns(id_column)
-    ddf = as_dask_frame(data, partition_rows=partition_rows, encoding=encoding)
+    ddf = as_dask_frame(data, partition_rows=DEFAULT_PARTITION_ROWS if partition_rows is None else partition_rows,
+                        encoding=encoding)
     _check_columns(adapter, ids, [str(c) for c in ddf.columns])
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
         raise InvalidInputError(f"chunk_size must be a positive integer. Got {chunk_size!r}. Pass e.g. 2000.")

@@ -37,7 +37,7 @@ LEVELS: dict[str, int] = {
     "scale": 7,
     # the user-facing fronts
     "widgets": 8,
-    "cli": 9,
+    "cli": 9, "_cli_collaborative": 9,
     "explainer": 9,  # the public API (explainer/__init__.py and names imported from it)
 }
 

@@ -61,3 +61,33 @@ def test_why_on_a_matrix_needs_the_titles(files, capsys):
                "--customer", "0", "--item", "t009", "--out", str(d / "y.html")])
     assert rc == 2
     assert "model file must be an implicit model saved with model.save(path)" in capsys.readouterr().err
+
+
+def test_explain_all_from_the_command_line_writes_every_customers_top_k(files, als, histories, tmp_path, capsys):
+    """`explainer explain-all watched.npz --model als.npz --items titles.csv --id viewer`: Dask parts of
+    customers, the same rows as the API's in-process explanation of every customer."""
+    from explainer.scale import read_attributions
+    from explainer.scale._explain_collaborative import explain_customers
+
+    d = files
+    out = tmp_path / "why-all"
+    rc = main(["explain-all", str(d / "watched.npz"), "--model", str(d / "als.npz"), "--items", str(d / "titles.csv"),
+               "--users", str(d / "viewers.csv"), "--id", "viewer", "--k", "2", "--workers", "1", "--out", str(out),
+               "--quiet"])
+    assert rc == 0
+    assert "keep and delete them as the input data" in capsys.readouterr().err
+    cf = ex.wrap_model(als, interactions=histories["X"], user_ids=histories["user_ids"],
+                       item_ids=histories["item_ids"], item_labels=histories["labels"], k=2)
+    keys = ["viewer", "rank", "history_item", "source"]
+    got = read_attributions(out).sort_values(keys).reset_index(drop=True)
+    mine, _ = explain_customers(cf, range(cf.n_users), "viewer")
+    pd.testing.assert_frame_equal(got, mine.sort_values(keys).reset_index(drop=True), check_dtype=False)
+    assert set(got["rank"]) == {1, 2} and got["viewer"].nunique() == cf.n_users
+    # one name for the customer column; refused before anything is read or written
+    rc = main(["explain-all", str(d / "watched.npz"), "--model", str(d / "als.npz"), "--items", str(d / "titles.csv"),
+               "--id", "viewer", "item", "--out", str(tmp_path / "two")])
+    assert rc == 2 and "--id must be one name" in capsys.readouterr().err
+    assert not (tmp_path / "two").exists()
+    rc = main(["explain-all", str(d / "watched.npz"), "--model", str(d / "als.npz"), "--id", "viewer",
+               "--out", str(tmp_path / "none")])
+    assert rc == 2 and "must be given --items" in capsys.readouterr().err
