@@ -1,7 +1,7 @@
 """Time and peak memory of auditing and explaining a large CF recommender on this machine.
 
 A seeded synthetic interaction matrix (``--users`` 100,000 x ``--items`` 20,000 with about
-``--interactions`` 10,000,000 entries, item popularity falling as a power law, repeated pairs
+``--interactions`` 10,000,000 distinct (customer, item) pairs, item popularity falling as a power law, repeated pairs
 summed) is split into training interactions and ``--held-out`` (10%) held-out ones, and the
 training part fitted with implicit's AlternatingLeastSquares (``--iterations`` 3: the time
 is not the point). Then, each phase timed, with the peak resident memory of the process
@@ -48,14 +48,22 @@ import scipy.sparse as sp
 
 
 def interactions(n_users: int, n_items: int, n: int, seed: int) -> sp.csr_matrix:
-    """Customers x items, popular items used more (power law), counts 1-5, repeats summed."""
+    """Customers x items with exactly ``n`` distinct (customer, item) pairs: popular items used
+    more (power law), counts 1-5, repeated draws of a pair summed, then ``n`` pairs kept at random."""
     rng = np.random.default_rng(seed)
     popularity = 1.0 / np.arange(1, n_items + 1) ** 0.8
     cdf = np.cumsum(popularity / popularity.sum())
-    users = rng.integers(0, n_users, n, dtype=np.int32)
-    items = np.minimum(np.searchsorted(cdf, rng.random(n)), n_items - 1).astype(np.int32)
-    values = rng.integers(1, 6, n).astype(np.float32)
-    return sp.csr_matrix((values, (users, items)), shape=(n_users, n_items), dtype=np.float32)
+    draws = int(n * 1.25)
+    users = rng.integers(0, n_users, draws, dtype=np.int32)
+    items = np.minimum(np.searchsorted(cdf, rng.random(draws)), n_items - 1).astype(np.int32)
+    values = rng.integers(1, 6, draws).astype(np.float32)
+    X = sp.csr_matrix((values, (users, items)), shape=(n_users, n_items), dtype=np.float32)
+    X.sum_duplicates()
+    if X.nnz > n:
+        coo = X.tocoo()
+        keep = np.sort(rng.choice(coo.nnz, n, replace=False))
+        X = sp.csr_matrix((coo.data[keep], (coo.row[keep], coo.col[keep])), shape=X.shape, dtype=np.float32)
+    return X
 
 
 class _PeakRSS:
@@ -100,6 +108,12 @@ def measure(name: str, fn: Callable[[], Any], out: dict[str, Any]) -> Any:
     return result
 
 
+def _vm_hwm_mb() -> float:
+    with open("/proc/self/status") as f:
+        line = next(x for x in f if x.startswith("VmHWM:"))
+    return int(line.split()[1]) / 1024
+
+
 def split(X: sp.csr_matrix, fraction: float, seed: int) -> tuple[sp.csr_matrix, sp.csr_matrix]:
     """Training and held-out interactions: each stored entry held out with probability ``fraction``."""
     rng = np.random.default_rng(seed + 1)
@@ -123,7 +137,7 @@ def main() -> None:
     p.add_argument("--n-boot", type=int, default=50)
     p.add_argument("--held-out", type=float, default=0.1)
     p.add_argument("--dask", action="store_true")
-    p.add_argument("--partition-rows", type=int, default=25_000)
+    p.add_argument("--partition-rows", type=int, default=10_000)
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args()
 
@@ -162,14 +176,26 @@ def main() -> None:
 
         report["explained_rows"] = measure("explain_all_in_process", explain_everyone, report)
     if args.dask:
-        with tempfile.TemporaryDirectory() as tmp:
+        import distributed
+
+        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                           dashboard_address=None)
+        with distributed.Client(cluster) as client, tempfile.TemporaryDirectory() as tmp:
             res = measure("explain_all_dask", lambda: ex.explain_all(
                 cf, None, id_column="customer", out=os.path.join(tmp, "why"), partition_rows=args.partition_rows,
-                n_workers=2), report)
+                scheduler=client), report)
+            # the workers' own peak resident sizes (the client's is in the line above): VmHWM, the
+            # high-water mark of the worker's address space (ru_maxrss carries the parent's over exec)
+            peaks = client.run(_vm_hwm_mb)
+            report["explain_all_dask"]["worker_peak_rss_mb"] = sorted(round(v, 1) for v in peaks.values())
+            print(f"{'dask workers':>24}: peak resident {', '.join(f'{v:.1f}' for v in sorted(peaks.values()))} MB",
+                  flush=True)
             report["dask_rows"] = res.rows
+            report["dask_partitions"] = res.partitions
             report["dask_max_additivity_error"] = res.max_additivity_error
             report["dask_over_in_process"] = round(report["explain_all_dask"]["seconds"]
                                                    / report["explain_all_in_process"]["seconds"], 3)
+        cluster.close()
     print(json.dumps(report))
 
 

@@ -182,7 +182,8 @@ def explain_all_collaborative(
         todo = [i for i in range(n_parts) if not _is_done(dest, i)]
         skipped = n_parts - len(todo)
         say(f"explain-all: {n_parts} partitions of customers, {skipped} already done, {len(todo)} to explain")
-        plan = dask.delayed({"out": str(dest), "cf": cf, "id_column": ids[0]}, pure=True)
+        # the model and its interaction matrix go to each worker once, not inside the task graph
+        plan = client.scatter([{"out": str(dest), "cf": cf, "id_column": ids[0]}], broadcast=True)[0] if todo else None
         tasks = [dask.delayed(_explain_customers_part)(chunks[i], i, plan) for i in todo]
         _run_parts(client, tasks, skipped, n_parts, say, t0)
     infos = _finished(dest, n_parts)
