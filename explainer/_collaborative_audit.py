@@ -188,7 +188,7 @@ def audit_collaborative(
                "random_state": random_state, "sensitive_features": list(sensitive_features),
                "held_out": test is not None}
     return CollaborativeAudit(model, fairness, popularity, sources, proxies, gap, inventory, options,
-                              _findings(gap, popularity, proxies))
+                              _findings(gap, popularity, proxies, _labelled(fairness, model)))
 
 
 def _audited_rows(model: CollaborativeAdapter, customers: pd.DataFrame | None, sensitive_features: Sequence[str],
@@ -254,8 +254,25 @@ def _exposure(model: CollaborativeAdapter, rows: npt.NDArray[np.int64], tops: di
 SERVED_GAP_NOTE = 0.001
 
 
-def _findings(gap: Any, popularity: Any, proxies: Any) -> tuple[Finding, ...]:
+def _labelled(fairness: Any, model: CollaborativeAdapter) -> Any:
+    """The fairness result with each exposure gap's item named by its catalogue label (a
+    recommended item, never one of a customer's history: the gaps are over candidates)."""
+    from dataclasses import replace
+
+    if fairness is None or fairness.exposure_gaps is None or not len(fairness.exposure_gaps):
+        return fairness
+    gaps = fairness.exposure_gaps.copy()
+    gaps["item"] = [model.label(int(c)) for c in gaps["item"]]
+    return replace(fairness, exposure_gaps=gaps)
+
+
+def _findings(gap: Any, popularity: Any, proxies: Any, fairness: Any = None) -> tuple[Finding, ...]:
+    from .findings._rules import exposure_gap_findings
+
     out: list[Finding] = []
+    if fairness is not None:  # one roll-up per sensitive feature: items whose gap passes the adjusted test
+        names = {str(i): str(i) for i in fairness.exposure_gaps["item"]} if fairness.exposure_gaps is not None else {}
+        out += exposure_gap_findings(fairness, names)
     if gap.served == "stored" and gap.relative > SERVED_GAP_NOTE:
         out.append(Finding("recsys.served_gap", Severity.INFO, (), phrase(
             "recsys.served_gap", n=gap.n_pairs, mean=f"{gap.mean_abs:.4f}", max=f"{gap.max_abs:.4f}",

@@ -159,8 +159,40 @@ def test_audit_collaborative_finds_the_planted_exposure_gap_and_explains_from_th
     expected = {h for h in (0.01, 0.1) if audit.popularity.intervals[f"slot_share@{h:g}"][0]
                 > audit.popularity.interaction_share[h]}
     assert {f.evidence["head"] for f in audit.findings if f.code == "recsys.popularity_concentration"} == expected
-    doc = json.dumps(audit.to_dict(), default=str)
+    # the planted gap is a finding: one roll-up for the feature, naming the catalogue item with the
+    # largest gap (a recommended title, aggregate over groups; never a history item of a customer)
+    gap = [f for f in audit.findings if f.code == "fairness.exposure_gap"]
+    assert len(gap) == 1 and gap[0].severity.value in ("medium", "high") and gap[0].columns == ("group",)
+    hits = audit.fairness.exposure_gaps[audit.fairness.exposure_gaps["reported"]]
+    assert gap[0].evidence["n_gaps"] == len(hits) and gap[0].evidence["n_items_tested"] == 40
+    largest = hits.sort_values(["ratio", "item"]).iloc[0]
+    assert gap[0].evidence["item"] == cf.label(int(largest["item"]))
+    # planted: titles of genres 0-1 (columns 0-19) reach "a" more, of genres 2-3 reach "b" more
+    assert all(r["high_group"] == ("a" if int(r["item"]) < 20 else "b") for _, r in hits.iterrows())
+    plain_doc = audit.to_dict()
+    plain_doc["findings"] = [f for f in plain_doc["findings"] if f["code"] != "fairness.exposure_gap"]
+    doc = json.dumps(plain_doc, default=str)
     assert not any(v in doc for v in h["labels"].values())
     assert not any(f'"{i}"' in doc for i in h["user_ids"] + h["item_ids"])
     w = audit.why("v0000", h["item_ids"][int(cf.recommend("v0000")[0])])
     assert w.basis == "history" and abs(sum(w.attributions.values()) - w.score) < 1e-6
+
+
+def test_shuffled_groups_give_no_medium_or_high_exposure_finding(als, histories):
+    """Null test: the group column shuffled across viewers (each keeps one value), 20 seeds; any
+    medium or high fairness finding in at most 2 of 20 runs (design target 5% per family)."""
+    X = histories["X"]
+    cf = ex.wrap_model(als, interactions=X, user_ids=histories["user_ids"], k=3)
+    fav = histories["fav"]
+    planted = np.where(fav < 2, "a", "b")
+    runs = 0
+    for seed in range(20):
+        customers = pd.DataFrame({"group": np.random.default_rng(seed).permutation(planted)},
+                                 index=histories["user_ids"])
+        a = ex.audit_collaborative(cf, customers, sensitive_features=["group"], n_boot=20, random_state=seed)
+        runs += any(f.code.startswith("fairness.") and f.severity.value in ("medium", "high") for f in a.findings)
+    assert runs <= 2
+    # power, same data: the planted groups (taste-aligned) give the exposure finding
+    customers = pd.DataFrame({"group": planted}, index=histories["user_ids"])
+    a = ex.audit_collaborative(cf, customers, sensitive_features=["group"], n_boot=20)
+    assert any(f.code == "fairness.exposure_gap" and f.severity.value in ("medium", "high") for f in a.findings)
