@@ -158,8 +158,10 @@ PHRASES: dict[str, dict[str, str | None]] = {
         "public": None,
     },
     "fairness.item_exposure_gap": {
-        "text": "Items in {item_group} fill {slot_share} of the recommendation slots but account for {outcome_share} "
-                "of the outcomes: a ratio of {ratio} (interval {ci}), below the four-fifths line.",
+        "text": "{n_flagged} of {n_groups} item groups get a share of the recommendation slots below four-fifths of "
+                "their share of the outcomes ({n_strict} with the whole interval below that line). Lowest: items in "
+                "{item_group} fill {slot_share} of the slots but account for {outcome_share} of the outcomes: a "
+                "ratio of {ratio} (interval {ci}).",
         "public": None,
     },
     "privacy.reidentification_risk": {

@@ -229,16 +229,36 @@ def selection_rate_findings(task: str, fair: Any) -> list[Finding]:
 
 
 def item_exposure_findings(fair: Any) -> list[Finding]:
-    """``fairness.item_exposure_gap``: a group of items gets fewer slots than its share of outcomes."""
-    if fair is None or fair.item_exposure is None:
+    """One ``fairness.item_exposure_gap`` for the item side: how many item groups get fewer slots than
+    their share of outcomes, and the lowest.
+
+    An item group is counted when its ratio (slot share over outcome share) is below the
+    four-fifths line; medium severity when at least one has the whole interval of its ratio
+    below the line, low otherwise. One finding however many items: with every item its own
+    group, a catalogue would otherwise give one finding per item. The full list is in the
+    evidence and in audit.json.
+    """
+    if fair is None or fair.item_exposure is None or not len(fair.item_exposure):
         return []
+    t = fair.item_exposure
+    flagged = t[t["flagged"].astype(bool)].copy()
+    if not len(flagged):
+        return []
+    flagged["strict"] = flagged["ratio_ci_high"] < ITEM_EXPOSURE_MEDIUM_CI_HIGH
+    flagged = flagged.sort_values(["strict", "ratio", "item_group"], ascending=[False, True, True], kind="stable")
+    r = flagged.iloc[0]
+    n_strict = int(flagged["strict"].sum())
+    evidence = _plain_items(r.drop(labels=["strict"]))
+    evidence.update(n_flagged=int(len(flagged)), n_item_groups=int(len(t)), n_whole_interval_below=n_strict,
+                    groups=[{"item_group": g["item_group"], "ratio": float(g["ratio"]),
+                             "ratio_ci_low": float(g["ratio_ci_low"]), "ratio_ci_high": float(g["ratio_ci_high"])}
+                            for _, g in flagged.iterrows()])
     return [Finding(
-        "fairness.item_exposure_gap",
-        Severity.MEDIUM if r["ratio_ci_high"] < ITEM_EXPOSURE_MEDIUM_CI_HIGH else Severity.LOW, (),
-        phrase("fairness.item_exposure_gap", item_group=r["item_group"], slot_share=_pct(r["slot_share"]),
-               outcome_share=_pct(r["outcome_share"]), ratio=f"{r['ratio']:.2f}",
-               ci=f"{r['ratio_ci_low']:.2f} to {r['ratio_ci_high']:.2f}"),
-        None, _plain_items(r)) for _, r in fair.item_exposure[fair.item_exposure["flagged"]].iterrows()]
+        "fairness.item_exposure_gap", Severity.MEDIUM if n_strict else Severity.LOW, (),
+        phrase("fairness.item_exposure_gap", n_flagged=len(flagged), n_groups=len(t), n_strict=n_strict,
+               item_group=r["item_group"], slot_share=_pct(r["slot_share"]), outcome_share=_pct(r["outcome_share"]),
+               ratio=f"{r['ratio']:.2f}", ci=f"{r['ratio_ci_low']:.2f} to {r['ratio_ci_high']:.2f}"),
+        None, evidence)]
 
 
 def proxy_findings(proxies: Any) -> list[Finding]:

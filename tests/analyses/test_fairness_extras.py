@@ -152,3 +152,29 @@ def test_audit_fairness_is_a_deprecated_alias_of_assess_fairness():
     assert new.groups.value("s", "a", "selection_rate") == 0.25
     assert new.groups.value("s", "b", "selection_rate") == 0.75
     assert ex.assess_fairness is assess_fairness
+
+
+def test_item_exposure_gaps_are_one_finding_for_the_item_side():
+    """Five of ten items are never shown though bought as often as the rest: one finding counting
+    them, not five (a catalogue with every item its own group would give one per item)."""
+    from explainer.analyses._fairness import assess_fairness
+    from explainer.findings._rules import audit_findings
+
+    rng = np.random.default_rng(2)
+    n, m = 300, 10
+    users = np.repeat(np.arange(n), m)
+    items = np.tile([f"i{j}" for j in range(m)], n)
+    score = np.where(np.tile(np.arange(m), n) >= 5, 0.0, rng.random(n * m) + 0.1)
+    shown = np.zeros(n * m, dtype=int)
+    for u in range(n):
+        rows = np.flatnonzero(users == u)
+        shown[rows[np.argsort(-score[rows])[:2]]] = 1
+    bought = (rng.random(n * m) < 0.3).astype(int)
+    fair = assess_fairness(bought, shown, sensitive_features=pd.DataFrame({"s": np.repeat(rng.choice(["p", "q"], n), m)}),
+                           y_score=score, user_ids=users, items=items, k=2, n_boot=100)
+    found = [f for f in audit_findings("ranking", fairness=fair) if f.code == "fairness.item_exposure_gap"]
+    assert len(found) == 1 and found[0].severity.value == "medium"
+    ev = found[0].evidence
+    assert ev["n_flagged"] == 5 and ev["n_item_groups"] == 10 and ev["n_whole_interval_below"] == 5
+    assert {g["item_group"] for g in ev["groups"]} == {f"i{j}" for j in range(5, 10)}
+    assert found[0].text.startswith("5 of 10 item groups")
