@@ -515,7 +515,7 @@ def wrap_collaborative(
     check_fitted_shape(model, kind, X.shape, served=served, user_features=user_features, item_features=item_features)
     uf, ifeat, columns = check_features(kind, type(model).__name__, X.shape[0], user_features, user_feature_names,
                                         item_features)
-    parts = check_sources(kind, X, sources)
+    parts = check_sources(kind, X, sources, interactions)
     users, uidx = _index(user_ids, X.shape[0], "user_ids", "row")
     items, iidx = _index(item_ids, X.shape[1], "item_ids", "column")
     labels = {} if item_labels is None else {i: str(v) for i, v in dict(item_labels).items()}

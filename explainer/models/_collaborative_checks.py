@@ -153,8 +153,20 @@ def check_features(kind: CollaborativeKind, cls: str, n_users: int, user_feature
     return uf, ifeat, tuple(str(c) for c in user_feature_names)
 
 
-def check_sources(kind: CollaborativeKind, X: Any, sources: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Each source's part of the interaction matrix; the parts add up to it."""
+def _precision(matrices: Sequence[Any]) -> float:
+    """Machine epsilon of the coarsest floating type among the inputs (float64 for integers)."""
+    eps = [np.finfo(m.dtype).eps for m in matrices if np.issubdtype(np.dtype(m.dtype), np.floating)]
+    return float(max(eps, default=np.finfo(np.float64).eps))
+
+
+def check_sources(kind: CollaborativeKind, X: Any, sources: Mapping[str, Any] | None,
+                  interactions: Any = None) -> dict[str, Any]:
+    """Each source's part of the interaction matrix; the parts add up to it.
+
+    The sum is compared in float64 within the rounding of the inputs' own type: float32 parts
+    that a caller added in float32 differ from their float64 sum by a few units of float32's
+    last place, which is not a mismatch.
+    """
     parts: dict[str, Any] = {}
     if not sources:
         return parts
@@ -172,7 +184,9 @@ def check_sources(kind: CollaborativeKind, X: Any, sources: Mapping[str, Any] | 
             )
     total = sum(parts.values())
     off = float(abs(total - X).max()) if X.nnz or total.nnz else 0.0
-    if off > 1e-9 * max(1.0, float(abs(X).max())):
+    given = [m for m in (interactions, *sources.values()) if hasattr(m, "dtype")]
+    rounding = 4.0 * (len(parts) + 1) * _precision(given)
+    if off > max(1e-9, rounding) * max(1.0, float(abs(X).max())):
         raise InvalidInputError(
             f"sources must add up to interactions (each source's part of every value). Got a sum that differs "
             f"by up to {off:.3g}. Pass the parts of the matrix the model was fitted on, weighted as in it."

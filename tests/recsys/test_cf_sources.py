@@ -142,3 +142,24 @@ def test_lightfm_shares_are_per_user_feature_column(lightfm_model, histories):
     total = sum(num.values())
     assert res.shares == pytest.approx({c: v / total for c, v in num.items()}, rel=1e-9)
     assert res.category_shares().keys() == {"behavioural", "demographic", "location"}
+
+
+def test_float32_sources_added_in_float32_are_the_matrix_but_a_real_gap_is_not(histories, als):
+    """A caller's float32 parts differ from their float64 sum by float32 rounding (1 + 0.3 is
+    1.2999999523 in float32, 1.2999999821 in float64): that is the same matrix. A part that is
+    off by 1e-3 is still refused."""
+    X = histories["X"]
+    views = sp.csr_matrix(X, dtype=np.float32)
+    clicks = sp.csr_matrix(X * 0.3, dtype=np.float32)
+    total = (views + clicks).tocsr()
+    assert total.dtype == np.float32
+    off = abs(sp.csr_matrix(views, dtype=np.float64) + sp.csr_matrix(clicks, dtype=np.float64)
+              - sp.csr_matrix(total, dtype=np.float64)).max()
+    assert off > 1e-9  # the case: past a float64 tolerance, within float32's rounding
+    cf = ex.wrap_model(als, interactions=total, sources={"views": views, "clicks": clicks})
+    shares = ex.attribute_sources(cf, n_boot=20).shares
+    assert shares["views"] == pytest.approx(1 / 1.3, abs=1e-6)
+    wrong = clicks.copy()
+    wrong.data[0] += 1e-3
+    with pytest.raises(InvalidInputError, match="sources must add up to interactions"):
+        ex.wrap_model(als, interactions=total, sources={"views": views, "clicks": wrong})
