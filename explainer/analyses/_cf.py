@@ -166,6 +166,10 @@ def explain_collaborative_person(
     e = cf.explain_rows(row, np.array([col]))
     cats = {"history": HISTORY_CATEGORY, **dict(categories or {})}
     srcs = {"history": "observed", **dict(sources or {})}
+    if cf.basis == "history":  # a source the inventory does not describe is history like the rest
+        for name in cf.source_names:
+            cats.setdefault(name, cats["history"])
+            srcs.setdefault(name, srcs["history"])
     labels: dict[str, str] = {"history": cf.history_label}
     if cf.basis == "history":
         keys, values, groups, part_cats, by_cat, columns_read = _history_reasons(cf, row, e, cats, labels)

@@ -94,6 +94,7 @@ def _why_context(doc: dict[str, Any], config: Any = None) -> dict[str, Any]:
         "contact": say("why_contact", contact=contact) if contact else None,
         "unit": unit,
         "numbers_note": say("why_numbers_note" if by_features else "why_numbers_note_exact", unit=unit),
+        "numbers_exact": not by_features,  # a history decomposition is exact: no "estimate" in the table
         "method": ("exact calculation" if doc["exact"] else "estimate from random samples") + f", in {unit}",
     }
 

@@ -83,6 +83,21 @@ def test_why_page_splits_over_sources_and_names_the_main_one(histories, als, pro
     assert "in your views raised it" in str(w)  # views hold 80% of every value
 
 
+
+def test_why_page_without_an_inventory_files_every_source_as_history(histories, als, proportional):
+    """Sources the inventory does not describe are interaction history (behavioural, observed),
+    as in attribute_sources: the page must not call them "data not yet described"."""
+    cf = ex.wrap_model(als, interactions=histories["X"], user_ids=histories["user_ids"],
+                       item_ids=histories["item_ids"], item_labels=histories["labels"],
+                       sources={"views": proportional["views"], "ratings": proportional["ratings"]}, k=3)
+    item = cf.item_ids[cf.recommend("v0000")[0]]
+    w = ex.why_collaborative(cf, "v0000", item)
+    assert set(w.categories_used) == {"behavioural"}
+    assert w.category_attributions["behavioural"] == pytest.approx(sum(w.attributions.values()), abs=1e-9)
+    assert w.sources == {"behavioural": ["observed"]}
+    assert "not yet described" not in str(w)
+    assert set(ex.attribute_sources(cf, n_boot=10).categories.values()) == set(w.categories_used)
+
 def test_sources_must_add_up_and_fit_the_model(histories, als, lightfm_model):
     X = histories["X"]
     with pytest.raises(InvalidInputError, match="sources must add up to interactions"):

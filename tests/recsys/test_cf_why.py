@@ -101,6 +101,9 @@ def test_page_shows_only_the_customers_own_items_by_label(als, histories, tmp_pa
     assert "v0007" not in page and "v0007" not in text
     assert any(label in text for label in own)
     assert "viewing history" in text and "exact" in text
+    # the parts are exact, so neither the page nor its table calls them estimates
+    assert "estimate" not in page.lower() and "estimate" not in text.lower()
+    assert "not yet described" not in page and "not yet described" not in text
     # what a reviewer sees of the model holds no labels and no ids
     doc = json.dumps(cf.describe()) + json.dumps(cf.served_vs_explained_gap([(7, int(cf.item_col(item)))]).to_dict())
     assert not any(label in doc for label in histories["labels"].values())
