@@ -137,7 +137,7 @@ PHRASES: dict[str, dict[str, str | None]] = {
     "fairness.exposure_gap": {
         "text": "Exposure differs by {feature} for {n_gaps} of {n_items} items (ratio and its whole interval below "
                 "the four-fifths line, and a Fisher exact test passing at a 5% false discovery rate). Largest: {item} is shown to "
-                "{low_group} customers at {low_rate}, against {high_rate} for {high_group}: a ratio of {ratio} "
+                "people in group {low_group} at {low_rate}, against {high_rate} in group {high_group}: a ratio of {ratio} "
                 "(interval {ci}, adjusted p {p}).",
         "public": "We found that {item} is suggested much less often to one group of people by {feature_label}.",
     },
@@ -186,8 +186,8 @@ PHRASES: dict[str, dict[str, str | None]] = {
                   "{holdout_loss}).",
     },
     "recsys.served_gap": {
-        "text": "The recommender ranks by scores from its stored customer factors; the explanations are of the score "
-                "recomputed from each customer's history. Over {n} audited pairs the two differ by {mean} on average "
+        "text": "The recommender ranks by scores from the factors it stored for each person; the explanations are of the "
+                "score recomputed from each person's history. Over {n} audited pairs the two differ by {mean} on average "
                 "(at most {max}), {relative} of the mean served score.",
         "public": None,
     },
@@ -197,8 +197,8 @@ PHRASES: dict[str, dict[str, str | None]] = {
         "public": None,
     },
     "recsys.factor_proxy": {
-        "text": "Customers' learned factors predict {sensitive} (cross-validated AUC {auc}): the model's picture of a "
-                "customer's taste can stand in for it.",
+        "text": "The factors learned for each person predict {sensitive} (cross-validated AUC {auc}): the model's picture "
+                "of a person's taste can stand in for it.",
         "public": None,
     },
     "model.additivity": {
