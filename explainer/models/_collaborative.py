@@ -24,6 +24,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import warnings
+
 import numpy as np
 import numpy.typing as npt
 
@@ -527,6 +529,22 @@ def wrap_collaborative(
     )
 
 
+#: Hyperparameters implicit saves with each factor model (``model.save``), besides the factors.
+_ALS_SAVED = frozenset({"alpha", "use_cg", "cg_steps"})
+_OTHER_SAVED = {"BayesianPersonalizedRanking": frozenset({"learning_rate", "verify_negative_samples"}),
+                "LogisticMatrixFactorization": frozenset({"learning_rate", "neg_prop"})}
+
+
+def _saved_factor_model(keys: set[str]) -> str | None:
+    """The implicit class (other than ALS) whose saved file has these arrays; None for ALS."""
+    for cls, marks in _OTHER_SAVED.items():
+        if marks <= keys:
+            return cls
+    if "learning_rate" in keys or not keys >= _ALS_SAVED:
+        return "an implicit factor model other than AlternatingLeastSquares"
+    return None
+
+
 def load_collaborative(path: Any) -> Any:
     """Load an ``implicit`` model saved with ``model.save(path)`` (NumPy ``.npz``, read without pickle).
 
@@ -550,7 +568,18 @@ def load_collaborative(path: Any) -> Any:
             "cannot read without running code. Save the model again with model.save()."
         ) from err
     if "item_factors" in keys:
-        return import_optional("implicit.cpu.als", purpose="Loading an ALS model").AlternatingLeastSquares.load(str(p))
+        # implicit saves the factors of every matrix-factorisation model under the same names; the
+        # hyperparameters tell them apart: only ALS saves alpha and its conjugate-gradient settings,
+        # BPR and logistic MF a learning rate (and verify_negative_samples or neg_prop).
+        other = _saved_factor_model(keys)
+        if other is not None:
+            from ._collaborative_checks import refusal
+
+            raise InvalidInputError(refusal(other))
+        als = import_optional("implicit.cpu.als", purpose="Loading an ALS model")
+        with warnings.catch_warnings():  # its advice on BLAS threads is for fitting; a loaded model is not refitted
+            warnings.filterwarnings("ignore", message="OpenBLAS is configured to use", category=RuntimeWarning)
+            return als.AlternatingLeastSquares.load(str(p))
     if {"data", "indptr", "indices", "K"} <= keys:
         nn = import_optional("implicit.nearest_neighbours", purpose="Loading an item-item model")
         return nn.ItemItemRecommender.load(str(p))

@@ -27,6 +27,13 @@ _REFUSED = {
     "LogisticMatrixFactorization": "its user factors are learned directly, so a score does not split exactly "
                                    "over the customer's history",
 }
+def refusal(cls: str, why: str | None = None) -> str:
+    """The one-line refusal of an unsupported model of these libraries, with the reason."""
+    why = why or _REFUSED.get(cls, "a score does not split exactly over the customer's history")
+    return (f"model must be one of {_SUPPORTED}. Got {cls}, which is not supported: {why}. "
+            "Wrap a supported model, or wrap a scoring function as a feature-based model.")
+
+
 def _mro_names(model: Any) -> set[str]:
     return {f"{c.__module__}.{c.__qualname__}" for c in type(model).__mro__}
 
@@ -92,11 +99,8 @@ def model_kind(model: Any) -> CollaborativeKind:
     names = _mro_names(model)
     cls = type(model).__name__
     if cls in _REFUSED or type(model).__module__.startswith("implicit.gpu"):
-        why = _REFUSED.get(cls, "it runs on the GPU; call model.to_cpu() and wrap the CPU model")
-        raise InvalidInputError(
-            f"model must be one of {_SUPPORTED}. Got {cls}, which is not supported: {why}. "
-            "Wrap a supported model, or wrap a scoring function as a feature-based model."
-        )
+        raise InvalidInputError(refusal(cls, _REFUSED.get(cls, "it runs on the GPU; call model.to_cpu() and wrap "
+                                                                 "the CPU model")))
     for path, kind in ((_ALS, "als"), (_ITEM_ITEM, "item_item"), (_LIGHTFM, "lightfm")):
         if path in names:
             return kind  # type: ignore[return-value]

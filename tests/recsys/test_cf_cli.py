@@ -63,6 +63,32 @@ def test_why_on_a_matrix_needs_the_titles(files, capsys):
     assert "model file must be an implicit model saved with model.save(path)" in capsys.readouterr().err
 
 
+
+@pytest.mark.parametrize("cls", ["BayesianPersonalizedRanking", "LogisticMatrixFactorization"])
+def test_a_saved_bpr_or_logistic_mf_file_is_refused_not_explained_as_als(cls, files, histories, tmp_path, capsys):
+    """implicit saves every factor model's factors under the same array names: a BPR or logistic MF
+    file read as ALS would get an "exact" page that is not its model's. The loader tells them apart
+    by the hyperparameters each class saves and refuses them with the reason, exit 2."""
+    import numpy as np
+    import scipy.sparse as sp
+    from implicit.bpr import BayesianPersonalizedRanking
+    from implicit.lmf import LogisticMatrixFactorization
+
+    model = {"BayesianPersonalizedRanking": BayesianPersonalizedRanking,
+             "LogisticMatrixFactorization": LogisticMatrixFactorization}[cls](factors=4, iterations=2, random_state=0,
+                                                                              num_threads=1)
+    model.fit(sp.csr_matrix(histories["X"], dtype=np.float32), show_progress=False)
+    path = tmp_path / "other.npz"
+    model.save(str(path))
+    out = tmp_path / "why.html"
+    rc = main(["why", str(files / "watched.npz"), "--model", str(path), "--items", str(files / "titles.csv"),
+               "--users", str(files / "viewers.csv"), "--customer", "v0000", "--item", histories["item_ids"][0],
+               "--out", str(out), "--quiet"])
+    assert rc == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("explainer: model must be one of") and f"Got {cls}, which is not supported" in err[-1]
+    assert "Traceback" not in "\n".join(err) and not out.exists()
+
 def test_explain_all_from_the_command_line_writes_every_customers_top_k(files, als, histories, tmp_path, capsys):
     """`explainer explain-all watched.npz --model als.npz --items titles.csv --id viewer`: Dask parts of
     customers, the same rows as the API's in-process explanation of every customer."""
