@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 __all__ = ["collaborative_document", "collaborative_view"]
 
@@ -38,7 +39,14 @@ def _digest(cf: Any) -> str:
 
 def _features(a: Any, records: dict[str, Any], user_id: str | None) -> list[dict[str, Any]]:
     """One entry per column: the identifier, each interaction source, each sensitive attribute."""
-    from .analyses._cf import HISTORY_CATEGORY
+    from .analyses._cf import column_categories
+
+    from .inventory._column_guess import guess_column
+
+    cats = column_categories(a.model, {c: r.category for c, r in records.items()})
+
+    def history_like(column: str) -> bool:  # the history or one of its sources: observed activity
+        return column == "history" or column in a.model.source_names
 
     out: list[dict[str, Any]] = []
     if user_id is not None:
@@ -50,12 +58,13 @@ def _features(a: Any, records: dict[str, Any], user_id: str | None) -> list[dict
     for s, share in shares.items():
         rec = records.get(s)
         ci = list(a.sources.intervals[s]) if a.sources is not None else None
-        out.append({"column": s, "category": rec.category if rec else HISTORY_CATEGORY, "role": "feature",
-                    "source": rec.source if rec else "observed", "used_by_model": True,
+        out.append({"column": s, "category": cats.get(s, "other"), "role": "feature",
+                    "source": rec.source if rec else ("observed" if history_like(s) else "unknown"), "used_by_model": True,
                     "importance_share": share, "importance_ci": ci})
     for s in a.options.get("sensitive_features", []):
         rec = records.get(s)
-        out.append({"column": s, "category": rec.category if rec else "other", "role": "sensitive",
+        guessed = guess_column(s, pd.Series([], dtype=object), 0).category
+        out.append({"column": s, "category": rec.category if rec else guessed, "role": "sensitive",
                     "source": rec.source if rec else "unknown", "used_by_model": False,
                     "importance_share": 0.0, "importance_ci": None})
     what = {"identifier": "not an input", "feature": "not assessed (no refit)", "sensitive": "bias testing only"}

@@ -26,10 +26,33 @@ from ..models._collaborative import CollaborativeAdapter
 from ._person import Change, Counterfactual, PersonExplanation, _pick_reasons
 
 __all__ = ["explain_collaborative_person", "attribute_sources", "refit_without_source", "ndcg_at_k", "SourceShares",
-           "SourceRefitResult", "HISTORY_CATEGORY"]
+           "SourceRefitResult", "HISTORY_CATEGORY", "column_categories"]
 
 #: The data category of interaction histories unless the inventory says otherwise.
 HISTORY_CATEGORY = "behavioural"
+
+
+def column_categories(cf: CollaborativeAdapter, categories: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The data category of every column a CF score reads, the inventory's first.
+
+    Interaction history and each of its sources are behavioural data (what a person did). A
+    LightFM user-feature column the inventory does not describe is categorised from its name,
+    as a table column is (``age_band`` demographic, ``region`` location); a name that says
+    nothing stays ``other`` (shown as data not yet described).
+    """
+    given = dict(categories or {})
+    out = {"history": given.get("history", HISTORY_CATEGORY)}
+    for name in cf.source_names:
+        out[name] = given.get(name, out["history"])
+    if cf.basis == "user_features":
+        import pandas as pd
+
+        from ..inventory._column_guess import guess_column
+
+        for col in dict.fromkeys(cf.user_feature_columns):
+            if col not in out:
+                out[col] = given.get(col) or guess_column(col, pd.Series([], dtype=object), 0).category
+    return {**given, **out}
 #: How many of the top history items (or features) are tried together at most.
 _MAX_CHANGED = 5
 #: Down-weighting tried before removal: the customer's own value halved.
@@ -164,11 +187,10 @@ def explain_collaborative_person(
     col = cf.item_col(item)
     served_score, rank, in_top = cf.served_rank(row, col)
     e = cf.explain_rows(row, np.array([col]))
-    cats = {"history": HISTORY_CATEGORY, **dict(categories or {})}
+    cats = column_categories(cf, categories)
     srcs = {"history": "observed", **dict(sources or {})}
-    if cf.basis == "history":  # a source the inventory does not describe is history like the rest
+    if cf.basis == "history":  # a source the inventory does not describe is observed like the rest
         for name in cf.source_names:
-            cats.setdefault(name, cats["history"])
             srcs.setdefault(name, srcs["history"])
     labels: dict[str, str] = {"history": cf.history_label}
     if cf.basis == "history":
@@ -322,7 +344,8 @@ def attribute_sources(
             return float(per[idx, i].sum() / t) if t > 0 else 0.0
 
         intervals[s] = _interval(stat, len(rows), n_boot, confidence, random_state)
-    cats = {s: (categories or {}).get(s, HISTORY_CATEGORY) for s in names}
+    every = column_categories(cf, categories)
+    cats = {s: every[s] for s in names}
     by_cat: dict[str, tuple[float, float]] = {}
     for cat in dict.fromkeys(cats.values()):
         cols = [i for i, s in enumerate(names) if cats[s] == cat]

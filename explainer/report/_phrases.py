@@ -257,6 +257,8 @@ SAY: dict[str, str] = {
     "why_cf_history_scaled": "If {labels} counted {amount} in your {history}, {effect}.",
     "why_cf_history_none": "We found no small change to your {history} that would change this.",
     "why_history_estimates": "These numbers are exact. They add up to the score the system gave {item}.",
+    "why_user_features_exact": "These numbers are exact. With a part that is the same for everyone ({base}), "
+                               "they add up to the score the system gave {item}.",
     "why_history_served": "The system ranks by a stored copy of its score. It differs from the score explained "
                           "here by {gap}.",
     "why_numbers_note_exact": "Each number shows how much one fact moved the result, in {unit}. "

@@ -158,7 +158,11 @@ def _estimates(doc: dict[str, Any], item_name_: str) -> str:
     """How to read the numbers: estimates, or (history-based) exact parts of the served score."""
     if doc.get("basis", "features") == "features":
         return say("why_estimates")
-    estimates = say("why_history_estimates", item=item_name_)
+    base = float(doc.get("base_value") or 0.0)
+    if abs(base) > 1e-12:  # LightFM: the item's own side is the same for everyone and is part of the score
+        estimates = say("why_user_features_exact", item=item_name_, base=f"{base:+.3f}")
+    else:
+        estimates = say("why_history_estimates", item=item_name_)
     served = doc.get("served_score")
     if served is not None and abs(float(served) - float(doc["score"])) > 1e-9:
         estimates += " " + say("why_history_served", gap=f"{abs(float(served) - float(doc['score'])):.3f}")

@@ -179,3 +179,23 @@ def test_feature_model_entry_points_point_to_the_cf_ones(als, histories):
     with pytest.raises(InvalidInputError, match=r"model must be a feature-based model for explainer.why.*"
                                                 r"why_collaborative"):
         ex.why(cf, data, "v0000", "t009")
+
+
+def test_lightfm_without_an_inventory_files_features_by_name_and_states_the_shared_part(lightfm_model, histories):
+    """No inventory: age_band is personal details and region where you live (by name, as a table
+    column), not interaction history; the page says the reasons add up to the score only with the
+    item's part that is the same for everyone, and that part's value is printed."""
+    import re
+
+    m, F, names = lightfm_model
+    cf = _wrap(m, histories, user_features=F, user_feature_names=names)
+    col = cf.recommend("v0003")[0]
+    w = ex.why_collaborative(cf, "v0003", cf.item_ids[col])
+    assert set(w.categories_used) == {"behavioural", "demographic", "location"}
+    shares = ex.attribute_sources(cf, n_boot=10)
+    assert shares.categories == {"history": "behavioural", "age_band": "demographic", "region": "location"}
+    text = str(w)
+    assert "not yet described" not in text
+    found = re.search(r"With a part that is the same for everyone \(([-+]\d+\.\d{3})\), they add up to the score", text)
+    assert found and float(found.group(1)) == pytest.approx(w.base_value, abs=5e-4)
+    assert abs(sum(w.attributions.values()) + float(found.group(1)) - w.score) < 1e-3
