@@ -4,7 +4,8 @@
 for a 20,000-item catalogue that is 20,000 rows per customer. Everything it computes for a
 recommender is a sum over those rows, and each customer's part of every sum follows from
 their top-k list, their history (which items are candidates) and their held-out
-interactions. :func:`collaborative_fairness` forms those parts a block of customers at a
+interactions. Exposure per item and group is the one exception: it counts every person of
+the group (:data:`EXPOSURE`), as the table would with every item a row. :func:`collaborative_fairness` forms those parts a block of customers at a
 time, without the customer x item table, and finishes with the same code
 (:func:`~explainer.analyses._fairness.fairness_from_counts`): the result is what
 ``assess_fairness`` gives on the table (without fairlearn's MetricFrame cross-check,
@@ -24,7 +25,15 @@ from ._fairness import FairnessResult, fairness_from_counts, with_item_exposure
 from ._group_counts import group_counts_per_customer
 from ._item_exposure import item_exposure_counts_sparse, item_exposure_from_counts
 
-__all__ = ["collaborative_fairness"]
+__all__ = ["collaborative_fairness", "EXPOSURE"]
+
+#: What exposure per group counts. Over the whole group, not only the people for whom the
+#: item was a candidate: a per-item count of candidates is the group's size less the people
+#: who already interacted with the item, so publishing it (or a rate over it) would tell, for
+#: an item with one interaction, that person's group. Over the whole group the denominator is
+#: the same for every item and the table says nothing about anyone's history.
+EXPOSURE = ("share of the group's people shown the item in their top k (someone who already interacted with "
+            "the item is not shown it, and counts as not shown)")
 
 #: Customer x item cells held at once (a block of customers; about 8 MB of scores).
 BLOCK_CELLS = 1_000_000
@@ -87,7 +96,7 @@ def collaborative_fairness(model: Any, rows: npt.NDArray[np.int64], tops: npt.ND
         for f in feats:
             onehot = np.zeros((b, size[f].shape[1]))
             onehot[np.arange(b), codes[f][0][lo: lo + b]] = 1.0
-            size[f] += np.rint(cand.T.astype(np.float64) @ onehot).astype(np.int64)
+            size[f] += onehot.sum(0).astype(np.int64)  # every person of the group, for every item (see EXPOSURE)
             chosen[f] += sel.T.astype(np.float64) @ onehot
         slot_rows.append(sp.csr_matrix(sel.astype(np.float64)))
         outcome_rows.append(sp.csr_matrix(truth.astype(np.float64)))

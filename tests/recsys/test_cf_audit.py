@@ -141,12 +141,14 @@ def test_audit_collaborative_finds_the_planted_exposure_gap_and_explains_from_th
     crime = exp[(exp["feature"] == "group") & (exp["item"] < 10)].pivot_table(index="item", columns="group",
                                                                               values="rate", aggfunc="first")
     assert (crime["a"] > crime["b"]).mean() > 0.8
-    # the exposure rate: share of the group's customers who could be shown the item (not yet in their
-    # history) that have it in their top k (brute force)
+    # the exposure rate: share of the whole group that has the item in their top k (brute force); a
+    # person who already watched it is not shown it and counts as not shown, so the denominator is
+    # the group's size for every item and says nothing about who watched what
     item = int(crime.index[0])
     in_top = np.array([item in cf.recommend(u) for u in h["user_ids"]])
-    could = np.asarray(X[:, item].toarray()[:, 0] == 0)
-    assert crime.loc[item, "a"] == pytest.approx(in_top[(group == "a") & could].mean())
+    assert crime.loc[item, "a"] == pytest.approx(in_top[group == "a"].mean())
+    n_of = exp[exp["feature"] == "group"].groupby("group")["n"].agg(["min", "max"])
+    assert (n_of["min"] == n_of["max"]).all() and n_of.loc["a", "min"] == (group == "a").sum()
     assert audit.fairness.quality is not None
     assert audit.served_gap.n_pairs == 3 * len(h["user_ids"]) and audit.served_gap.mean_abs > 0
     assert audit.sources.shares["views"] > audit.sources.shares["trailers"]
@@ -196,3 +198,32 @@ def test_shuffled_groups_give_no_medium_or_high_exposure_finding(als, histories)
     customers = pd.DataFrame({"group": planted}, index=histories["user_ids"])
     a = ex.audit_collaborative(cf, customers, sensitive_features=["group"], n_boot=20)
     assert any(f.code == "fairness.exposure_gap" and f.severity.value in ("medium", "high") for f in a.findings)
+
+
+
+def test_exposure_rows_do_not_tell_who_in_a_group_interacted_with_an_item(als, histories, tmp_path):
+    """Differencing: counted over candidates, an item's exposure row has n = group size less the
+    group's people who already interacted with it, so an item with one interaction tells that
+    person's group (a job-ad trial read an applicant's gender and age band this way). Counted over
+    the whole group, every published row's n is the group's size, whatever anyone's history."""
+    from html_tables import table
+
+    X = histories["X"]
+    rng = np.random.default_rng(11)
+    group = rng.choice(["a", "b"], X.shape[0])
+    customers = pd.DataFrame({"viewer": histories["user_ids"], "group": group})
+    sizes = pd.Series(group).value_counts().to_dict()
+    cf = ex.wrap_model(als, interactions=X, user_ids=histories["user_ids"], item_ids=histories["item_ids"],
+                       item_labels=histories["labels"], k=3)
+    audit = ex.audit_collaborative(cf, customers, sensitive_features=["group"], user_id="viewer", n_boot=20)
+    watched = np.asarray((X > 0).sum(axis=0)).ravel()
+    assert watched.min() >= 1  # every item has someone who watched it: the old count would differ
+    rows = audit.to_dict()["fairness"]["exposure_gaps"]
+    assert len(rows) == X.shape[1]
+    for r in rows:
+        assert (r["low_n"], r["high_n"]) == (sizes[r["low_group"]], sizes[r["high_group"]])
+    exp = audit.fairness.exposure
+    assert (exp["n"] == exp["group"].map(sizes)).all()
+    audit.to_html(tmp_path / "cf", user_id="viewer")
+    page = (tmp_path / "cf" / "audit.html").read_text(encoding="utf-8")
+    assert {int(r["People"]) for r in table(page, "Exposure per group")} <= set(sizes.values())
