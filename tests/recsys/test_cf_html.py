@@ -70,6 +70,9 @@ def test_to_html_writes_a_reviewer_report_by_the_folder_rules(audited, histories
     assert "Watch next" in page and not any(v in page for v in histories["user_ids"])
     # a streaming service's reviewer page speaks of people and items, not another domain's customers or purchases
     assert not re.search(r"\b(customers?|purchases?|shop|products?)\b", page, re.I)
+    n_users, n_items = histories["X"].shape
+    assert f"top 3 of {n_items} items for {n_users} people." in page  # not a method's repr
+    assert "built-in method" not in page and "object at 0x" not in page
     doc = json.loads((out / "audit.json").read_text())
     assert doc["model"]["task"] == "ranking" and [c["category"] for c in doc["categories"]] == ["behavioural"]
     assert not any(v in json.dumps(doc) for v in histories["user_ids"])
