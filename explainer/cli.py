@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import shlex
 import sys
 import time
@@ -646,6 +647,11 @@ def _main(argv: list[str], debug: bool, stopped: list[int]) -> int:
     except KeyboardInterrupt:
         print("explainer: interrupted; no partial report was left in the output folder.", file=sys.stderr)
         return 143 if stopped else 130
+    except BrokenPipeError:  # the reader of stdout went away (`explainer why ... | head`): stop quietly, as cat does
+        with contextlib.suppress(OSError, ValueError, AttributeError):  # a stdout without a file descriptor
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the last flush must not fail again
+        print("explainer: stopped: the program reading the output closed it.", file=sys.stderr)
+        return 141
     except Exception as err:  # noqa: BLE001 - a bug, not bad input: show it, and never exit 1 (the gate)
         traceback.print_exc()
         print(f"explainer: internal error ({type(err).__name__}). This is a bug in explainer, not a problem with "

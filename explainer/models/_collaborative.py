@@ -521,6 +521,18 @@ def wrap_collaborative(
     users, uidx = _index(user_ids, X.shape[0], "user_ids", "row")
     items, iidx = _index(item_ids, X.shape[1], "item_ids", "column")
     labels = {} if item_labels is None else {i: str(v) for i, v in dict(item_labels).items()}
+    unlabelled = sum(i not in labels for i in items) if labels else 0
+    if unlabelled:
+        raise InvalidInputError(
+            f"item_labels must name every item of item_ids, so that a page never shows a bare id. Got labels for "
+            f"{len(items) - unlabelled} of {len(items)} items. Pass a title for each item ({{item id: title}}), "
+            "or no item_labels at all."
+        )
+    if k > X.shape[1]:
+        raise InvalidInputError(
+            f"k must be at most the number of items of interactions ({X.shape[1]}). Got {k}. Pass the length of "
+            "the list the recommender shows."
+        )
     return CollaborativeAdapter(
         model=model, kind=kind, interactions=X, user_ids=users, item_ids=items, item_labels=labels,
         user_features=uf, user_feature_columns=columns, item_features=ifeat, served=served, k=int(k),

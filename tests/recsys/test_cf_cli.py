@@ -117,3 +117,26 @@ def test_explain_all_from_the_command_line_writes_every_customers_top_k(files, a
     rc = main(["explain-all", str(d / "watched.npz"), "--model", str(d / "als.npz"), "--id", "viewer",
                "--out", str(tmp_path / "none")])
     assert rc == 2 and "must be given --items" in capsys.readouterr().err
+
+
+def test_a_closed_output_pipe_stops_quietly_without_a_traceback(files, histories, monkeypatch, capsys):
+    """`explainer why ... | head`: the reader closes stdout; the command stops with one line on
+    stderr and exit 141 (128 + SIGPIPE), not a traceback reported as a bug in explainer."""
+    import io
+    import sys
+
+    class ClosedPipe(io.StringIO):
+        def write(self, text):
+            raise BrokenPipeError(32, "Broken pipe")
+
+    out = files / "why-pipe.html"
+    unseen = next(c for c in range(histories["X"].shape[1]) if histories["X"][0, c] == 0)
+    with monkeypatch.context() as m:
+        m.setattr(sys, "stdout", ClosedPipe())
+        rc = main(["why", str(files / "watched.npz"), "--model", str(files / "als.npz"), "--items",
+                   str(files / "titles.csv"), "--users", str(files / "viewers.csv"), "--customer", "v0000",
+                   "--item", histories["item_ids"][unseen], "--out", str(out)])
+    err = capsys.readouterr().err
+    assert rc == 141, err
+    assert "Traceback" not in err and "internal error" not in err
+    assert err.strip().splitlines()[-1] == "explainer: stopped: the program reading the output closed it."

@@ -215,6 +215,15 @@ def test_bad_inputs_are_refused_with_what_to_do(als, histories):
         cf.explain("v0001", ["nope"])
     assert "nope" not in str(err.value)
     assert ex.wrap_model(cf) is cf
+    # a label missing for some items would put a bare id on a person's page ("AD0538 in your history")
+    some = dict(list(histories["labels"].items())[:30])
+    with pytest.raises(InvalidInputError, match="item_labels must name every item of item_ids") as err:
+        ex.wrap_model(als, interactions=histories["X"], item_ids=histories["item_ids"], item_labels=some)
+    assert "Got labels for 30 of 40 items" in str(err.value)
+    assert not any(i in str(err.value) for i in histories["item_ids"])
+    # a list longer than the catalogue would repeat items and show a person their own history
+    with pytest.raises(InvalidInputError, match=r"k must be at most the number of items of interactions \(40\)"):
+        ex.wrap_model(als, interactions=histories["X"], k=41)
 
 
 def test_wrapping_reads_ids_as_a_mapping_too(als, histories):
