@@ -281,11 +281,12 @@ def _findings(gap: Any, popularity: Any, proxies: Any, fairness: Any = None) -> 
         lo, hi = popularity.intervals[f"slot_share@{head:g}"]
         base = popularity.interaction_share[head]
         if lo > base:  # the head gets more of the slots than of the interactions, beyond the interval
-            out.append(Finding("recsys.popularity_concentration", Severity.MEDIUM if share > 2 * base else Severity.LOW,
+            out.append(Finding("recsys.popularity_concentration", _popularity_severity(share, base),
                                (), phrase("recsys.popularity_concentration", head=f"{head:.0%}",
                                           n_head=f"{popularity.head_size[head]} items", slot_share=f"{share:.1%}",
                                           k=popularity.k, ci=f"{lo:.1%} to {hi:.1%}",
-                                          interaction_share=f"{base:.1%}", ratio=f"{popularity.amplification(head):.1f}"),
+                                          interaction_share=f"{base:.1%}", ratio=f"{popularity.amplification(head):.1f}",
+                                          rest_slot=f"{1 - share:.1%}", rest_share=f"{1 - base:.1%}"),
                                evidence={"head": head, "slot_share": share, "interval": [lo, hi],
                                          "interaction_share": base}))
     if proxies is not None:
@@ -295,3 +296,16 @@ def _findings(gap: Any, popularity: Any, proxies: Any, fairness: Any = None) -> 
                 "recsys.factor_proxy", sensitive=r["sensitive_feature"], auc=f"{float(r['auc']):.2f}"),
                 evidence={"auc": float(r["auc"]), "threshold": float(proxies.threshold)}))
     return tuple(out)
+
+
+#: Popularity concentration is medium when the most popular items get more than this many times
+#: their share of the interactions, or the rest of the catalogue less than its share divided by it.
+POPULARITY_MEDIUM_RATIO = 2.0
+
+
+def _popularity_severity(slot_share: float, interaction_share: float) -> Severity:
+    """Medium past the ratio on either side: the head's gain, or the rest's loss (a head that already
+    holds half the interactions cannot double its share, but the rest can lose most of theirs)."""
+    head_gain = slot_share > POPULARITY_MEDIUM_RATIO * interaction_share
+    rest_loss = (1.0 - slot_share) < (1.0 - interaction_share) / POPULARITY_MEDIUM_RATIO
+    return Severity.MEDIUM if head_gain or rest_loss else Severity.LOW

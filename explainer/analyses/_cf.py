@@ -53,6 +53,8 @@ def column_categories(cf: CollaborativeAdapter, categories: Mapping[str, str] | 
             if col not in out:
                 out[col] = given.get(col) or guess_column(col, pd.Series([], dtype=object), 0).category
     return {**given, **out}
+
+
 #: How many of the top history items (or features) are tried together at most.
 _MAX_CHANGED = 5
 #: Down-weighting tried before removal: the customer's own value halved.

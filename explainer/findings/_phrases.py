@@ -193,7 +193,8 @@ PHRASES: dict[str, dict[str, str | None]] = {
     },
     "recsys.popularity_concentration": {
         "text": "The most popular {head} of items ({n_head}) fill {slot_share} of the top-{k} slots (interval {ci}) "
-                "but account for {interaction_share} of interactions: {ratio} times their share.",
+                "but account for {interaction_share} of interactions: {ratio} times their share. The other items "
+                "fill {rest_slot} of the slots against {rest_share} of interactions.",
         "public": None,
     },
     "recsys.factor_proxy": {

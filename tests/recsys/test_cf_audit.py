@@ -227,3 +227,18 @@ def test_exposure_rows_do_not_tell_who_in_a_group_interacted_with_an_item(als, h
     audit.to_html(tmp_path / "cf", user_id="viewer")
     page = (tmp_path / "cf" / "audit.html").read_text(encoding="utf-8")
     assert {int(r["People"]) for r in table(page, "Exposure per group")} <= set(sizes.values())
+
+
+@pytest.mark.parametrize(("slot", "interactions", "severity"), [
+    (0.30, 0.10, "medium"),   # the head triples its share
+    (0.18, 0.10, "low"),      # 1.8 times, and the rest keep 82% against 90%
+    (1.00, 0.626, "medium"),  # a head with 62.6% of interactions takes every slot: the rest lose all of 37.4%
+    (0.811, 0.626, "low"),    # the rest keep 18.9% against 37.4%: just over half of their share
+    (0.82, 0.626, "medium"),  # the rest keep 18.0%, under half of 37.4%
+])
+def test_popularity_severity_counts_the_rests_loss_as_well_as_the_heads_gain(slot, interactions, severity):
+    """A head that already holds more than half of the interactions can never double its share; the
+    cosine recommender of a job-ad trial gave every slot to 60 ads and was rated low."""
+    from explainer._collaborative_audit import _popularity_severity
+
+    assert _popularity_severity(slot, interactions).value == severity
