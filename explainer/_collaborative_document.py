@@ -16,7 +16,6 @@ from datetime import datetime, timezone
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 __all__ = ["collaborative_document", "collaborative_view"]
 
@@ -40,14 +39,10 @@ def _digest(cf: Any) -> str:
 def _features(a: Any, records: dict[str, Any], user_id: str | None) -> list[dict[str, Any]]:
     """One entry per column: the identifier, each interaction source, each sensitive attribute."""
     from .analyses._cf import column_categories
-
-    from .inventory._column_guess import guess_column
+    from .inventory._column_guess import category_from_name
 
     cats = column_categories(a.model, {c: r.category for c, r in records.items()})
-
-    def history_like(column: str) -> bool:  # the history or one of its sources: observed activity
-        return column == "history" or column in a.model.source_names
-
+    observed = {"history", *a.model.source_names}  # the history and its sources: what people did
     out: list[dict[str, Any]] = []
     if user_id is not None:
         rec = records.get(user_id)
@@ -59,12 +54,11 @@ def _features(a: Any, records: dict[str, Any], user_id: str | None) -> list[dict
         rec = records.get(s)
         ci = list(a.sources.intervals[s]) if a.sources is not None else None
         out.append({"column": s, "category": cats.get(s, "other"), "role": "feature",
-                    "source": rec.source if rec else ("observed" if history_like(s) else "unknown"), "used_by_model": True,
+                    "source": rec.source if rec else ("observed" if s in observed else "unknown"), "used_by_model": True,
                     "importance_share": share, "importance_ci": ci})
     for s in a.options.get("sensitive_features", []):
         rec = records.get(s)
-        guessed = guess_column(s, pd.Series([], dtype=object), 0).category
-        out.append({"column": s, "category": rec.category if rec else guessed, "role": "sensitive",
+        out.append({"column": s, "category": rec.category if rec else category_from_name(s), "role": "sensitive",
                     "source": rec.source if rec else "unknown", "used_by_model": False,
                     "importance_share": 0.0, "importance_ci": None})
     what = {"identifier": "not an input", "feature": "not assessed (no refit)", "sensitive": "bias testing only"}

@@ -45,13 +45,11 @@ def column_categories(cf: CollaborativeAdapter, categories: Mapping[str, str] | 
     for name in cf.source_names:
         out[name] = given.get(name, out["history"])
     if cf.basis == "user_features":
-        import pandas as pd
-
-        from ..inventory._column_guess import guess_column
+        from ..inventory._column_guess import category_from_name
 
         for col in dict.fromkeys(cf.user_feature_columns):
             if col not in out:
-                out[col] = given.get(col) or guess_column(col, pd.Series([], dtype=object), 0).category
+                out[col] = given.get(col) or category_from_name(col)
     return {**given, **out}
 
 

@@ -62,7 +62,6 @@ def collaborative_fairness(model: Any, rows: npt.NDArray[np.int64], tops: npt.ND
     feats = list(sf.columns)
     labels = {f: sf[f].astype(str) for f in feats}
     codes = {f: pd.factorize(labels[f], sort=True) for f in feats}
-    size = {f: np.zeros((J, len(codes[f][1])), dtype=np.int64) for f in feats}
     chosen = {f: np.zeros((J, len(codes[f][1]))) for f in feats}
     cells = np.zeros((n, 4))
     s_sum = np.zeros(n) if test is not None else None
@@ -94,9 +93,8 @@ def collaborative_fairness(model: Any, rows: npt.NDArray[np.int64], tops: npt.ND
         cells[lo: lo + b] = np.column_stack([n_c - n_s - n_t + tp, n_s - tp, n_t - tp, tp])
         shown |= cand.any(0)
         for f in feats:
-            onehot = np.zeros((b, size[f].shape[1]))
+            onehot = np.zeros((b, len(codes[f][1])))
             onehot[np.arange(b), codes[f][0][lo: lo + b]] = 1.0
-            size[f] += onehot.sum(0).astype(np.int64)  # every person of the group, for every item (see EXPOSURE)
             chosen[f] += sel.T.astype(np.float64) @ onehot
         slot_rows.append(sp.csr_matrix(sel.astype(np.float64)))
         outcome_rows.append(sp.csr_matrix(truth.astype(np.float64)))
@@ -109,6 +107,8 @@ def collaborative_fairness(model: Any, rows: npt.NDArray[np.int64], tops: npt.ND
     has_rows = cells.sum(1) > 0  # a customer with no candidate item has no rows
     groups = group_counts_per_customer(cells[has_rows], sf[has_rows], score_sum=None if s_sum is None else
                                        s_sum[has_rows], score_sq=None if s_sq is None else s_sq[has_rows])
+    # every person of the group counts for every item (see EXPOSURE): the group's size, the same for all items
+    size = {f: np.bincount(codes[f][0], minlength=len(codes[f][1])) for f in feats}
     exposure = _exposure_table(feats, codes, size, chosen)
     quality = _quality_table(feats, labels, hit, ndcg, n_rel) if test is not None else None
     res = fairness_from_counts(groups, exposure, quality, k=k, min_group_size=min_group_size, n_boot=n_boot,
@@ -163,13 +163,15 @@ def _quality(scores: np.ndarray, cand: np.ndarray, truth: np.ndarray, k: int, hi
 
 def _exposure_table(feats: list[str], codes: dict[str, Any], size: dict[str, np.ndarray],
                     chosen: dict[str, np.ndarray]) -> pd.DataFrame:
-    """:func:`~explainer.analyses._fairness.exposure_counts` from the per-item, per-group sums."""
+    """:func:`~explainer.analyses._fairness.exposure_counts` from each group's size and the per-item,
+    per-group sums of people shown the item."""
     parts = []
     for f in feats:
         names = np.asarray([str(g) for g in codes[f][1]], dtype=object)
-        item, grp = np.nonzero(size[f] > 0)  # item-major, then group in text order: groupby's order
+        n_items = chosen[f].shape[0]
+        item, grp = np.nonzero(np.broadcast_to(size[f] > 0, (n_items, len(names))))  # item-major, then group
         parts.append(pd.DataFrame({"feature": f, "item": item.astype(np.int64), "group": names[grp],
-                                   "size": size[f][item, grp], "sum": chosen[f][item, grp]}))
+                                   "size": size[f][grp], "sum": chosen[f][item, grp]}))
     return pd.concat(parts, ignore_index=True)[["feature", "item", "group", "size", "sum"]]
 
 

@@ -17,7 +17,7 @@ from ._value_checks import Hit, Values, column_values, is_name_like, is_text, va
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["guess_column"]
+__all__ = ["guess_column", "category_from_name"]
 
 _PERSON_ID_FORM = re.compile(
     r"(?:CUST|CUS|CST|CUSTOMER|USR|USER|U|MEM|MEMBER|CLI|CLIENT|ACC|ACCT|PAT|EMP|SUB|PER|P|C|K|KD|KND)"
@@ -231,3 +231,11 @@ def _without_value_evidence(name: str, v: Values, tokens: tuple[str, ...], name_
     if near_unique:
         return _from_uniqueness(name, v, tokens, unique_ratio, item_like, named_id)
     return ColumnGuess(name, "other", 0.5, tuple(evidence), "item" if item_like and _is_product(tokens) else "feature")
+
+
+def category_from_name(column: Any) -> str:
+    """The data category a column's name alone suggests (no values seen): ``age_band`` demographic,
+    ``region`` location; ``other`` when the name says nothing."""
+    import pandas as pd  # at call time: this module imports pandas for type checking only
+
+    return guess_column(column, pd.Series([], dtype=object), 0).category

@@ -20,11 +20,10 @@ Each score splits exactly into parts that add up to it:
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
-
-import warnings
 
 import numpy as np
 import numpy.typing as npt

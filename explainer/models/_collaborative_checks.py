@@ -27,6 +27,8 @@ _REFUSED = {
     "LogisticMatrixFactorization": "its user factors are learned directly, so a score does not split exactly "
                                    "over the customer's history",
 }
+
+
 def refusal(cls: str, why: str | None = None) -> str:
     """The one-line refusal of an unsupported model of these libraries, with the reason."""
     why = why or _REFUSED.get(cls, "a score does not split exactly over the customer's history")
